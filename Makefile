@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# pmtrace build: BPF objects -> linked object -> skeleton -> userspace tool.
+# Products go to build/ (ignored). `make V=1` shows the commands.
+
+OUT := build
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= cc
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes
+INCLUDES := -Iinclude -I$(OUT) -Iuser
+ALL_CFLAGS := $(CFLAGS) $(WARN) $(INCLUDES) -std=gnu11 -D_GNU_SOURCE $(EXTRA_CFLAGS)
+LDLIBS := -lbpf -lelf -lz -lm
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+
+# Pure modules (no I/O, no BPF): unit-tested, linked into tool and tests.
+PURE_SRCS := $(wildcard user/analysis/*.c)
+TOOL_SRCS := $(wildcard user/*.c)
+PURE_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(PURE_SRCS))
+TOOL_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(TOOL_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(UNIT_SRCS))
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.PHONY: all clean test unit integration bench demo
+.DELETE_ON_ERROR:
+
+all: $(OUT)/pmtrace-bpf
+
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h include/pmtrace/*.h vendor/vmlinux.h | $(OUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ \
+		-Iinclude -Ivendor -Ibpf -I/usr/include/$(shell uname -m)-linux-gnu -c $< -o $@
+
+$(OUT)/pmtrace.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(OUT)/pmtrace.skel.h: $(OUT)/pmtrace.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name pmtrace_bpf > $@
+
+$(OUT)/obj/%.o: %.c include/pmtrace/*.h $(wildcard user/*.h) | $(OUT)/pmtrace.skel.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OUT)/pmtrace-bpf: $(TOOL_OBJS) $(PURE_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/test_unit: $(UNIT_OBJS) $(PURE_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ -lcunit -lm -o $@
+
+$(OUT)/bpf:
+	$(Q)mkdir -p $@
+
+unit: $(OUT)/test_unit
+	$(OUT)/test_unit
+
+# Unit tests again under ASan/UBSan, in their own build folder.
+unit-asan:
+	$(MAKE) OUT=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" build/asan/test_unit
+	ASAN_OPTIONS=detect_leaks=1 build/asan/test_unit
+
+integration: $(OUT)/pmtrace-bpf
+	tests/integration/run.sh
+
+test: all unit unit-asan integration
+
+demo: $(OUT)/pmtrace-bpf
+	scripts/demo.sh
+
+bench: $(OUT)/pmtrace-bpf
+	scripts/bench/overhead.sh
+
+clean:
+	rm -rf $(OUT)

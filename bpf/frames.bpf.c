@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * frames.bpf.c - the frame marker and the dynamic linker's link-map hook.
+ *
+ * One probe hit per frame: the marker program snapshots the process's RSS
+ * counters, the cumulative counters the other programs maintain, and the
+ * interpreter's GC statistics (read from the target's memory at an address
+ * userspace resolved), and publishes one record. Userspace turns records
+ * into per-frame deltas, so the kernel side does no arithmetic per frame.
+ */
+#include "pmtrace.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+const volatile __u32 pmt_target_tgid = 0;
+
+struct pmt_counters pmt_cnt = {};
+__u32 pmt_frame_tid = 0;
+__u64 pmt_lost = 0;
+
+/* Written by userspace while running. */
+__u64 pmt_gc_stats_addr = 0;                 /* &gcstate->generation_stats */
+__u32 pmt_active_alias[PMT_MAX_MARKERS] = {}; /* probe alias counted per slot */
+__u32 pmt_stop_on_dlopen = 0;                /* launch mode: stop at dlopen */
+__u64 pmt_hits[PMT_MAX_MARKERS] = {};
+
+struct pmt_starts_map pmt_starts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} pmt_events SEC(".maps");
+
+/* Kernels before 6.2 kept RSS counters as atomics in struct mm_rss_stat. */
+struct mm_rss_stat___old {
+	atomic_long_t count[4];
+};
+struct mm_struct___old {
+	struct mm_rss_stat___old rss_stat;
+};
+
+static __always_inline void read_rss(struct mm_struct *mm, __u64 *out)
+{
+	__s64 v;
+	int i;
+
+	for (i = 0; i < PMT_RSS_KINDS; i++) {
+		if (bpf_core_field_size(mm->rss_stat) > sizeof(struct mm_rss_stat___old)) {
+			v = BPF_CORE_READ(mm, rss_stat[i].count);
+		} else {
+			struct mm_struct___old *o = (void *)mm;
+
+			v = BPF_CORE_READ(o, rss_stat.count[i].counter);
+		}
+		out[i] = v > 0 ? v : 0;
+	}
+}
+
+SEC("uprobe")
+int BPF_KPROBE(pmt_marker)
+{
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	__u32 slot = cookie & 0xff, alias = (cookie >> 8) & 0xff;
+	struct task_struct *task;
+	struct pmt_event *e;
+	__u64 addr;
+
+	if (!pmt_is_target() || slot >= PMT_MAX_MARKERS)
+		return 0;
+	/* While a probe moves to a cheaper address, count one alias only. */
+	if (pmt_active_alias[slot] != alias)
+		return 0;
+
+	e = bpf_ringbuf_reserve(&pmt_events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&pmt_lost, 1);
+		__sync_fetch_and_add(&pmt_hits[slot], 1);
+		return 0;
+	}
+	e->ts_ns = bpf_ktime_get_ns();
+	e->seq = __sync_fetch_and_add(&pmt_hits[slot], 1) + 1;
+	e->kind = PMT_EV_FRAME;
+	e->marker = slot;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->flags = 0;
+	pmt_frame_tid = e->tid;
+
+	task = bpf_get_current_task_btf();
+	read_rss(task->mm, e->rss_pages);
+	e->c = pmt_cnt;
+
+	addr = pmt_gc_stats_addr;
+	if (addr && !bpf_probe_read_user(e->gc, sizeof(e->gc), (void *)addr))
+		e->flags |= PMT_EVF_GC_VALID;
+	else
+		__builtin_memset(e->gc, 0, sizeof(e->gc));
+
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/*
+ * The dynamic linker calls _dl_debug_state() around every change of the
+ * link map. Userspace rescans the maps then; in launch mode the target is
+ * stopped until the new libraries' probes are in place.
+ */
+SEC("uprobe")
+int BPF_KPROBE(pmt_dlopen)
+{
+	struct pmt_event *e;
+
+	if (!pmt_is_target())
+		return 0;
+	e = bpf_ringbuf_reserve(&pmt_events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&pmt_lost, 1);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	e->kind = PMT_EV_DLOPEN;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	if (pmt_stop_on_dlopen)
+		bpf_send_signal(19 /* SIGSTOP */);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * memory.bpf.c - the target's page faults and address-space changes.
+ *
+ * Kernel events, far rarer than allocations: page faults (counted as the
+ * kernel counts min_flt/maj_flt, and timed on the frame thread), and the
+ * mmap, munmap, mremap and brk system calls. Every program returns at once
+ * for other processes; for the target it does one or two atomic adds.
+ */
+#include "pmtrace.bpf.h"
+
+SEC("fentry/handle_mm_fault")
+int BPF_PROG(pmt_fault_enter)
+{
+	__u64 key, now;
+
+	if (!pmt_is_target() || (__u32)bpf_get_current_pid_tgid() != pmt_frame_tid)
+		return 0;
+	key = pmt_start_key(PMT_START_FAULT);
+	now = bpf_ktime_get_ns();
+	bpf_map_update_elem(&pmt_starts, &key, &now, BPF_ANY);
+	return 0;
+}
+
+/* Mirrors mm_account_fault(): retried faults count on completion, failed
+ * ones not at all, and a fault that had to retry is a major one. */
+SEC("fexit/handle_mm_fault")
+int BPF_PROG(pmt_fault_exit, struct vm_area_struct *vma, unsigned long address,
+	     unsigned int flags, struct pt_regs *regs, vm_fault_t ret)
+{
+	__u64 key, *start;
+
+	if (!pmt_is_target())
+		return 0;
+	if ((__u32)bpf_get_current_pid_tgid() == pmt_frame_tid) {
+		key = pmt_start_key(PMT_START_FAULT);
+		start = bpf_map_lookup_elem(&pmt_starts, &key);
+		if (start) {
+			__sync_fetch_and_add(&pmt_cnt.fault_ns, bpf_ktime_get_ns() - *start);
+			bpf_map_delete_elem(&pmt_starts, &key);
+		}
+	}
+	if (ret & VM_FAULT_RETRY)
+		return 0;
+	if (ret & (VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV | VM_FAULT_HWPOISON |
+		   VM_FAULT_HWPOISON_LARGE | VM_FAULT_FALLBACK))
+		return 0;
+	if ((ret & VM_FAULT_MAJOR) || (flags & FAULT_FLAG_TRIED))
+		__sync_fetch_and_add(&pmt_cnt.majflt, 1);
+	else
+		__sync_fetch_and_add(&pmt_cnt.minflt, 1);
+	return 0;
+}
+
+static __always_inline __u64 page_round(__u64 len)
+{
+	return (len + 4095) & ~4095ULL;
+}
+
+static __always_inline void remember(__u64 kind, __u64 value)
+{
+	__u64 key = pmt_start_key(kind);
+
+	bpf_map_update_elem(&pmt_starts, &key, &value, BPF_ANY);
+}
+
+static __always_inline bool recall(__u64 kind, __u64 *value)
+{
+	__u64 key = pmt_start_key(kind), *v;
+
+	v = bpf_map_lookup_elem(&pmt_starts, &key);
+	if (!v)
+		return false;
+	*value = *v;
+	bpf_map_delete_elem(&pmt_starts, &key);
+	return true;
+}
+
+static __always_inline bool failed(long ret)
+{
+	return ret < 0 && ret > -4096;
+}
+
+SEC("tracepoint/syscalls/sys_enter_mmap")
+int pmt_mmap_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	if (pmt_is_target())
+		remember(PMT_START_MMAP, page_round(ctx->args[1]));
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mmap")
+int pmt_mmap_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 len;
+
+	if (pmt_is_target() && recall(PMT_START_MMAP, &len) && !failed(ctx->ret))
+		__sync_fetch_and_add(&pmt_cnt.mapped_bytes, len);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_munmap")
+int pmt_munmap_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	if (pmt_is_target())
+		__sync_fetch_and_add(&pmt_cnt.unmapped_bytes, page_round(ctx->args[1]));
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_mremap")
+int pmt_mremap_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__s64 delta;
+
+	if (!pmt_is_target())
+		return 0;
+	delta = (__s64)page_round(ctx->args[2]) - (__s64)page_round(ctx->args[1]);
+	remember(PMT_START_MREMAP, (__u64)delta);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mremap")
+int pmt_mremap_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 v;
+	__s64 delta;
+
+	if (!pmt_is_target() || !recall(PMT_START_MREMAP, &v) || failed(ctx->ret))
+		return 0;
+	delta = (__s64)v;
+	if (delta > 0)
+		__sync_fetch_and_add(&pmt_cnt.mapped_bytes, delta);
+	else
+		__sync_fetch_and_add(&pmt_cnt.unmapped_bytes, -delta);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_brk")
+int pmt_brk_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	struct task_struct *task;
+
+	if (!pmt_is_target())
+		return 0;
+	task = bpf_get_current_task_btf();
+	remember(PMT_START_BRK, BPF_CORE_READ(task, mm, brk));
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_brk")
+int pmt_brk_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 old;
+
+	if (pmt_is_target() && recall(PMT_START_BRK, &old) && old && ctx->ret > 0)
+		__sync_fetch_and_add(&pmt_cnt.brk_bytes, (__s64)ctx->ret - (__s64)old);
+	return 0;
+}

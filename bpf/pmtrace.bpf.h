@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * pmtrace.bpf.h - state shared by the BPF programs of pmtrace.
+ *
+ * frames.bpf.c defines these globals; the other files declare them extern
+ * and the static linker (bpftool gen object) joins them into one skeleton.
+ * Configuration that never changes after load is rodata (set between
+ * __open() and __load()); what userspace flips while running is in .bss.
+ */
+#ifndef PMTRACE_BPF_H
+#define PMTRACE_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "pmtrace/events.h"
+
+/* Configuration, set before load. */
+extern const volatile __u32 pmt_target_tgid;
+
+/* Shared run-time state. */
+extern struct pmt_counters pmt_cnt;  /* cumulative since attach */
+extern __u32 pmt_frame_tid;          /* thread that calls the marker */
+extern __u64 pmt_lost;               /* ring-buffer reservations that failed */
+
+/* Scratch start times, keyed by tid | kind << 32. */
+#define PMT_START_FAULT 1ULL
+#define PMT_START_GC 2ULL
+#define PMT_START_MMAP 3ULL
+#define PMT_START_MREMAP 4ULL
+#define PMT_START_BRK 5ULL
+
+struct pmt_starts_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, __u64);
+};
+extern struct pmt_starts_map pmt_starts SEC(".maps");
+
+static __always_inline bool pmt_is_target(void)
+{
+	return (bpf_get_current_pid_tgid() >> 32) == pmt_target_tgid;
+}
+
+static __always_inline __u64 pmt_start_key(__u64 kind)
+{
+	return (bpf_get_current_pid_tgid() & 0xffffffffULL) | (kind << 32);
+}
+
+#endif /* PMTRACE_BPF_H */

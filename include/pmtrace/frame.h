@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * frame.h - one game frame as userspace sees it, and the pure analyses over
+ * frames: the history ring, the rolling baseline, spike and drop
+ * classification with memory-related causes, and interval summaries.
+ *
+ * Everything declared here is pure C: no I/O, no clock, no globals, no BPF.
+ * A frame is the work that ends at one call of the frame marker; frame 0
+ * starts at attach and is marked partial (it is never a spike or a drop).
+ */
+#ifndef PMTRACE_FRAME_H
+#define PMTRACE_FRAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PMT_GENS 3
+
+enum pmt_cause {
+	PMT_CAUSE_NONE = 0,    /* not dropped, or memory did not cause it */
+	PMT_CAUSE_GC,          /* time in the cyclic GC explains the drop */
+	PMT_CAUSE_PAGE_FAULTS, /* fault handling explains it, no net growth */
+	PMT_CAUSE_HEAP_GROWTH, /* the frame grew memory by a spike's worth */
+};
+
+#define PMT_SPIKE_MEMORY (1u << 0)
+#define PMT_SPIKE_TIME (1u << 1)
+
+struct pmt_frame {
+	uint64_t index;       /* 0-based since attach */
+	uint64_t ts_ns;       /* CLOCK_MONOTONIC at the marker call ending it */
+	uint64_t duration_ns; /* since the previous marker call (or attach) */
+	uint64_t rss_bytes;   /* anon + file + shmem at frame end */
+	uint64_t rss_anon_bytes;
+	uint64_t rss_file_bytes;
+	uint64_t rss_shmem_bytes;
+	uint64_t swap_bytes;
+	int64_t rss_delta_bytes; /* rss_bytes minus the previous frame's */
+	uint64_t minflt;         /* during the frame, all threads */
+	uint64_t majflt;
+	uint64_t fault_ns;       /* frame thread's time handling faults */
+	uint64_t mapped_bytes;   /* mmap and mremap growth during the frame */
+	uint64_t unmapped_bytes; /* munmap and mremap shrink */
+	int64_t brk_delta_bytes; /* program break movement */
+	uint64_t gc_collections[PMT_GENS]; /* collections per generation */
+	uint64_t gc_collected;             /* objects collected */
+	uint64_t gc_uncollectable;
+	uint64_t gc_ns; /* time in the GC during the frame (0 if untimed) */
+	bool gc_known;  /* gc_* fields are real (interpreter state resolved) */
+	bool gc_timed;  /* gc_ns is measured */
+	bool partial;   /* frame 0, or a frame after lost records */
+
+	/* Filled by pmt_frame_classify(). */
+	bool spike;
+	uint8_t spike_kind; /* PMT_SPIKE_* bits */
+	bool dropped;
+	enum pmt_cause cause;
+	int gc_generation; /* oldest generation collected, -1 if none */
+};
+
+struct pmt_analysis_config {
+	double target_fps;          /* frame budget is 1/target_fps */
+	double spike_threshold;     /* fraction above the baseline */
+	uint64_t spike_floor_bytes; /* memory growth below this is no spike */
+	uint64_t time_floor_ns;     /* excess below max(this, budget/2) is no spike */
+	double drop_factor;         /* dropped if duration > budget * factor */
+	double cause_share;         /* a cause must explain this share of the excess */
+	uint32_t baseline_window;   /* frames in the rolling baseline */
+	uint32_t baseline_min;      /* frames needed before classifying */
+};
+
+/*
+ * Fill @cfg with the documented defaults: 60 fps, threshold 0.1, floor
+ * 1 MiB, time_floor_ns 0 (so the time floor is half the frame budget),
+ * drop_factor 1.25, cause_share 0.5, window 60, baseline_min 4.
+ */
+void pmt_analysis_config_default(struct pmt_analysis_config *cfg);
+
+/* ---- frame history ring ------------------------------------------------ */
+
+struct pmt_frame_ring {
+	struct pmt_frame *frames;
+	size_t cap;
+	size_t len;
+	size_t head;    /* slot of the next push */
+	uint64_t total; /* frames ever pushed */
+};
+
+/* Allocate room for @cap frames (cap >= 1). Returns 0 or -ENOMEM/-EINVAL. */
+int pmt_frame_ring_init(struct pmt_frame_ring *ring, size_t cap);
+/* Release the storage; accepts a zeroed or already freed ring. */
+void pmt_frame_ring_free(struct pmt_frame_ring *ring);
+/* Copy @f in, evicting the oldest frame when full. */
+void pmt_frame_ring_push(struct pmt_frame_ring *ring, const struct pmt_frame *f);
+/* The @i-th oldest frame kept (0 = oldest), or NULL when i >= len. */
+const struct pmt_frame *pmt_frame_ring_get(const struct pmt_frame_ring *ring, size_t i);
+
+/* ---- rolling baseline --------------------------------------------------- */
+
+/*
+ * Medians of frame duration and memory growth over the last @window
+ * frames that were not spikes, so one spike does not raise the baseline.
+ */
+struct pmt_baseline {
+	uint64_t *durations;
+	int64_t *growths;
+	uint64_t *scratch; /* sorting space, window entries */
+	uint32_t window;
+	uint32_t len;
+	uint32_t head;
+};
+
+int pmt_baseline_init(struct pmt_baseline *b, uint32_t window);
+void pmt_baseline_free(struct pmt_baseline *b);
+/* Add a frame's duration and RSS growth. */
+void pmt_baseline_add(struct pmt_baseline *b, uint64_t duration_ns, int64_t growth);
+uint32_t pmt_baseline_count(const struct pmt_baseline *b);
+/* Medians; 0 when empty. */
+uint64_t pmt_baseline_duration(const struct pmt_baseline *b);
+int64_t pmt_baseline_growth(const struct pmt_baseline *b);
+
+/* ---- classification ----------------------------------------------------- */
+
+/*
+ * Decide spike, dropped and cause for @f against the baseline as it stands
+ * before @f, then feed @f to the baseline unless it is a spike or partial.
+ * Rules (documented in the README):
+ *  memory spike: growth - max(base_growth, 0) * (1 + threshold) >= floor
+ *  time spike:   duration > base * (1 + threshold) and
+ *                duration - base >= max(time_floor, budget / 2)
+ *  (no spike of either kind until the baseline holds baseline_min frames)
+ *  dropped:      duration > budget * drop_factor
+ *  cause:        excess = duration - min(base, budget), base = budget while
+ *                the baseline is warming up; gc if gc_ns covers cause_share
+ *                of the excess and is no less than fault_ns; else
+ *                heap_growth if the frame is a memory spike (or mapped -
+ *                unmapped + brk growth reaches the floor) and fault time
+ *                covers it; else page_faults if fault time covers it; else
+ *                none. Without GC timing, a collection of an older
+ *                generation (1 or 2) in the frame counts as gc.
+ */
+void pmt_frame_classify(const struct pmt_analysis_config *cfg, struct pmt_baseline *b,
+			struct pmt_frame *f);
+
+/* "gc", "page_faults", "heap_growth" or NULL for PMT_CAUSE_NONE. */
+const char *pmt_cause_name(enum pmt_cause c);
+
+/* ---- summaries ---------------------------------------------------------- */
+
+/*
+ * Log-linear histogram of durations for whole-run percentiles: values below
+ * 128 are exact, each power of two above is cut into 128 equal buckets, so
+ * a reported value is at most 1/128 (0.8 %) above the truth up to 2^40 ns
+ * (about 1100 s); larger values share the last bucket.
+ */
+#define PMT_HIST_SUB_BITS 7
+#define PMT_HIST_BUCKETS ((40 - PMT_HIST_SUB_BITS + 1) << PMT_HIST_SUB_BITS)
+struct pmt_hist {
+	uint64_t counts[PMT_HIST_BUCKETS];
+	uint64_t n;
+	uint64_t max;
+};
+void pmt_hist_add(struct pmt_hist *h, uint64_t v);
+/*
+ * Value at quantile q in [0,1]: the upper bound (clamped to the maximum) of
+ * the first bucket at which ceil(q * n) samples are reached; exact max for
+ * q == 1; 0 when empty.
+ */
+uint64_t pmt_hist_quantile(const struct pmt_hist *h, double q);
+
+struct pmt_summary {
+	uint64_t frames;
+	uint64_t first_index;
+	uint64_t span_ns; /* from the first frame's start to the last's end */
+	double fps;
+	uint64_t dur_mean_ns, dur_p50_ns, dur_p95_ns, dur_p99_ns, dur_max_ns;
+	uint64_t rss_first_bytes, rss_last_bytes, rss_peak_bytes;
+	int64_t rss_growth_bytes;   /* sum of rss_delta_bytes */
+	double growth_per_frame;    /* bytes */
+	uint64_t minflt, majflt;
+	uint64_t mapped_bytes, unmapped_bytes;
+	int64_t brk_bytes;
+	uint64_t gc_collections[PMT_GENS];
+	uint64_t gc_collected;
+	uint64_t gc_ns;
+	uint64_t spikes, spikes_memory, spikes_time;
+	uint64_t dropped;
+	uint64_t causes[4]; /* dropped frames per enum pmt_cause */
+};
+
+/*
+ * Running summary: feed frames with pmt_summary_acc_add() and read the
+ * result with pmt_summary_acc_get(). Percentiles come from a histogram, so
+ * memory stays constant however long the game runs. Partial frames count in
+ * frames and in every sum, but not in the duration statistics, and the span
+ * (hence fps) starts at the first non-partial frame's start.
+ */
+struct pmt_summary_acc {
+	struct pmt_summary s;
+	struct pmt_hist hist;
+	uint64_t dur_sum;
+	uint64_t start_ns;
+	uint64_t span_frames; /* frames ending inside span_ns, for fps */
+};
+void pmt_summary_acc_reset(struct pmt_summary_acc *acc);
+void pmt_summary_acc_add(struct pmt_summary_acc *acc, const struct pmt_frame *f);
+void pmt_summary_acc_get(const struct pmt_summary_acc *acc, struct pmt_summary *out);
+
+#endif /* PMTRACE_FRAME_H */

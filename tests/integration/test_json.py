@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""JSON Lines output: every line parses and carries type and schema_version;
+every record type carries the fields the README documents."""
+import os
+import unittest
+
+import pmt_it as it
+
+ATTACHED = ["pid", "mode", "python", "frame_marker", "backend", "gc_state", "ts_ns"]
+FRAME = ["frame", "ts_ns", "duration_ns", "rss_bytes", "rss_anon_bytes", "rss_file_bytes",
+         "rss_shmem_bytes", "swap_bytes", "rss_delta_bytes", "minflt", "majflt", "fault_ns",
+         "mapped_bytes", "unmapped_bytes", "brk_delta_bytes", "gc_collections",
+         "gc_collected", "gc_uncollectable", "gc_ns", "partial", "spike", "spike_kind",
+         "dropped", "cause", "gc_generation"]
+REPORT = ["interval", "fps", "frame_time_ns", "rss_bytes", "rss_peak_bytes",
+          "growth_per_frame_bytes", "gc_collections", "gc_collected", "minflt", "majflt",
+          "mapped_bytes", "unmapped_bytes", "spikes", "spike_frames", "dropped", "drops",
+          "causes", "lost_events"]
+FINAL = ["frames", "lost_events", "exit_reason", "target_exit_code", "summary"]
+TYPES = {"attached", "frame", "report", "final"}
+
+
+class JsonTest(unittest.TestCase):
+    def missing(self, rec, keys):
+        return [k for k in keys if k not in rec]
+
+    def test_schema(self):
+        if not os.access(it.DEBIAN_PY, os.X_OK) or not it.has_pygame():
+            self.skipTest("pygame not importable by %s" % it.DEBIAN_PY)
+        tmp = it.Tmp("json")
+        self.addCleanup(tmp.cleanup)
+        out = tmp("out.jsonl")
+        cmd = [it.TOOL, "--quiet", "--interval", "1", "--json", out, "--", it.DEBIAN_PY,
+               it.PLANTED_PYGAME, "--frames", "150", "--plan", "alloc:40:16,gc:80:100000"]
+        rc, sout, serr = it.run(cmd, timeout=120)
+        self.assertEqual(rc, 0, it.describe(rc, sout, serr))
+        recs = it.load_jsonl(out)  # every line: JSON object, type, schema_version
+        bad = []
+        for n, r in enumerate(recs, 1):
+            t = r["type"]
+            if t not in TYPES:
+                bad.append("line %d: unknown type %r" % (n, t))
+                continue
+            keys = {"attached": ATTACHED, "frame": FRAME, "report": REPORT, "final": FINAL}[t]
+            miss = self.missing(r, keys)
+            if miss:
+                bad.append("line %d (%s): missing %s" % (n, t, miss))
+            if t == "attached":
+                bad += ["attached.python: missing %s" % k for k in ("version", "build", "path")
+                        if k not in (r.get("python") or {})]
+                bad += ["attached.frame_marker: missing %s" % k
+                        for k in ("library", "symbol", "offset", "instruction")
+                        if k not in (r.get("frame_marker") or {})]
+                if r.get("mode") not in ("attach", "launch"):
+                    bad.append("attached.mode %r" % r.get("mode"))
+            elif t == "frame":
+                gcc = r.get("gc_collections")
+                if not (isinstance(gcc, list) and len(gcc) == 3):
+                    bad.append("line %d: gc_collections %r" % (n, gcc))
+                if r.get("spike_kind") not in (None, "memory", "time", "memory+time"):
+                    bad.append("line %d: spike_kind %r" % (n, r.get("spike_kind")))
+                if r.get("cause") not in (None, "gc", "page_faults", "heap_growth"):
+                    bad.append("line %d: cause %r" % (n, r.get("cause")))
+                if bool(r.get("spike")) != (r.get("spike_kind") is not None):
+                    bad.append("line %d: spike %r with spike_kind %r"
+                               % (n, r.get("spike"), r.get("spike_kind")))
+                if not r.get("dropped") and r.get("cause") is not None:
+                    bad.append("line %d: cause %r on a frame not dropped" % (n, r.get("cause")))
+            elif t == "report":
+                bad += ["line %d: report.interval missing %s" % (n, k)
+                        for k in ("first_frame", "frames", "seconds")
+                        if k not in (r.get("interval") or {})]
+                bad += ["line %d: report.frame_time_ns missing %s" % (n, k)
+                        for k in ("mean", "p50", "p95", "p99", "max")
+                        if k not in (r.get("frame_time_ns") or {})]
+                bad += ["line %d: report.causes missing %s" % (n, k)
+                        for k in ("gc", "page_faults", "heap_growth", "none")
+                        if k not in (r.get("causes") or {})]
+            elif t == "final":
+                if r.get("exit_reason") not in ("target_exited", "interrupted", "duration"):
+                    bad.append("final.exit_reason %r" % r.get("exit_reason"))
+                miss = self.missing(r.get("summary") or {}, [k for k in REPORT if k != "interval"])
+                if miss:
+                    bad.append("final.summary: missing %s" % miss)
+        types = [r["type"] for r in recs]
+        if not types or types[0] != "attached":
+            bad.append("first record is not attached")
+        if types.count("attached") != 1:
+            bad.append("%d attached records" % types.count("attached"))
+        if types.count("final") != 1 or types[-1] != "final":
+            bad.append("final record: %d, last is %r" % (types.count("final"), types[-1:]))
+        if types.count("report") < 1:
+            bad.append("no report record in a 2.5 s run with --interval 1")
+        if types.count("frame") != 150:
+            bad.append("%d frame records for 150 frames" % types.count("frame"))
+        if bad:
+            self.fail("%d schema problems:\n  %s" % (len(bad), "\n  ".join(bad[:30])))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

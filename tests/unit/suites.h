@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * suites.h - one registration function per unit-test suite, one suite per
+ * pure module. Each adds its suite and tests to the CUnit registry; a
+ * registry failure is left in CU_get_error() for the runner to see.
+ */
+#ifndef PMT_TEST_SUITES_H
+#define PMT_TEST_SUITES_H
+
+#include <CUnit/CUnit.h>
+
+/* One test of a suite: the data-driven registration row. */
+struct pmt_test {
+	const char *name;
+	CU_TestFunc fn;
+};
+
+/*
+ * Add suite @name with the @n tests of @tests; stops at the first registry
+ * error, which stays in CU_get_error().
+ */
+void pmt_test_add_suite(const char *name, const struct pmt_test *tests, size_t n);
+
+void pmt_test_register_frame_ring(void);
+void pmt_test_register_baseline(void);
+void pmt_test_register_classify(void);
+void pmt_test_register_summary(void);
+
+#define PMT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif /* PMT_TEST_SUITES_H */

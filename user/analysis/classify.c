@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * classify.c - spikes, drops and their memory-related causes.
+ *
+ * A spike is a frame that is abnormal for this game (against the rolling
+ * baseline); a drop is a frame that missed the target frame rate (against
+ * the budget). Only drops get a cause, and a cause is named only when a
+ * measured time (GC or fault handling) explains a given share of the time
+ * over the normal frame, so a slow frame spent on the CPU stays "none".
+ * The exact rules are in frame.h above pmt_frame_classify().
+ */
+#include <stddef.h>
+
+#include "pmtrace/frame.h"
+
+#define PMT_NS_PER_SEC 1e9
+
+static const char *const cause_names[] = {
+	[PMT_CAUSE_NONE] = NULL,
+	[PMT_CAUSE_GC] = "gc",
+	[PMT_CAUSE_PAGE_FAULTS] = "page_faults",
+	[PMT_CAUSE_HEAP_GROWTH] = "heap_growth",
+};
+
+/*
+ * pmt_analysis_config_default - fill @cfg with the defaults: 60 fps,
+ * spike threshold 0.1, spike floor 1 MiB, time_floor_ns 0 (the effective
+ * time floor is never below half the frame budget, 8.33 ms at 60 fps),
+ * drop factor 1.25, cause share 0.5, a 60-frame baseline usable from 4.
+ */
+void pmt_analysis_config_default(struct pmt_analysis_config *cfg)
+{
+	cfg->target_fps = 60.0;
+	cfg->spike_threshold = 0.1;
+	cfg->spike_floor_bytes = 1024 * 1024;
+	cfg->time_floor_ns = 0;
+	cfg->drop_factor = 1.25;
+	cfg->cause_share = 0.5;
+	cfg->baseline_window = 60;
+	cfg->baseline_min = 4;
+}
+
+/* Oldest generation collected in @f, or -1 (also when GC stats are unknown). */
+static int oldest_generation(const struct pmt_frame *f)
+{
+	int g;
+
+	if (!f->gc_known)
+		return -1;
+	for (g = PMT_GENS - 1; g >= 0; g--)
+		if (f->gc_collections[g] > 0)
+			return g;
+	return -1;
+}
+
+/*
+ * Spike bits for @f against a baseline of @base_dur and @base_growth.
+ * Doubles keep the arithmetic free of overflow; byte and nanosecond counts
+ * below 2^53 are exact in them.
+ */
+static uint8_t spike_kind(const struct pmt_analysis_config *cfg, double budget,
+			  const struct pmt_frame *f, uint64_t base_dur, int64_t base_growth)
+{
+	double g_base = base_growth > 0 ? (double)base_growth : 0.0;
+	double grown = (double)f->rss_delta_bytes - g_base;
+	double over = (double)f->duration_ns - (double)base_dur;
+	double tfloor = budget / 2;
+	uint8_t kind = 0;
+
+	if ((double)cfg->time_floor_ns > tfloor)
+		tfloor = (double)cfg->time_floor_ns;
+	if (grown >= (double)cfg->spike_floor_bytes + g_base * cfg->spike_threshold)
+		kind |= PMT_SPIKE_MEMORY;
+	if (over > (double)base_dur * cfg->spike_threshold && over >= tfloor)
+		kind |= PMT_SPIKE_TIME;
+	return kind;
+}
+
+/* Net address-space growth of @f reaches the spike floor. */
+static bool mapped_growth(const struct pmt_analysis_config *cfg, const struct pmt_frame *f)
+{
+	double net = (double)f->mapped_bytes - (double)f->unmapped_bytes +
+		     (double)f->brk_delta_bytes;
+
+	return net >= (double)cfg->spike_floor_bytes;
+}
+
+/* Cause of the dropped frame @f, whose normal duration is @ref ns. */
+static enum pmt_cause drop_cause(const struct pmt_analysis_config *cfg,
+				 const struct pmt_frame *f, double ref)
+{
+	double need = ((double)f->duration_ns - ref) * cfg->cause_share;
+
+	if (f->gc_timed && f->gc_ns > 0 && (double)f->gc_ns >= need && f->gc_ns >= f->fault_ns)
+		return PMT_CAUSE_GC;
+	if (f->fault_ns > 0 && (double)f->fault_ns >= need) {
+		if ((f->spike_kind & PMT_SPIKE_MEMORY) || mapped_growth(cfg, f))
+			return PMT_CAUSE_HEAP_GROWTH;
+		return PMT_CAUSE_PAGE_FAULTS;
+	}
+	/* No GC clock: a full or middle collection is the likely culprit. */
+	if (f->gc_known && !f->gc_timed && f->gc_generation >= 1)
+		return PMT_CAUSE_GC;
+	return PMT_CAUSE_NONE;
+}
+
+/*
+ * pmt_frame_classify - fill the classification fields of @f and feed the
+ * baseline @b (see frame.h for the rules).
+ *
+ * The budget is 1e9 / target_fps ns; a target_fps <= 0 disables drops.
+ * gc_generation is set for every frame, partial ones included. A partial
+ * frame is never a spike nor a drop and never enters the baseline. Until
+ * @b holds max(baseline_min, 1) frames no frame is a spike, drops are
+ * still decided, with the budget as the normal duration for the cause,
+ * and every non-partial frame enters @b. After that, spikes stay out of
+ * @b so they cannot raise it. A cause is only named for a drop, and a
+ * measured time must be positive to be a cause. gc_ns is trusted when
+ * gc_timed (GC time is measured even when the interpreter's counters are
+ * not); the generation fallback needs gc_known and !gc_timed.
+ */
+void pmt_frame_classify(const struct pmt_analysis_config *cfg, struct pmt_baseline *b,
+			struct pmt_frame *f)
+{
+	double budget = cfg->target_fps > 0 ? PMT_NS_PER_SEC / cfg->target_fps : 0.0;
+	uint32_t n = pmt_baseline_count(b);
+	bool warm = n > 0 && n >= cfg->baseline_min;
+	uint64_t base_dur = 0;
+	double ref = budget;
+
+	f->spike = false;
+	f->spike_kind = 0;
+	f->dropped = false;
+	f->cause = PMT_CAUSE_NONE;
+	f->gc_generation = oldest_generation(f);
+	if (f->partial)
+		return;
+
+	if (warm) {
+		base_dur = pmt_baseline_duration(b);
+		f->spike_kind = spike_kind(cfg, budget, f, base_dur, pmt_baseline_growth(b));
+		f->spike = f->spike_kind != 0;
+		if ((double)base_dur < ref)
+			ref = (double)base_dur;
+	}
+	f->dropped = budget > 0 && (double)f->duration_ns > budget * cfg->drop_factor;
+	if (f->dropped)
+		f->cause = drop_cause(cfg, f, ref);
+	if (!f->spike)
+		pmt_baseline_add(b, f->duration_ns, f->rss_delta_bytes);
+}
+
+/*
+ * pmt_cause_name - the stable name of @c used in reports and JSON:
+ * "gc", "page_faults", "heap_growth"; NULL for PMT_CAUSE_NONE or an
+ * unknown value.
+ */
+const char *pmt_cause_name(enum pmt_cause c)
+{
+	if ((unsigned int)c >= sizeof(cause_names) / sizeof(cause_names[0]))
+		return NULL;
+	return cause_names[c];
+}

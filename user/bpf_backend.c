@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * bpf_backend.c - loading, attaching and reading the BPF side.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+
+#include <bpf/libbpf.h>
+
+#include "bpf_backend.h"
+#include "pmtrace.skel.h"
+
+#define MAX_GC_LINKS 8
+
+struct pmt_bpf {
+	struct pmtrace_bpf *skel;
+	struct ring_buffer *rb;
+	pid_t tgid;
+	pmt_event_fn fn;
+	void *ctx;
+	struct bpf_link *markers[PMT_MAX_MARKERS][2];
+	struct bpf_link *dlopen;
+	struct bpf_link *gc[MAX_GC_LINKS];
+	int n_gc;
+};
+
+static bool g_verbose;
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG || !g_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static int on_ring(void *ctx, void *data, size_t len)
+{
+	struct pmt_bpf *b = ctx;
+
+	if (len >= sizeof(struct pmt_event))
+		b->fn(b->ctx, data);
+	return 0;
+}
+
+struct pmt_bpf *pmt_bpf_open(pid_t tgid, bool verbose, pmt_event_fn fn, void *ctx)
+{
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+	struct pmt_bpf *b;
+	int err;
+
+	g_verbose = verbose;
+	libbpf_set_print(print_libbpf);
+	setrlimit(RLIMIT_MEMLOCK, &rl); /* older kernels charge memlock */
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
+	b->tgid = tgid;
+	b->fn = fn;
+	b->ctx = ctx;
+	b->skel = pmtrace_bpf__open();
+	if (!b->skel) {
+		err = -errno;
+		goto err;
+	}
+	b->skel->rodata->pmt_target_tgid = (__u32)tgid;
+	err = pmtrace_bpf__load(b->skel);
+	if (err)
+		goto err;
+	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.pmt_events), on_ring, b, NULL);
+	if (!b->rb) {
+		err = -errno;
+		goto err;
+	}
+	return b;
+err:
+	pmt_bpf_close(b);
+	errno = -err;
+	return NULL;
+}
+
+void pmt_bpf_close(struct pmt_bpf *b)
+{
+	int i, j;
+
+	if (!b)
+		return;
+	for (i = 0; i < PMT_MAX_MARKERS; i++)
+		for (j = 0; j < 2; j++)
+			bpf_link__destroy(b->markers[i][j]);
+	for (i = 0; i < b->n_gc; i++)
+		bpf_link__destroy(b->gc[i]);
+	bpf_link__destroy(b->dlopen);
+	ring_buffer__free(b->rb);
+	pmtrace_bpf__destroy(b->skel);
+	free(b);
+}
+
+int pmt_bpf_attach_memory(struct pmt_bpf *b)
+{
+	struct pmtrace_bpf *s = b->skel;
+	struct bpf_program *progs[] = {
+		s->progs.pmt_fault_enter,  s->progs.pmt_fault_exit,   s->progs.pmt_mmap_enter,
+		s->progs.pmt_mmap_exit,    s->progs.pmt_munmap_enter, s->progs.pmt_mremap_enter,
+		s->progs.pmt_mremap_exit,  s->progs.pmt_brk_enter,    s->progs.pmt_brk_exit,
+	};
+	struct bpf_link **links[] = {
+		&s->links.pmt_fault_enter, &s->links.pmt_fault_exit,   &s->links.pmt_mmap_enter,
+		&s->links.pmt_mmap_exit,   &s->links.pmt_munmap_enter, &s->links.pmt_mremap_enter,
+		&s->links.pmt_mremap_exit, &s->links.pmt_brk_enter,    &s->links.pmt_brk_exit,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		*links[i] = bpf_program__attach(progs[i]);
+		if (!*links[i])
+			return -errno;
+	}
+	return 0;
+}
+
+static struct bpf_link *attach_uprobe(struct pmt_bpf *b, struct bpf_program *prog, bool ret,
+				      const char *file, uint64_t offset, uint64_t cookie)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret, .bpf_cookie = cookie);
+
+	return bpf_program__attach_uprobe_opts(prog, b->tgid, file, (size_t)offset, &opts);
+}
+
+int pmt_bpf_attach_dlopen(struct pmt_bpf *b, const char *file, uint64_t offset)
+{
+	b->dlopen = attach_uprobe(b, b->skel->progs.pmt_dlopen, false, file, offset, 0);
+	return b->dlopen ? 0 : -errno;
+}
+
+int pmt_bpf_attach_marker(struct pmt_bpf *b, int slot, int alias, const char *file,
+			  uint64_t offset)
+{
+	struct bpf_link *l;
+
+	if (slot < 0 || slot >= PMT_MAX_MARKERS || alias < 0 || alias > 1)
+		return -EINVAL;
+	l = attach_uprobe(b, b->skel->progs.pmt_marker, false, file, offset,
+			  (uint64_t)slot | (uint64_t)alias << 8);
+	if (!l)
+		return -errno;
+	bpf_link__destroy(b->markers[slot][alias]);
+	b->markers[slot][alias] = l;
+	return 0;
+}
+
+void pmt_bpf_detach_marker(struct pmt_bpf *b, int slot, int alias)
+{
+	if (slot < 0 || slot >= PMT_MAX_MARKERS || alias < 0 || alias > 1)
+		return;
+	bpf_link__destroy(b->markers[slot][alias]);
+	b->markers[slot][alias] = NULL;
+}
+
+void pmt_bpf_set_active_alias(struct pmt_bpf *b, int slot, int alias)
+{
+	if (slot >= 0 && slot < PMT_MAX_MARKERS)
+		__atomic_store_n(&b->skel->bss->pmt_active_alias[slot], (__u32)alias,
+				 __ATOMIC_SEQ_CST);
+}
+
+int pmt_bpf_attach_gc_usdt(struct pmt_bpf *b, const char *file)
+{
+	struct bpf_link *start, *done;
+
+	if (b->n_gc + 2 > MAX_GC_LINKS)
+		return -ENOSPC;
+	start = bpf_program__attach_usdt(b->skel->progs.pmt_gc_usdt_start, b->tgid, file,
+					 "python", "gc__start", NULL);
+	if (!start)
+		return -errno;
+	done = bpf_program__attach_usdt(b->skel->progs.pmt_gc_usdt_done, b->tgid, file, "python",
+					"gc__done", NULL);
+	if (!done) {
+		int err = -errno;
+
+		bpf_link__destroy(start);
+		return err;
+	}
+	b->gc[b->n_gc++] = start;
+	b->gc[b->n_gc++] = done;
+	return 0;
+}
+
+int pmt_bpf_attach_gc_uprobe(struct pmt_bpf *b, const char *file, uint64_t offset)
+{
+	struct bpf_link *enter, *exit_;
+
+	if (b->n_gc + 2 > MAX_GC_LINKS)
+		return -ENOSPC;
+	enter = attach_uprobe(b, b->skel->progs.pmt_gc_enter, false, file, offset, 0);
+	if (!enter)
+		return -errno;
+	exit_ = attach_uprobe(b, b->skel->progs.pmt_gc_exit, true, file, offset, 0);
+	if (!exit_) {
+		int err = -errno;
+
+		bpf_link__destroy(enter);
+		return err;
+	}
+	b->gc[b->n_gc++] = enter;
+	b->gc[b->n_gc++] = exit_;
+	return 0;
+}
+
+void pmt_bpf_set_gc_addr(struct pmt_bpf *b, uint64_t addr)
+{
+	__atomic_store_n(&b->skel->bss->pmt_gc_stats_addr, addr, __ATOMIC_SEQ_CST);
+}
+
+void pmt_bpf_set_stop_on_dlopen(struct pmt_bpf *b, bool on)
+{
+	__atomic_store_n(&b->skel->bss->pmt_stop_on_dlopen, on ? 1 : 0, __ATOMIC_SEQ_CST);
+}
+
+uint64_t pmt_bpf_lost(const struct pmt_bpf *b)
+{
+	return __atomic_load_n(&b->skel->bss->pmt_lost, __ATOMIC_RELAXED);
+}
+
+int pmt_bpf_poll(struct pmt_bpf *b, int timeout_ms)
+{
+	return ring_buffer__poll(b->rb, timeout_ms);
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * bpf_backend.h - the eBPF backend: loads the programs for one target,
+ * attaches probes on request and delivers the event stream.
+ *
+ * Every attachment is a perf-event or BPF link owned by this process's file
+ * descriptors: nothing is pinned, so the kernel removes every probe when
+ * the tool exits, however it exits (SIGKILL included).
+ */
+#ifndef PMT_BPF_BACKEND_H
+#define PMT_BPF_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pmtrace/events.h"
+
+struct pmt_bpf;
+
+typedef void (*pmt_event_fn)(void *ctx, const struct pmt_event *ev);
+
+/* Open and load the programs for target @tgid. NULL with errno on failure
+ * (EPERM/EACCES: privileges). @verbose routes libbpf's messages to stderr. */
+struct pmt_bpf *pmt_bpf_open(pid_t tgid, bool verbose, pmt_event_fn fn, void *ctx);
+void pmt_bpf_close(struct pmt_bpf *b);
+
+/* Page-fault and mmap/munmap/mremap/brk programs. 0 or -errno. */
+int pmt_bpf_attach_memory(struct pmt_bpf *b);
+/* The dynamic linker hook (_dl_debug_state) in @file at @offset. */
+int pmt_bpf_attach_dlopen(struct pmt_bpf *b, const char *file, uint64_t offset);
+/* Frame marker in slot @slot under alias @alias (0 or 1). */
+int pmt_bpf_attach_marker(struct pmt_bpf *b, int slot, int alias, const char *file,
+			  uint64_t offset);
+void pmt_bpf_detach_marker(struct pmt_bpf *b, int slot, int alias);
+/* Make @alias the one counted for @slot (see frames.bpf.c). */
+void pmt_bpf_set_active_alias(struct pmt_bpf *b, int slot, int alias);
+/* GC timing through the interpreter's USDT notes, or a uprobe pair. */
+int pmt_bpf_attach_gc_usdt(struct pmt_bpf *b, const char *file);
+int pmt_bpf_attach_gc_uprobe(struct pmt_bpf *b, const char *file, uint64_t offset);
+
+void pmt_bpf_set_gc_addr(struct pmt_bpf *b, uint64_t addr);
+void pmt_bpf_set_stop_on_dlopen(struct pmt_bpf *b, bool on);
+uint64_t pmt_bpf_lost(const struct pmt_bpf *b);
+
+/* Deliver pending events; waits up to @timeout_ms. Returns events or -errno. */
+int pmt_bpf_poll(struct pmt_bpf *b, int timeout_ms);
+
+#endif

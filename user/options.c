@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * options.c - argp definitions and value parsing for pmtrace-bpf.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exit_codes.h"
+#include "options.h"
+
+const char *argp_program_version = "pmtrace-bpf 0.1";
+const char *argp_program_bug_address = NULL;
+error_t argp_err_exit_status = PMT_EXIT_USAGE;
+
+static const char doc[] =
+	"Profile the memory of a running Python game, frame by frame.\n"
+	"\n"
+	"USAGE: pmtrace-bpf [OPTIONS] --pid PID\n"
+	"       pmtrace-bpf [OPTIONS] -- COMMAND [ARGS...]\n"
+	"\n"
+	"EXAMPLES:\n"
+	"  sudo pmtrace-bpf --pid $(pgrep -f mygame.py)     # attach; Ctrl-C to stop\n"
+	"  sudo pmtrace-bpf --interval 5 --json run.jsonl -- python3 mygame.py\n"
+	"  sudo pmtrace-bpf -p 1234 --frame-marker libSDL2-2.0.so.0:SDL_GL_SwapWindow\n"
+	"  sudo pmtrace-bpf -p 1234 --duration 30 --target-fps 30 --quiet --json -\n"
+	"\n"
+	"Exit status: 0 ok (also when the game exits), 1 internal error, 2 usage,\n"
+	"3 no such process, 4 not a Python process, 5 unsupported Python version,\n"
+	"6 no frame marker found, 7 insufficient privilege, 8 BPF load/attach refused.\n"
+	"\vOPTIONS:";
+
+enum {
+	OPT_TARGET_FPS = 1000,
+	OPT_SPIKE_THRESHOLD,
+	OPT_SPIKE_FLOOR,
+	OPT_HISTORY,
+	OPT_MARKER_TIMEOUT,
+};
+
+static const struct argp_option opts[] = {
+	{ "pid", 'p', "PID", 0, "Attach to this running process", 0 },
+	{ "interval", 'i', "SECONDS", 0, "Periodic report interval (default 5, 0 = none)", 0 },
+	{ "duration", 'd', "SECONDS", 0, "Stop after this long (default: until the end)", 0 },
+	{ "quiet", 'q', NULL, 0, "No periodic text reports (the final one still prints)", 0 },
+	{ "verbose", 'v', NULL, 0, "Explain probe placement; libbpf warnings", 0 },
+	{ "frame-marker", 'm', "auto|[LIB:]SYMBOL", 0,
+	  "Function called once per frame (default auto)", 0 },
+	{ "target-fps", OPT_TARGET_FPS, "N", 0, "Frame rate the game aims for (default 60)", 0 },
+	{ "spike-threshold", OPT_SPIKE_THRESHOLD, "FRACTION", 0,
+	  "Spike when above the baseline by this fraction (default 0.1)", 0 },
+	{ "spike-floor", OPT_SPIKE_FLOOR, "BYTES", 0,
+	  "Memory growth in one frame below this is never a spike (default 1048576)", 0 },
+	{ "max-frame-history", OPT_HISTORY, "N", 0, "Frames kept in memory (default 1000)", 0 },
+	{ "marker-timeout", OPT_MARKER_TIMEOUT, "SECONDS", 0,
+	  "Give up when no frame marker is called for this long (default 10)", 0 },
+	{ "json", 'j', "FILE", 0, "Write JSON Lines records to FILE ('-' for stdout)", 0 },
+	{},
+};
+
+static void usage_error(struct argp_state *st, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "pmtrace-bpf: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see --help)\n");
+	(void)st;
+	exit(PMT_EXIT_USAGE);
+}
+
+static double parse_double(struct argp_state *st, const char *name, const char *arg, double lo,
+			   double hi)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !isfinite(v) || v < lo || v > hi) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "invalid %s '%%s' (expected %g to %g)", name, lo, hi);
+		usage_error(st, msg, arg);
+	}
+	return v;
+}
+
+static unsigned long parse_ulong(struct argp_state *st, const char *name, const char *arg,
+				 unsigned long lo, unsigned long hi)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v < lo || v > hi) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "invalid %s '%%s' (expected %lu to %lu)", name, lo, hi);
+		usage_error(st, msg, arg);
+	}
+	return v;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *st)
+{
+	struct pmt_options *o = st->input;
+
+	switch (key) {
+	case 'p':
+		o->pid = (pid_t)parse_ulong(st, "PID", arg, 1, INT_MAX);
+		break;
+	case 'i':
+		o->interval_s = parse_double(st, "interval", arg, 0, 86400);
+		break;
+	case 'd':
+		o->duration_s = parse_double(st, "duration", arg, 0.001, 31 * 86400.0);
+		break;
+	case 'q':
+		o->quiet = true;
+		break;
+	case 'v':
+		o->verbose = true;
+		break;
+	case 'm':
+		if (!*arg || arg[strlen(arg) - 1] == ':')
+			usage_error(st, "invalid frame marker '%s' (auto or [LIB:]SYMBOL)", arg);
+		o->marker = strcmp(arg, "auto") ? arg : NULL;
+		break;
+	case OPT_TARGET_FPS:
+		o->target_fps = parse_double(st, "target fps", arg, 1, 1000);
+		break;
+	case OPT_SPIKE_THRESHOLD:
+		o->spike_threshold = parse_double(st, "spike threshold", arg, 0, 100);
+		break;
+	case OPT_SPIKE_FLOOR:
+		o->spike_floor = parse_ulong(st, "spike floor", arg, 1, 1UL << 40);
+		break;
+	case OPT_HISTORY:
+		o->history = parse_ulong(st, "frame history", arg, 1, 10000000);
+		break;
+	case OPT_MARKER_TIMEOUT:
+		o->marker_timeout_s = parse_double(st, "marker timeout", arg, 0.1, 86400);
+		break;
+	case 'j':
+		o->json_path = arg;
+		break;
+	case ARGP_KEY_ARG:
+		/* The first non-option starts the command to launch. */
+		o->cmd = &st->argv[st->next - 1];
+		st->next = st->argc;
+		break;
+	case ARGP_KEY_END:
+		if (!o->pid && !o->cmd)
+			usage_error(st, "%s", "give --pid PID or -- COMMAND");
+		if (o->pid && o->cmd)
+			usage_error(st, "%s", "give either --pid or a command, not both");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+void pmt_options_parse(int argc, char **argv, struct pmt_options *o)
+{
+	static const struct argp argp = { opts, parse_opt, NULL, doc, NULL, NULL, NULL };
+
+	memset(o, 0, sizeof(*o));
+	o->interval_s = 5;
+	o->marker_timeout_s = 10;
+	o->target_fps = 60;
+	o->spike_threshold = 0.1;
+	o->spike_floor = 1UL << 20;
+	o->history = 1000;
+	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, o))
+		exit(PMT_EXIT_USAGE);
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * options.h - the command line of pmtrace-bpf, parsed with argp into one
+ * struct of defaults. Numbers are range-checked; errors exit with
+ * PMT_EXIT_USAGE.
+ */
+#ifndef PMT_OPTIONS_H
+#define PMT_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct pmt_options {
+	pid_t pid;            /* 0 when launching */
+	char **cmd;           /* NULL when attaching */
+	double interval_s;    /* periodic reports; 0 = none */
+	double duration_s;    /* 0 = until the target exits or Ctrl-C */
+	double marker_timeout_s;
+	bool quiet;
+	bool verbose;
+	const char *marker;   /* NULL or "auto": detect */
+	double target_fps;
+	double spike_threshold;
+	unsigned long spike_floor;
+	size_t history;
+	const char *json_path; /* NULL: none; "-": stdout */
+};
+
+/* Parse argv; on error prints one line and exits PMT_EXIT_USAGE. */
+void pmt_options_parse(int argc, char **argv, struct pmt_options *o);
+
+#endif

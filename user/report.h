@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * report.h - reporters: they only format. Text for people (fits 100
+ * columns), JSON Lines for machines (schema in the README).
+ */
+#ifndef PMT_REPORT_H
+#define PMT_REPORT_H
+
+#include <stdio.h>
+
+#include "pmtrace/frame.h"
+
+#define PMT_SCHEMA_VERSION 1
+
+struct pmt_attach_info {
+	int pid;
+	const char *mode;          /* "attach" or "launch" */
+	const char *py_version;
+	const char *py_build;      /* "shared" or "static" */
+	const char *py_path;
+	const char *marker_lib;
+	const char *marker_symbol;
+	unsigned long long marker_offset;
+	const char *marker_insn;
+	int gc_state;              /* GC stats located */
+	const char *gc_timing;     /* "usdt", "uprobe" or "none" */
+	unsigned long long ts_ns;
+};
+
+/* Frames to list in a report: spikes and drops of the interval. */
+struct pmt_report_frames {
+	const struct pmt_frame_ring *ring;
+	unsigned long long first_index; /* frames with index >= this */
+};
+
+void pmt_text_attached(FILE *f, const struct pmt_attach_info *a);
+void pmt_text_summary(FILE *f, const char *title, const struct pmt_summary *s,
+		      const struct pmt_report_frames *rf, unsigned long long lost);
+
+void pmt_json_attached(FILE *f, const struct pmt_attach_info *a);
+void pmt_json_frame(FILE *f, const struct pmt_frame *fr);
+/* @type is "report" or "final"; @extra is raw JSON members ("" or ",\"k\":v"). */
+void pmt_json_summary(FILE *f, const char *type, const struct pmt_summary *s,
+		      const struct pmt_report_frames *rf, unsigned long long lost,
+		      const char *extra);
+/* Write @s as a JSON string (quoted, escaped). */
+void pmt_json_str(FILE *f, const char *s);
+
+#endif

@@ -1,0 +1,835 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * tracer.c - one profiling run: find the target's CPython runtime and
+ * presenting libraries, place the probes, pick the frame marker, turn the
+ * event stream into frames and reports, and leave the target as it was.
+ *
+ * Auto-detection attaches every candidate marker present and buffers their
+ * records; once one candidate has been called a few times, the most
+ * preferred candidate that was called is kept, its buffered records are
+ * replayed and the others are detached. In launch mode the target is
+ * stopped at each dynamic-linker event until the probes of newly loaded
+ * libraries are in place, so the first frame is never missed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bpf_backend.h"
+#include "elf_file.h"
+#include "exit_codes.h"
+#include "markers.h"
+#include "pmtrace/session.h"
+#include "python.h"
+#include "report.h"
+#include "tracer.h"
+
+#define TICK_MS 50
+#define DETECT_HITS 3      /* records from one candidate before choosing */
+#define DETECT_BUF 4096    /* records buffered per candidate while detecting */
+
+volatile sig_atomic_t pmt_exiting;
+
+enum end_reason { RUNNING = 0, END_TARGET, END_INTERRUPT, END_DURATION };
+
+struct slot {
+	bool used;
+	int cand; /* row of pmt_marker_table, -1 for --frame-marker */
+	struct pmt_site site;
+	int alias;
+	struct pmt_event *buf;
+	size_t nbuf;
+};
+
+struct tracer {
+	const struct pmt_options *o;
+	pid_t pid;
+	bool launched;
+	int child_status;
+	struct pmt_bpf *bpf;
+	struct pmt_maps maps;
+	bool py_found;
+	struct pmt_python py;
+	bool gc_resolved;
+	const char *gc_timing;
+	struct slot slots[PMT_MAX_MARKERS];
+	int chosen;
+	struct pmt_session session;
+	FILE *json;
+	FILE *text;
+	bool need_rescan;
+	uint64_t start_ns, last_report_ns, last_marker_ns;
+	uint64_t interval_first;
+	enum end_reason end;
+	int fatal; /* exit code when an error ends the run */
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void verbose(const struct tracer *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void verbose(const struct tracer *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!t->o->verbose)
+		return;
+	va_start(ap, fmt);
+	fputs("pmtrace: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static int fail(struct tracer *t, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(struct tracer *t, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("pmtrace-bpf: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	t->fatal = code;
+	return code;
+}
+
+static bool have_privilege(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = {};
+	uint64_t eff;
+
+	if (geteuid() == 0)
+		return true;
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	eff = data[0].effective | (uint64_t)data[1].effective << 32;
+	if (eff & (1ULL << CAP_SYS_ADMIN))
+		return true;
+	return (eff & (1ULL << 39 /* CAP_BPF */)) && (eff & (1ULL << 38 /* CAP_PERFMON */));
+}
+
+/* ---- frames --------------------------------------------------------------- */
+
+static void emit_frame(struct tracer *t, const struct pmt_event *ev)
+{
+	struct pmt_frame f;
+
+	if (pmt_session_add(&t->session, ev, &f))
+		return;
+	t->last_marker_ns = now_ns();
+	if (t->json)
+		pmt_json_frame(t->json, &f);
+}
+
+static void on_event(void *ctx, const struct pmt_event *ev)
+{
+	struct tracer *t = ctx;
+	struct slot *s;
+
+	if (ev->kind == PMT_EV_DLOPEN) {
+		t->need_rescan = true;
+		return;
+	}
+	if (ev->kind != PMT_EV_FRAME || ev->marker >= PMT_MAX_MARKERS)
+		return;
+	if (t->chosen >= 0) {
+		if ((int)ev->marker == t->chosen)
+			emit_frame(t, ev);
+		return;
+	}
+	s = &t->slots[ev->marker];
+	if (!s->used)
+		return;
+	if (!s->buf) {
+		s->buf = calloc(DETECT_BUF, sizeof(*s->buf));
+		if (!s->buf)
+			return;
+	}
+	if (s->nbuf < DETECT_BUF)
+		s->buf[s->nbuf++] = *ev;
+}
+
+/* ---- discovery and probes ------------------------------------------------- */
+
+static int refresh_maps(struct tracer *t)
+{
+	struct pmt_maps m;
+	int err = pmt_maps_read(t->pid, &m);
+
+	if (err)
+		return err;
+	pmt_maps_free(&t->maps);
+	t->maps = m;
+	return 0;
+}
+
+static const char *basename_of(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+static void read_gc_baseline(struct tracer *t)
+{
+	__s64 gc[PMT_GC_GENERATIONS][PMT_GC_STAT_FIELDS];
+
+	if (!pmt_mem_read(t->pid, t->py.gc_stats_addr, gc, sizeof(gc)))
+		pmt_session_set_gc_baseline(&t->session, gc);
+}
+
+static void attach_gc_timing(struct tracer *t)
+{
+	int i, err;
+
+	err = pmt_bpf_attach_gc_usdt(t->bpf, t->py.file);
+	if (!err) {
+		t->gc_timing = "usdt";
+	} else {
+		for (i = 0; i < t->py.n_gc_funcs; i++) {
+			err = pmt_bpf_attach_gc_uprobe(t->bpf, t->py.file, t->py.gc_func_off[i]);
+			if (err)
+				break;
+			t->gc_timing = "uprobe";
+		}
+	}
+	t->session.gc_timed = strcmp(t->gc_timing, "none") != 0;
+	verbose(t, "gc timing: %s", t->gc_timing);
+}
+
+/* Find the runtime and the GC state; -errno when the process is not usable. */
+static int discover_python(struct tracer *t)
+{
+	int err;
+
+	if (!t->py_found) {
+		err = pmt_python_find(t->pid, &t->maps, &t->py);
+		if (err)
+			return err;
+		t->py_found = true;
+		verbose(t, "runtime in %s (_PyRuntime at 0x%llx)", t->py.map_path,
+			(unsigned long long)t->py.runtime_addr);
+		attach_gc_timing(t);
+	}
+	if (!t->gc_resolved && !pmt_python_resolve_gc(t->pid, &t->maps, &t->py)) {
+		t->gc_resolved = true;
+		read_gc_baseline(t);
+		pmt_bpf_set_gc_addr(t->bpf, t->py.gc_stats_addr);
+		verbose(t, "gc statistics at 0x%llx", (unsigned long long)t->py.gc_stats_addr);
+	}
+	return 0;
+}
+
+static int free_slot(struct tracer *t)
+{
+	int i;
+
+	for (i = 0; i < PMT_MAX_MARKERS; i++)
+		if (!t->slots[i].used)
+			return i;
+	return -1;
+}
+
+static bool site_known(const struct tracer *t, const char *map_path, const char *symbol)
+{
+	int i;
+
+	for (i = 0; i < PMT_MAX_MARKERS; i++) {
+		const struct slot *s = &t->slots[i];
+
+		if (s->used && !strcmp(s->site.symbol, symbol) &&
+		    !strcmp(s->site.map_path, map_path))
+			return true;
+	}
+	return false;
+}
+
+static int add_marker(struct tracer *t, int cand, const char *map_path, const char *symbol)
+{
+	struct pmt_site site;
+	struct slot *s;
+	int i, err;
+
+	if (site_known(t, map_path, symbol))
+		return 0;
+	err = pmt_site_resolve(t->pid, &t->maps, map_path, symbol, &site);
+	if (err)
+		return err;
+	/* Keep the symbol and library the user knows, even when followed. */
+	snprintf(site.symbol, sizeof(site.symbol), "%s", symbol);
+	i = free_slot(t);
+	if (i < 0)
+		return -ENOSPC;
+	err = pmt_bpf_attach_marker(t->bpf, i, 0, site.file, site.offset);
+	if (err)
+		return err;
+	s = &t->slots[i];
+	memset(s, 0, sizeof(*s));
+	s->used = true;
+	s->cand = cand;
+	s->site = site;
+	if (site.followed)
+		snprintf(s->site.map_path, sizeof(s->site.map_path), "%s", map_path);
+	verbose(t, "marker candidate %s in %s: offset 0x%llx, %s%s%s", symbol, map_path,
+		(unsigned long long)site.offset, pmt_insn_name(site.insn),
+		site.followed ? ", through its jump slot" : "",
+		site.slot_pending ? ", jump slot not yet set: will move" : "");
+	return 0;
+}
+
+/* Attach the marker candidates present now. */
+static void scan_markers(struct tracer *t)
+{
+	char lib[PATH_MAX];
+	const char *sym, *colon;
+	size_t i;
+	int r;
+
+	if (t->o->marker) {
+		colon = strrchr(t->o->marker, ':');
+		sym = colon ? colon + 1 : t->o->marker;
+		if (colon)
+			snprintf(lib, sizeof(lib), "%.*s", (int)(colon - t->o->marker),
+				 t->o->marker);
+		for (i = 0; i < t->maps.n; i++) {
+			const struct pmt_mapping *m = &t->maps.v[i];
+
+			if (!m->path || m->offset != 0)
+				continue;
+			if (colon && strcmp(m->path, lib) &&
+			    strncmp(basename_of(m->path), lib, strlen(lib)))
+				continue;
+			if (site_known(t, m->path, sym))
+				return;
+			r = add_marker(t, -1, m->path, sym);
+			if (!r)
+				return;
+		}
+		return;
+	}
+	for (r = 0; r < pmt_marker_table_len; r++) {
+		const struct pmt_mapping *m = pmt_maps_find_lib(&t->maps, pmt_marker_table[r].lib_prefix);
+
+		if (m)
+			add_marker(t, r, m->path, pmt_marker_table[r].symbol);
+	}
+}
+
+/* Move probes that sit on a trampoline to the function once it is known. */
+static void migrate_pending(struct tracer *t)
+{
+	int i;
+
+	for (i = 0; i < PMT_MAX_MARKERS; i++) {
+		struct slot *s = &t->slots[i];
+		struct pmt_site old;
+		int next;
+
+		if (!s->used || !s->site.slot_pending)
+			continue;
+		old = s->site;
+		if (pmt_site_refresh(t->pid, &t->maps, &s->site) != 1)
+			continue;
+		next = 1 - s->alias;
+		if (pmt_bpf_attach_marker(t->bpf, i, next, s->site.file, s->site.offset)) {
+			s->site = old;
+			s->site.slot_pending = false; /* stay where we are */
+			continue;
+		}
+		pmt_bpf_set_active_alias(t->bpf, i, next);
+		pmt_bpf_detach_marker(t->bpf, i, s->alias);
+		s->alias = next;
+		snprintf(s->site.map_path, sizeof(s->site.map_path), "%s", old.map_path);
+		verbose(t, "marker %s moved to offset 0x%llx in %s (%s)", s->site.symbol,
+			(unsigned long long)s->site.offset, s->site.file,
+			pmt_insn_name(s->site.insn));
+	}
+}
+
+static bool any_pending(const struct tracer *t)
+{
+	int i;
+
+	for (i = 0; i < PMT_MAX_MARKERS; i++)
+		if (t->slots[i].used && t->slots[i].site.slot_pending)
+			return true;
+	return false;
+}
+
+static void rescan(struct tracer *t)
+{
+	t->need_rescan = false;
+	if (refresh_maps(t))
+		return;
+	if (t->launched || t->py_found)
+		discover_python(t);
+	if (t->chosen < 0)
+		scan_markers(t);
+	migrate_pending(t);
+}
+
+/* ---- reports -------------------------------------------------------------- */
+
+static void fill_attach_info(struct tracer *t, struct pmt_attach_info *a, char *ver, size_t len)
+{
+	const struct slot *s = &t->slots[t->chosen];
+
+	pmt_python_version_str(&t->py, ver, len);
+	memset(a, 0, sizeof(*a));
+	a->pid = t->pid;
+	a->mode = t->launched ? "launch" : "attach";
+	a->py_version = ver;
+	a->py_build = t->py.shared ? "shared" : "static";
+	a->py_path = t->py.map_path;
+	a->marker_lib = s->site.map_path;
+	a->marker_symbol = s->site.symbol;
+	a->marker_offset = s->site.offset;
+	a->marker_insn = pmt_insn_name(s->site.insn);
+	a->gc_state = t->gc_resolved;
+	a->gc_timing = t->gc_timing;
+	a->ts_ns = now_ns();
+}
+
+static void report_interval(struct tracer *t)
+{
+	struct pmt_report_frames rf = { &t->session.ring, t->interval_first };
+	struct pmt_summary s;
+
+	pmt_session_take_interval(&t->session, &s);
+	t->interval_first = t->session.frames;
+	if (t->json)
+		pmt_json_summary(t->json, "report", &s, &rf, pmt_bpf_lost(t->bpf), NULL);
+	if (!t->o->quiet)
+		pmt_text_summary(t->text, "interval", &s, &rf, pmt_bpf_lost(t->bpf));
+}
+
+static void report_final(struct tracer *t)
+{
+	static const char *const reasons[] = { "running", "target_exited", "interrupted",
+					       "duration" };
+	struct pmt_report_frames rf = { &t->session.ring, 0 };
+	struct pmt_summary s;
+	char extra[160];
+	int code = -1;
+
+	if (t->launched && t->end == END_TARGET && WIFEXITED(t->child_status))
+		code = WEXITSTATUS(t->child_status);
+	pmt_summary_acc_get(&t->session.total, &s);
+	snprintf(extra, sizeof(extra),
+		 ",\"exit_reason\":\"%s\",\"target_exit_code\":%s%d,\"lost_frames\":%llu",
+		 reasons[t->end], code < 0 ? "null" + 4 * 0 : "", code,
+		 (unsigned long long)t->session.lost_frames);
+	if (code < 0)
+		snprintf(extra, sizeof(extra),
+			 ",\"exit_reason\":\"%s\",\"target_exit_code\":null,\"lost_frames\":%llu",
+			 reasons[t->end], (unsigned long long)t->session.lost_frames);
+	if (t->json)
+		pmt_json_summary(t->json, "final", &s, &rf, pmt_bpf_lost(t->bpf), extra);
+	pmt_text_summary(t->text, "final", &s, &rf, pmt_bpf_lost(t->bpf));
+}
+
+/* ---- detection ------------------------------------------------------------ */
+
+static void choose(struct tracer *t, int slot)
+{
+	struct pmt_attach_info a;
+	char ver[32];
+	size_t k;
+	int i;
+
+	t->chosen = slot;
+	for (i = 0; i < PMT_MAX_MARKERS; i++) {
+		if (i == slot || !t->slots[i].used)
+			continue;
+		pmt_bpf_detach_marker(t->bpf, i, 0);
+		pmt_bpf_detach_marker(t->bpf, i, 1);
+		free(t->slots[i].buf);
+		memset(&t->slots[i], 0, sizeof(t->slots[i]));
+	}
+	pmt_bpf_set_stop_on_dlopen(t->bpf, false);
+	fill_attach_info(t, &a, ver, sizeof(ver));
+	if (t->json)
+		pmt_json_attached(t->json, &a);
+	if (!t->o->quiet)
+		pmt_text_attached(t->text, &a);
+	for (k = 0; k < t->slots[slot].nbuf; k++)
+		emit_frame(t, &t->slots[slot].buf[k]);
+	free(t->slots[slot].buf);
+	t->slots[slot].buf = NULL;
+	t->slots[slot].nbuf = 0;
+	t->last_report_ns = now_ns();
+}
+
+/* Pick the marker once a candidate has been called often enough. */
+static void maybe_choose(struct tracer *t, bool force)
+{
+	size_t most = 0;
+	int i, best = -1;
+
+	if (t->chosen >= 0 || !t->py_found)
+		return;
+	for (i = 0; i < PMT_MAX_MARKERS; i++)
+		if (t->slots[i].used && t->slots[i].nbuf > most)
+			most = t->slots[i].nbuf;
+	if (!most || (most < DETECT_HITS && !force))
+		return;
+	for (i = 0; i < PMT_MAX_MARKERS; i++) {
+		const struct slot *s = &t->slots[i];
+
+		if (!s->used || s->nbuf < (most >= 2 ? 2 : 1))
+			continue;
+		if (best < 0 || (unsigned)s->cand < (unsigned)t->slots[best].cand)
+			best = i;
+	}
+	if (best >= 0)
+		choose(t, best);
+}
+
+static void tried_list(char *buf, size_t len)
+{
+	size_t off = 0;
+	int r;
+
+	buf[0] = 0;
+	for (r = 0; r < pmt_marker_table_len && off < len; r++)
+		off += snprintf(buf + off, len - off, "%s%s", r ? ", " : "",
+				pmt_marker_table[r].symbol);
+}
+
+/* ---- target lifetime ------------------------------------------------------ */
+
+static bool target_gone(struct tracer *t)
+{
+	if (t->launched) {
+		int st;
+		pid_t r = waitpid(t->pid, &st, WNOHANG);
+
+		if (r == t->pid && (WIFEXITED(st) || WIFSIGNALED(st))) {
+			t->child_status = st;
+			return true;
+		}
+		return r < 0 && errno == ECHILD;
+	}
+	return !pmt_pid_alive(t->pid);
+}
+
+static int find_ldso(struct tracer *t, char *file, size_t len, uint64_t *off)
+{
+	const struct pmt_mapping *m = pmt_maps_find_lib(&t->maps, "ld-linux");
+	struct pmt_elf *e;
+	uint64_t vaddr;
+	int err;
+
+	if (!m)
+		m = pmt_maps_find_lib(&t->maps, "ld-");
+	if (!m)
+		return -ENOENT;
+	snprintf(file, len, "/proc/%d/root%s", (int)t->pid, m->path);
+	e = pmt_elf_open(file);
+	if (!e)
+		return -errno;
+	err = pmt_elf_symbol(e, "_dl_debug_state", &vaddr, NULL);
+	if (!err)
+		err = pmt_elf_vaddr_to_offset(e, vaddr, off);
+	pmt_elf_close(e);
+	return err;
+}
+
+/* Load BPF and attach what does not depend on the libraries loaded. */
+static int start_bpf(struct tracer *t)
+{
+	char ld[PATH_MAX + 32];
+	uint64_t off;
+	int err;
+
+	t->bpf = pmt_bpf_open(t->pid, t->o->verbose, on_event, t);
+	if (!t->bpf) {
+		err = errno;
+		if (err == EPERM || err == EACCES)
+			return fail(t, PMT_EXIT_PRIVILEGE,
+				    "not enough privilege to load BPF programs: run as root or "
+				    "with CAP_BPF and CAP_PERFMON");
+		return fail(t, PMT_EXIT_BPF, "cannot load the BPF programs: %s", strerror(err));
+	}
+	err = pmt_bpf_attach_memory(t->bpf);
+	if (err)
+		return fail(t, PMT_EXIT_BPF, "cannot attach the memory probes: %s",
+			    strerror(-err));
+	err = find_ldso(t, ld, sizeof(ld), &off);
+	if (!err)
+		err = pmt_bpf_attach_dlopen(t->bpf, ld, off);
+	if (err)
+		verbose(t, "no dynamic-linker hook (%s): libraries loaded later are found by polling",
+			strerror(-err));
+	return 0;
+}
+
+static int launch(struct tracer *t, int *gate)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return fail(t, PMT_EXIT_ERROR, "pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		return fail(t, PMT_EXIT_ERROR, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		char c;
+
+		close(fds[1]);
+		if (read(fds[0], &c, 1) != 1)
+			_exit(127);
+		execvp(t->o->cmd[0], t->o->cmd);
+		fprintf(stderr, "pmtrace-bpf: cannot run %s: %s\n", t->o->cmd[0], strerror(errno));
+		_exit(127);
+	}
+	close(fds[0]);
+	t->pid = pid;
+	t->launched = true;
+	*gate = fds[1];
+	return 0;
+}
+
+static bool command_exists(const char *cmd)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+
+	if (strchr(cmd, '/'))
+		return access(cmd, X_OK) == 0;
+	if (!path)
+		path = "/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, cmd);
+		if (access(buf, X_OK) == 0)
+			return true;
+		path += n + (path[n] == ':');
+	}
+	return false;
+}
+
+/* Checks and set-up for --pid: everything that can fail before BPF. */
+static int prepare_attach(struct tracer *t)
+{
+	char ver[32];
+	int err;
+
+	t->pid = t->o->pid;
+	if (!pmt_pid_alive(t->pid) || (kill(t->pid, 0) == -1 && errno == ESRCH))
+		return fail(t, PMT_EXIT_NO_PROCESS, "no such process: %d", (int)t->pid);
+	err = refresh_maps(t);
+	if (err == -EACCES || err == -EPERM)
+		return fail(t, PMT_EXIT_PRIVILEGE,
+			    "cannot read process %d: run as root or with CAP_BPF, CAP_PERFMON "
+			    "and ptrace access", (int)t->pid);
+	if (err)
+		return fail(t, PMT_EXIT_NO_PROCESS, "cannot read process %d: %s", (int)t->pid,
+			    strerror(-err));
+	err = pmt_python_find(t->pid, &t->maps, &t->py);
+	pmt_python_version_str(&t->py, ver, sizeof(ver));
+	if (err == -ENOTSUP)
+		return fail(t, PMT_EXIT_UNSUPPORTED,
+			    "process %d runs Python %s, which is not supported (supported: "
+			    "CPython 3.%d to 3.%d)", (int)t->pid, t->py.major ? ver : "(unknown)",
+			    PMT_PY_MIN_MINOR, PMT_PY_MAX_MINOR);
+	if (err)
+		return fail(t, PMT_EXIT_NOT_PYTHON, "process %d is not a Python process "
+			    "(no CPython runtime in its mappings)", (int)t->pid);
+	if (!have_privilege())
+		return fail(t, PMT_EXIT_PRIVILEGE,
+			    "not enough privilege: run as root or with CAP_BPF and CAP_PERFMON");
+	return 0;
+}
+
+static void cleanup(struct tracer *t)
+{
+	int i;
+
+	for (i = 0; i < PMT_MAX_MARKERS; i++)
+		free(t->slots[i].buf);
+	pmt_bpf_close(t->bpf); /* every probe goes with its link */
+	if (t->launched && t->end != END_TARGET)
+		kill(t->pid, SIGCONT); /* never leave it stopped */
+	pmt_session_free(&t->session);
+	pmt_maps_free(&t->maps);
+	if (t->json && t->json != stdout)
+		fclose(t->json);
+}
+
+static int open_outputs(struct tracer *t)
+{
+	t->text = stdout;
+	if (!t->o->json_path)
+		return 0;
+	if (!strcmp(t->o->json_path, "-")) {
+		t->json = stdout;
+		t->text = stderr;
+		return 0;
+	}
+	t->json = fopen(t->o->json_path, "we");
+	if (!t->json)
+		return fail(t, PMT_EXIT_USAGE, "cannot write %s: %s", t->o->json_path,
+			    strerror(errno));
+	return 0;
+}
+
+static int init_session(struct tracer *t)
+{
+	struct pmt_analysis_config cfg;
+	uint64_t rss = 0;
+	int err;
+
+	pmt_analysis_config_default(&cfg);
+	cfg.target_fps = t->o->target_fps;
+	cfg.spike_threshold = t->o->spike_threshold;
+	cfg.spike_floor_bytes = t->o->spike_floor;
+	pmt_statm_rss(t->pid, &rss);
+	err = pmt_session_init(&t->session, &cfg, t->o->history,
+			       (uint64_t)sysconf(_SC_PAGESIZE), now_ns(), rss);
+	if (err)
+		return fail(t, PMT_EXIT_ERROR, "out of memory");
+	return 0;
+}
+
+static int event_loop(struct tracer *t)
+{
+	uint64_t timeout = (uint64_t)(t->o->marker_timeout_s * 1e9);
+	uint64_t interval = (uint64_t)(t->o->interval_s * 1e9);
+	uint64_t duration = (uint64_t)(t->o->duration_s * 1e9);
+	char tried[512];
+	int err;
+
+	while (!t->end) {
+		err = pmt_bpf_poll(t->bpf, TICK_MS);
+		if (err < 0 && err != -EINTR)
+			return fail(t, PMT_EXIT_ERROR, "reading events: %s", strerror(-err));
+		if (pmt_exiting) {
+			t->end = END_INTERRUPT;
+			break;
+		}
+		if (t->need_rescan || (t->chosen < 0 && !t->launched) || any_pending(t) ||
+		    (t->py_found && !t->gc_resolved))
+			rescan(t);
+		if (t->launched && t->chosen < 0)
+			kill(t->pid, SIGCONT); /* resume after a dynamic-linker stop */
+		maybe_choose(t, false);
+		if (target_gone(t)) {
+			pmt_bpf_poll(t->bpf, 0); /* drain what is already there */
+			maybe_choose(t, true);
+			t->end = END_TARGET;
+			break;
+		}
+		if (t->chosen < 0 && now_ns() - t->start_ns > timeout) {
+			maybe_choose(t, true);
+			if (t->chosen >= 0)
+				break;
+			tried_list(tried, sizeof(tried));
+			if (!t->py_found)
+				return fail(t, PMT_EXIT_NOT_PYTHON,
+					    "process %d is not a Python process (no CPython "
+					    "runtime after %.1f s)", (int)t->pid,
+					    t->o->marker_timeout_s);
+			return fail(t, PMT_EXIT_NO_MARKER,
+				    "no frame marker called in %.1f s; tried %s; name one with "
+				    "--frame-marker LIB:SYMBOL", t->o->marker_timeout_s, tried);
+		}
+		if (t->chosen >= 0 && interval && now_ns() - t->last_report_ns >= interval) {
+			report_interval(t);
+			t->last_report_ns = now_ns();
+		}
+		if (duration && now_ns() - t->start_ns >= duration)
+			t->end = END_DURATION;
+	}
+	if (t->chosen < 0) {
+		tried_list(tried, sizeof(tried));
+		if (t->launched && !t->py_found)
+			return fail(t, PMT_EXIT_NOT_PYTHON,
+				    "%s is not a Python process (it exited without a CPython runtime)",
+				    t->o->cmd[0]);
+		if (t->end == END_TARGET)
+			return fail(t, PMT_EXIT_NO_MARKER,
+				    "the target exited before presenting a frame (tried %s)", tried);
+		if (t->end == END_INTERRUPT || t->end == END_DURATION)
+			return fail(t, PMT_EXIT_NO_MARKER,
+				    "stopped before a frame marker was called (tried %s)", tried);
+	}
+	return PMT_EXIT_OK;
+}
+
+int pmt_tracer_run(const struct pmt_options *o)
+{
+	struct tracer t = { .o = o, .chosen = -1, .gc_timing = "none" };
+	int gate = -1, rc;
+
+	t.start_ns = now_ns();
+	rc = open_outputs(&t);
+	if (rc)
+		return rc;
+	if (o->cmd) {
+		if (!command_exists(o->cmd[0])) {
+			rc = fail(&t, PMT_EXIT_NO_PROCESS, "command not found: %s", o->cmd[0]);
+			goto out;
+		}
+		if (!have_privilege()) {
+			rc = fail(&t, PMT_EXIT_PRIVILEGE,
+				  "not enough privilege: run as root or with CAP_BPF and CAP_PERFMON");
+			goto out;
+		}
+		rc = launch(&t, &gate);
+		if (!rc)
+			rc = refresh_maps(&t) ? fail(&t, PMT_EXIT_NO_PROCESS, "child vanished") : 0;
+	} else {
+		rc = prepare_attach(&t);
+	}
+	if (rc)
+		goto out;
+	rc = init_session(&t);
+	if (!rc)
+		rc = start_bpf(&t);
+	if (rc)
+		goto out;
+	if (t.launched) {
+		pmt_bpf_set_stop_on_dlopen(t.bpf, true);
+		if (write(gate, "g", 1) != 1) {
+			rc = fail(&t, PMT_EXIT_ERROR, "cannot start the command");
+			goto out;
+		}
+		close(gate);
+		gate = -1;
+	} else {
+		discover_python(&t);
+		scan_markers(&t);
+	}
+	rc = event_loop(&t);
+	if (rc == PMT_EXIT_OK)
+		report_final(&t);
+out:
+	if (gate >= 0)
+		close(gate); /* the child sees EOF and exits without running */
+	if (t.launched && t.fatal && t.end != END_TARGET)
+		kill(t.pid, SIGTERM); /* we started it for nothing */
+	cleanup(&t);
+	return rc;
+}
