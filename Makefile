@@ -88,3 +88,6 @@ bench: $(OUT)/pmtrace-bpf
 
 clean:
 	rm -rf $(OUT)
+
+# The backend embeds the skeleton: rebuild it when the BPF side changes.
+$(OUT)/obj/user/bpf_backend.o: $(OUT)/pmtrace.skel.h

@@ -41,19 +41,20 @@ struct mm_struct___old {
 
 static __always_inline void read_rss(struct mm_struct *mm, __u64 *out)
 {
-	__s64 v;
+	__s64 v[PMT_RSS_KINDS];
 	int i;
 
-	for (i = 0; i < PMT_RSS_KINDS; i++) {
-		if (bpf_core_field_size(mm->rss_stat) > sizeof(struct mm_rss_stat___old)) {
-			v = BPF_CORE_READ(mm, rss_stat[i].count);
-		} else {
-			struct mm_struct___old *o = (void *)mm;
+	if (bpf_core_type_exists(struct mm_rss_stat___old)) {
+		struct mm_struct___old *o = (void *)mm;
 
-			v = BPF_CORE_READ(o, rss_stat.count[i].counter);
-		}
-		out[i] = v > 0 ? v : 0;
+		for (i = 0; i < PMT_RSS_KINDS; i++)
+			v[i] = BPF_CORE_READ(o, rss_stat.count[i].counter);
+	} else {
+		for (i = 0; i < PMT_RSS_KINDS; i++)
+			v[i] = BPF_CORE_READ(mm, rss_stat[i].count);
 	}
+	for (i = 0; i < PMT_RSS_KINDS; i++)
+		out[i] = v[i] > 0 ? v[i] : 0;
 }
 
 SEC("uprobe")
@@ -87,6 +88,8 @@ int BPF_KPROBE(pmt_marker)
 
 	task = bpf_get_current_task_btf();
 	read_rss(task->mm, e->rss_pages);
+	e->thread_minflt = BPF_CORE_READ(task, min_flt);
+	e->thread_majflt = BPF_CORE_READ(task, maj_flt);
 	e->c = pmt_cnt;
 
 	addr = pmt_gc_stats_addr;

@@ -25,7 +25,6 @@ extern __u32 pmt_frame_tid;          /* thread that calls the marker */
 extern __u64 pmt_lost;               /* ring-buffer reservations that failed */
 
 /* Scratch start times, keyed by tid | kind << 32. */
-#define PMT_START_FAULT 1ULL
 #define PMT_START_GC 2ULL
 #define PMT_START_MMAP 3ULL
 #define PMT_START_MREMAP 4ULL

@@ -102,12 +102,12 @@ int pmt_bpf_attach_memory(struct pmt_bpf *b)
 {
 	struct pmtrace_bpf *s = b->skel;
 	struct bpf_program *progs[] = {
-		s->progs.pmt_fault_enter,  s->progs.pmt_fault_exit,   s->progs.pmt_mmap_enter,
+		s->progs.pmt_fault_user,   s->progs.pmt_fault_kernel,  s->progs.pmt_mmap_enter,
 		s->progs.pmt_mmap_exit,    s->progs.pmt_munmap_enter, s->progs.pmt_mremap_enter,
 		s->progs.pmt_mremap_exit,  s->progs.pmt_brk_enter,    s->progs.pmt_brk_exit,
 	};
 	struct bpf_link **links[] = {
-		&s->links.pmt_fault_enter, &s->links.pmt_fault_exit,   &s->links.pmt_mmap_enter,
+		&s->links.pmt_fault_user,  &s->links.pmt_fault_kernel,  &s->links.pmt_mmap_enter,
 		&s->links.pmt_mmap_exit,   &s->links.pmt_munmap_enter, &s->links.pmt_mremap_enter,
 		&s->links.pmt_mremap_exit, &s->links.pmt_brk_enter,    &s->links.pmt_brk_exit,
 	};

@@ -30,20 +30,29 @@ static uint64_t load_base(struct pmt_elf *e, const struct pmt_maps *maps, const 
 	return pmt_elf_is_dyn(e) == 1 ? pmt_maps_file_addr(maps, map_path, 0) : 0;
 }
 
-/* Decode at target address @addr of mapping @m; skips one endbr64. */
+/*
+ * Place the probe for the function at target address @addr of mapping @m
+ * on the first emulated instruction of its straight-line entry, or on the
+ * entry itself when that cannot be found.
+ */
 static int place_on(pid_t pid, const struct pmt_mapping *m, uint64_t addr, struct pmt_site *s)
 {
-	uint8_t code[16];
+	uint8_t code[64];
 	struct pmt_insn in;
-	int err;
+	size_t n = sizeof(code);
+	long off;
 
-	err = pmt_mem_read(pid, addr, code, sizeof(code));
-	if (err)
-		return err;
-	pmt_insn_decode(code, sizeof(code), &in);
-	if (in.kind == PMT_INSN_ENDBR64) {
-		addr += in.len;
-		pmt_insn_decode(code + in.len, sizeof(code) - in.len, &in);
+	if (addr + n > m->end)
+		n = m->end - addr;
+	if (pmt_mem_read(pid, addr, code, n))
+		return -EFAULT;
+	off = pmt_insn_find_cheap(code, n, &in);
+	if (off >= 0) {
+		s->skipped = (unsigned)off;
+		addr += (uint64_t)off;
+	} else {
+		pmt_insn_decode(code, n, &in);
+		s->skipped = 0;
 	}
 	snprintf(s->map_path, sizeof(s->map_path), "%s", m->path);
 	snprintf(s->file, sizeof(s->file), "/proc/%d/root%s", (int)pid, m->path);

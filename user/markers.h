@@ -3,8 +3,9 @@
  * markers.h - frame-marker candidates and probe sites.
  *
  * A probe site is a (file, offset) pair a uprobe attaches to, chosen so the
- * probe lands on an instruction the kernel emulates: an endbr64 is skipped,
- * and a jump-table trampoline (SDL's dynamic API exports every function as
+ * probe lands on an instruction the kernel emulates: the straight-line
+ * entry code before the first push/call/jmp/jcc is skipped (every call runs
+ * it exactly once), and a jump-table trampoline (SDL's dynamic API exports every function as
  * `jmp *slot(%rip)`) is followed to the function it jumps to, read from the
  * slot in the target's memory once the library has initialised it.
  */
@@ -34,6 +35,7 @@ struct pmt_site {
 	char symbol[128];
 	uint64_t offset;          /* file offset of the probe */
 	enum pmt_insn_kind insn;  /* instruction at the probe */
+	unsigned skipped;         /* bytes of straight-line entry code skipped */
 	bool followed;            /* reached through a trampoline's slot */
 	bool slot_pending;        /* trampoline whose slot is not yet set */
 	uint64_t slot_addr;       /* slot address in the target (trampolines) */

@@ -27,6 +27,7 @@
 #include "bpf_backend.h"
 #include "elf_file.h"
 #include "exit_codes.h"
+#include "fault_cost.h"
 #include "markers.h"
 #include "pmtrace/session.h"
 #include "python.h"
@@ -189,14 +190,6 @@ static const char *basename_of(const char *p)
 	return s ? s + 1 : p;
 }
 
-static void read_gc_baseline(struct tracer *t)
-{
-	__s64 gc[PMT_GC_GENERATIONS][PMT_GC_STAT_FIELDS];
-
-	if (!pmt_mem_read(t->pid, t->py.gc_stats_addr, gc, sizeof(gc)))
-		pmt_session_set_gc_baseline(&t->session, gc);
-}
-
 static void attach_gc_timing(struct tracer *t)
 {
 	int i, err;
@@ -232,7 +225,6 @@ static int discover_python(struct tracer *t)
 	}
 	if (!t->gc_resolved && !pmt_python_resolve_gc(t->pid, &t->maps, &t->py)) {
 		t->gc_resolved = true;
-		read_gc_baseline(t);
 		pmt_bpf_set_gc_addr(t->bpf, t->py.gc_stats_addr);
 		verbose(t, "gc statistics at 0x%llx", (unsigned long long)t->py.gc_stats_addr);
 	}
@@ -289,8 +281,8 @@ static int add_marker(struct tracer *t, int cand, const char *map_path, const ch
 	s->site = site;
 	if (site.followed)
 		snprintf(s->site.map_path, sizeof(s->site.map_path), "%s", map_path);
-	verbose(t, "marker candidate %s in %s: offset 0x%llx, %s%s%s", symbol, map_path,
-		(unsigned long long)site.offset, pmt_insn_name(site.insn),
+	verbose(t, "marker candidate %s in %s: offset 0x%llx (entry +%u), %s%s%s", symbol,
+		map_path, (unsigned long long)site.offset, site.skipped, pmt_insn_name(site.insn),
 		site.followed ? ", through its jump slot" : "",
 		site.slot_pending ? ", jump slot not yet set: will move" : "");
 	return 0;
@@ -359,8 +351,8 @@ static void migrate_pending(struct tracer *t)
 		pmt_bpf_detach_marker(t->bpf, i, s->alias);
 		s->alias = next;
 		snprintf(s->site.map_path, sizeof(s->site.map_path), "%s", old.map_path);
-		verbose(t, "marker %s moved to offset 0x%llx in %s (%s)", s->site.symbol,
-			(unsigned long long)s->site.offset, s->site.file,
+		verbose(t, "marker %s moved to offset 0x%llx (entry +%u) in %s (%s)", s->site.symbol,
+			(unsigned long long)s->site.offset, s->site.skipped, s->site.file,
 			pmt_insn_name(s->site.insn));
 	}
 }
@@ -698,18 +690,17 @@ static int open_outputs(struct tracer *t)
 static int init_session(struct tracer *t)
 {
 	struct pmt_analysis_config cfg;
-	uint64_t rss = 0;
 	int err;
 
 	pmt_analysis_config_default(&cfg);
 	cfg.target_fps = t->o->target_fps;
 	cfg.spike_threshold = t->o->spike_threshold;
 	cfg.spike_floor_bytes = t->o->spike_floor;
-	pmt_statm_rss(t->pid, &rss);
-	err = pmt_session_init(&t->session, &cfg, t->o->history,
-			       (uint64_t)sysconf(_SC_PAGESIZE), now_ns(), rss);
+	err = pmt_session_init(&t->session, &cfg, t->o->history, (uint64_t)sysconf(_SC_PAGESIZE));
 	if (err)
 		return fail(t, PMT_EXIT_ERROR, "out of memory");
+	t->session.ns_per_fault = pmt_fault_cost_ns();
+	verbose(t, "a page fault costs %.0f ns here", t->session.ns_per_fault);
 	return 0;
 }
 

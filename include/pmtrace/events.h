@@ -40,9 +40,8 @@ enum pmt_event_kind {
 
 /* Cumulative counters since attach, maintained by the BPF programs. */
 struct pmt_counters {
-	__u64 minflt;         /* minor faults, all threads (as /proc/PID/stat) */
-	__u64 majflt;         /* major faults, all threads */
-	__u64 fault_ns;       /* time in the fault handler, frame thread only */
+	__u64 faults;         /* page-fault exceptions on user addresses, all threads */
+	__u64 faults_frame;   /* the same, frame thread only */
 	__u64 mapped_bytes;   /* successful mmap and mremap growth */
 	__u64 unmapped_bytes; /* munmap and mremap shrink */
 	__s64 brk_bytes;      /* net program break movement */
@@ -59,6 +58,8 @@ struct pmt_event {
 	__u64 seq;                       /* hits of this marker slot, 1-based */
 	__u64 rss_pages[PMT_RSS_KINDS];  /* mm counters at the hit */
 	struct pmt_counters c;           /* cumulative since attach */
+	__u64 thread_minflt;             /* frame thread's own min_flt, maj_flt */
+	__u64 thread_majflt;
 	__s64 gc[PMT_GC_GENERATIONS][PMT_GC_STAT_FIELDS]; /* raw gc stats */
 	__u32 kind;                      /* enum pmt_event_kind */
 	__u32 marker;                    /* marker slot (cookie low byte) */

@@ -5,8 +5,8 @@
  * classification with memory-related causes, and interval summaries.
  *
  * Everything declared here is pure C: no I/O, no clock, no globals, no BPF.
- * A frame is the work that ends at one call of the frame marker; frame 0
- * starts at attach and is marked partial (it is never a spike or a drop).
+ * A frame is the work between two calls of the frame marker; a frame whose
+ * records were lost in between is marked partial (never a spike or drop).
  */
 #ifndef PMTRACE_FRAME_H
 #define PMTRACE_FRAME_H
@@ -28,9 +28,9 @@ enum pmt_cause {
 #define PMT_SPIKE_TIME (1u << 1)
 
 struct pmt_frame {
-	uint64_t index;       /* 0-based since attach */
+	uint64_t index;       /* 0-based: frame 0 ends at the 2nd marker call seen */
 	uint64_t ts_ns;       /* CLOCK_MONOTONIC at the marker call ending it */
-	uint64_t duration_ns; /* since the previous marker call (or attach) */
+	uint64_t duration_ns; /* since the previous marker call */
 	uint64_t rss_bytes;   /* anon + file + shmem at frame end */
 	uint64_t rss_anon_bytes;
 	uint64_t rss_file_bytes;
@@ -38,8 +38,8 @@ struct pmt_frame {
 	uint64_t swap_bytes;
 	int64_t rss_delta_bytes; /* rss_bytes minus the previous frame's */
 	uint64_t minflt;         /* during the frame, all threads */
-	uint64_t majflt;
-	uint64_t fault_ns;       /* frame thread's time handling faults */
+	uint64_t majflt;         /* during the frame, frame thread */
+	uint64_t fault_ns;       /* frame thread's fault time (estimated: faults x cost) */
 	uint64_t mapped_bytes;   /* mmap and mremap growth during the frame */
 	uint64_t unmapped_bytes; /* munmap and mremap shrink */
 	int64_t brk_delta_bytes; /* program break movement */
@@ -49,7 +49,7 @@ struct pmt_frame {
 	uint64_t gc_ns; /* time in the GC during the frame (0 if untimed) */
 	bool gc_known;  /* gc_* fields are real (interpreter state resolved) */
 	bool gc_timed;  /* gc_ns is measured */
-	bool partial;   /* frame 0, or a frame after lost records */
+	bool partial;   /* spans lost records: more than one frame */
 
 	/* Filled by pmt_frame_classify(). */
 	bool spike;

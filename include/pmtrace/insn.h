@@ -37,6 +37,22 @@ struct pmt_insn {
 /* Decode the instruction at the start of @code (@n bytes available). */
 void pmt_insn_decode(const uint8_t *code, size_t n, struct pmt_insn *out);
 
+/*
+ * Length of the instruction at @code for the common integer instructions
+ * of function prologues (mov, lea, sub, add, test, cmp, xor, movzx...), or
+ * 0 when it is not one pmtrace can measure.
+ */
+size_t pmt_insn_length(const uint8_t *code, size_t n);
+
+/*
+ * Walk the straight-line code at the start of a function (no branch can
+ * be taken before it) to the first instruction the kernel emulates, which
+ * every call then executes exactly once. Returns its offset from @code and
+ * fills @out, or -1 when an instruction that cannot be measured, or a
+ * control transfer that is not emulated, comes first.
+ */
+long pmt_insn_find_cheap(const uint8_t *code, size_t n, struct pmt_insn *out);
+
 /* Short name for reports: "push", "endbr64", "jmp *rip", "other"... */
 const char *pmt_insn_name(enum pmt_insn_kind kind);
 

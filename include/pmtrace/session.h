@@ -19,32 +19,30 @@ struct pmt_session {
 	struct pmt_baseline base;
 	struct pmt_summary_acc interval;
 	struct pmt_summary_acc total;
-	struct pmt_event prev; /* last frame event, or the attach-time baseline */
+	struct pmt_event prev; /* last marker event (seq 0: none yet) */
 	bool prev_gc_valid;
 	bool gc_timed;        /* set by the caller once GC timing probes are live */
+	double ns_per_fault;  /* measured cost of one page fault, for fault_ns */
 	uint64_t frames;      /* frames produced */
 	uint64_t lost_frames; /* frames whose record never arrived */
 };
 
 /*
- * Start a session at @attach_ts_ns with the target's RSS @attach_rss_bytes.
- * @history is the number of frames kept (>= 1). Returns 0 or -errno.
+ * Start a session keeping @history frames (>= 1). Returns 0 or -errno.
  */
 int pmt_session_init(struct pmt_session *s, const struct pmt_analysis_config *cfg,
-		     size_t history, uint64_t page_size, uint64_t attach_ts_ns,
-		     uint64_t attach_rss_bytes);
+		     size_t history, uint64_t page_size);
 void pmt_session_free(struct pmt_session *s);
 
-/* GC statistics read when the interpreter state was located. */
-void pmt_session_set_gc_baseline(struct pmt_session *s,
-				 const __s64 gc[PMT_GC_GENERATIONS][PMT_GC_STAT_FIELDS]);
-
 /*
- * Turn a PMT_EV_FRAME event into the next frame: deltas against the
- * previous event, classification, history and summaries. Events must come
- * in seq order for one marker; a gap in seq (lost records) makes the frame
- * partial and is counted in lost_frames. Returns 0, or -EINVAL for an event
- * that is not a frame or is older than the previous one.
+ * Feed one marker call. A frame is the work between two calls of the frame
+ * marker, so the first call only starts frame 0; every later call ends the
+ * current frame and fills @out with it: deltas against the previous call,
+ * classification, history and summaries. Frame numbers follow the marker's
+ * call count (frame = seq - 2), so a gap in seq (lost records) leaves the
+ * numbering right, makes the frame partial and counts in lost_frames.
+ * Returns 0 when @out holds a frame, 1 for the first call, -EINVAL for an
+ * event that is not a marker call or is older than the previous one.
  */
 int pmt_session_add(struct pmt_session *s, const struct pmt_event *ev, struct pmt_frame *out);
 

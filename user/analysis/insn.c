@@ -71,3 +71,105 @@ const char *pmt_insn_name(enum pmt_insn_kind kind)
 		return "?";
 	return names[kind];
 }
+
+/* Bytes taken by a ModRM operand (ModRM, SIB, displacement), or 0. */
+static size_t modrm_len(const uint8_t *c, size_t n)
+{
+	uint8_t mod, rm;
+	size_t len = 1;
+
+	if (n < 1)
+		return 0;
+	mod = c[0] >> 6;
+	rm = c[0] & 7;
+	if (mod == 3)
+		return 1;
+	if (rm == 4) {
+		if (n < 2)
+			return 0;
+		len++;
+		if (mod == 0 && (c[1] & 7) == 5)
+			len += 4;
+	} else if (mod == 0 && rm == 5) {
+		len += 4; /* rip-relative */
+	}
+	if (mod == 1)
+		len += 1;
+	else if (mod == 2)
+		len += 4;
+	return len <= n ? len : 0;
+}
+
+size_t pmt_insn_length(const uint8_t *c, size_t n)
+{
+	size_t i = 0, m;
+	int rex_w = 0, opsize16 = 0;
+	uint8_t op;
+
+	/* Legacy prefixes, then REX. */
+	while (i < n && (c[i] == 0x66 || c[i] == 0x2e || c[i] == 0x3e || c[i] == 0x26 ||
+			 c[i] == 0x64 || c[i] == 0x65 || c[i] == 0x36)) {
+		opsize16 |= c[i] == 0x66;
+		i++;
+	}
+	if (i < n && (c[i] & 0xf0) == 0x40) {
+		rex_w = (c[i] & 8) != 0;
+		i++;
+	}
+	if (i >= n)
+		return 0;
+	op = c[i++];
+	switch (op) {
+	/* op r/m, r and op r, r/m: add or adc and sbb sub xor cmp test mov lea movsxd */
+	case 0x00: case 0x01: case 0x02: case 0x03: case 0x08: case 0x09: case 0x0a:
+	case 0x0b: case 0x10: case 0x11: case 0x12: case 0x13: case 0x18: case 0x19:
+	case 0x1a: case 0x1b: case 0x20: case 0x21: case 0x22: case 0x23: case 0x28:
+	case 0x29: case 0x2a: case 0x2b: case 0x30: case 0x31: case 0x32: case 0x33:
+	case 0x38: case 0x39: case 0x3a: case 0x3b: case 0x63: case 0x84: case 0x85:
+	case 0x88: case 0x89: case 0x8a: case 0x8b: case 0x8d:
+		m = modrm_len(c + i, n - i);
+		return m ? i + m : 0;
+	case 0x80: case 0x83: case 0xc0: case 0xc1: case 0xc6: /* r/m, imm8 */
+		m = modrm_len(c + i, n - i);
+		return m && i + m + 1 <= n ? i + m + 1 : 0;
+	case 0x81: case 0xc7: /* r/m, imm16/32 */
+		m = modrm_len(c + i, n - i);
+		m = m ? m + (opsize16 ? 2 : 4) : 0;
+		return m && i + m <= n ? i + m : 0;
+	case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf:
+		m = rex_w ? 8 : (opsize16 ? 2 : 4);
+		return i + m <= n ? i + m : 0;
+	case 0x0f:
+		if (i >= n)
+			return 0;
+		op = c[i++];
+		/* movzx, movsx, cmovcc, setcc, nop r/m */
+		if (op == 0xb6 || op == 0xb7 || op == 0xbe || op == 0xbf || op == 0x1f ||
+		    (op >= 0x40 && op <= 0x4f) || (op >= 0x90 && op <= 0x9f)) {
+			m = modrm_len(c + i, n - i);
+			return m ? i + m : 0;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+long pmt_insn_find_cheap(const uint8_t *c, size_t n, struct pmt_insn *out)
+{
+	size_t off = 0, len;
+
+	while (off < n) {
+		pmt_insn_decode(c + off, n - off, out);
+		if (out->emulated)
+			return (long)off;
+		if (out->kind == PMT_INSN_ENDBR64 || out->kind == PMT_INSN_JMP_INDIRECT_RIP)
+			len = out->kind == PMT_INSN_ENDBR64 ? out->len : 0;
+		else
+			len = pmt_insn_length(c + off, n - off);
+		if (!len)
+			return -1;
+		off += len;
+	}
+	return -1;
+}

@@ -9,8 +9,7 @@
 #include "pmtrace/session.h"
 
 int pmt_session_init(struct pmt_session *s, const struct pmt_analysis_config *cfg,
-		     size_t history, uint64_t page_size, uint64_t attach_ts_ns,
-		     uint64_t attach_rss_bytes)
+		     size_t history, uint64_t page_size)
 {
 	int err;
 
@@ -29,9 +28,6 @@ int pmt_session_init(struct pmt_session *s, const struct pmt_analysis_config *cf
 	}
 	pmt_summary_acc_reset(&s->interval);
 	pmt_summary_acc_reset(&s->total);
-	s->prev.ts_ns = attach_ts_ns;
-	/* The attach-time RSS is not split by kind: book it as anon. */
-	s->prev.rss_pages[PMT_RSS_ANON] = attach_rss_bytes / page_size;
 	return 0;
 }
 
@@ -41,15 +37,6 @@ void pmt_session_free(struct pmt_session *s)
 		return;
 	pmt_frame_ring_free(&s->ring);
 	pmt_baseline_free(&s->base);
-}
-
-void pmt_session_set_gc_baseline(struct pmt_session *s,
-				 const __s64 gc[PMT_GC_GENERATIONS][PMT_GC_STAT_FIELDS])
-{
-	if (s->prev_gc_valid)
-		return;
-	memcpy(s->prev.gc, gc, sizeof(s->prev.gc));
-	s->prev_gc_valid = true;
 }
 
 static uint64_t rss_of(const struct pmt_event *e, uint64_t page)
@@ -71,12 +58,17 @@ int pmt_session_add(struct pmt_session *s, const struct pmt_event *ev, struct pm
 
 	if (ev->kind != PMT_EV_FRAME || !ev->seq || ev->seq <= p->seq || ev->ts_ns < p->ts_ns)
 		return -EINVAL;
+	if (!p->seq) {
+		s->prev = *ev;
+		s->prev_gc_valid = ev->flags & PMT_EVF_GC_VALID;
+		return 1;
+	}
 	memset(f, 0, sizeof(*f));
-	f->index = ev->seq - 1;
+	f->index = ev->seq - 2;
 	f->ts_ns = ev->ts_ns;
 	f->duration_ns = ev->ts_ns - p->ts_ns;
-	f->partial = p->seq == 0 || ev->seq != p->seq + 1;
-	if (ev->seq > p->seq + 1)
+	f->partial = ev->seq != p->seq + 1;
+	if (f->partial)
 		s->lost_frames += ev->seq - p->seq - 1;
 	f->rss_bytes = rss_of(ev, page);
 	f->rss_anon_bytes = ev->rss_pages[PMT_RSS_ANON] * page;
@@ -84,9 +76,14 @@ int pmt_session_add(struct pmt_session *s, const struct pmt_event *ev, struct pm
 	f->rss_shmem_bytes = ev->rss_pages[PMT_RSS_SHMEM] * page;
 	f->swap_bytes = ev->rss_pages[PMT_RSS_SWAP] * page;
 	f->rss_delta_bytes = (int64_t)f->rss_bytes - (int64_t)rss_of(p, page);
-	f->minflt = udelta(ev->c.minflt, p->c.minflt);
-	f->majflt = udelta(ev->c.majflt, p->c.majflt);
-	f->fault_ns = udelta(ev->c.fault_ns, p->c.fault_ns);
+	/* Major faults are read from the frame thread; the tracepoints count
+	 * every thread's fault exceptions, minor or major. */
+	if (p->tid == ev->tid)
+		f->majflt = udelta(ev->thread_majflt, p->thread_majflt);
+	f->minflt = udelta(ev->c.faults, p->c.faults);
+	f->minflt = f->minflt > f->majflt ? f->minflt - f->majflt : 0;
+	f->fault_ns = (uint64_t)((double)udelta(ev->c.faults_frame, p->c.faults_frame) *
+				 s->ns_per_fault);
 	f->mapped_bytes = udelta(ev->c.mapped_bytes, p->c.mapped_bytes);
 	f->unmapped_bytes = udelta(ev->c.unmapped_bytes, p->c.unmapped_bytes);
 	f->brk_delta_bytes = ev->c.brk_bytes - p->c.brk_bytes;
