@@ -503,8 +503,9 @@ static void tried_list(char *buf, size_t len)
 
 	buf[0] = 0;
 	for (r = 0; r < pmt_marker_table_len && off < len; r++)
-		off += snprintf(buf + off, len - off, "%s%s", r ? ", " : "",
-				pmt_marker_table[r].symbol);
+		off += snprintf(buf + off, len - off, "%s%.*s:%s", r ? ", " : "",
+				(int)strcspn(pmt_marker_table[r].lib_prefix, ".-"),
+				pmt_marker_table[r].lib_prefix, pmt_marker_table[r].symbol);
 }
 
 /* ---- target lifetime ------------------------------------------------------ */

@@ -132,13 +132,13 @@ int64_t pmt_baseline_growth(const struct pmt_baseline *b);
  *  (no spike of either kind until the baseline holds baseline_min frames)
  *  dropped:      duration > budget * drop_factor
  *  cause:        excess = duration - min(base, budget), base = budget while
- *                the baseline is warming up; gc if gc_ns covers cause_share
- *                of the excess and is no less than fault_ns; else
- *                heap_growth if the frame is a memory spike (or mapped -
- *                unmapped + brk growth reaches the floor) and fault time
- *                covers it; else page_faults if fault time covers it; else
- *                none. Without GC timing, a collection of an older
- *                generation (1 or 2) in the frame counts as gc.
+ *                the baseline is warming up; memory is the cause when
+ *                gc_ns (if timed) + fault_ns covers cause_share of the
+ *                excess: gc if gc_ns >= fault_ns, else heap_growth if the
+ *                frame is a memory spike (or mapped - unmapped + brk growth
+ *                reaches the floor), else page_faults. Otherwise none,
+ *                except that without GC timing a collection of generation
+ *                1 or 2 in the frame counts as gc.
  */
 void pmt_frame_classify(const struct pmt_analysis_config *cfg, struct pmt_baseline *b,
 			struct pmt_frame *f);

@@ -124,18 +124,23 @@ def kill_group(proc, sig=signal.SIGKILL):
 
 
 def run(cmd, timeout=120, **kw):
-    """Run cmd in its own process group; on timeout kill the group. Returns
-    (returncode or None on timeout, stdout, stderr)."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            universal_newlines=True, start_new_session=True, **kw)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-        rc = proc.returncode
-    except subprocess.TimeoutExpired:
+    """Run cmd in its own process group, output to files (no pipe a
+    leftover child could hold open); on timeout kill the group, and kill
+    whatever of the group outlives cmd. Returns (returncode or None on
+    timeout, stdout, stderr)."""
+    with tempfile.TemporaryFile("w+") as fo, tempfile.TemporaryFile("w+") as fe:
+        proc = subprocess.Popen(cmd, stdout=fo, stderr=fe, universal_newlines=True,
+                                start_new_session=True, **kw)
+        try:
+            rc = proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            kill_group(proc)
+            proc.wait()
+            rc = None
         kill_group(proc)
-        out, err = proc.communicate()
-        rc = None
-    return rc, out, err
+        fo.seek(0)
+        fe.seek(0)
+        return rc, fo.read(), fe.read()
 
 
 def spawn(cmd, **kw):

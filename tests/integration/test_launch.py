@@ -74,6 +74,18 @@ class LaunchTest(unittest.TestCase):
             if frames[i].get("gc_collected") != want_c:
                 bad.append("frame %d: gc_collected %r, truth %r"
                            % (i, frames[i].get("gc_collected"), want_c))
+        # both clocks are CLOCK_MONOTONIC: the truth is read a few µs before
+        # the marker call the tool stamps (frame 0 of pygame: before set_mode)
+        for i in range(1, n):
+            have = frames[i].get("ts_ns")
+            if not isinstance(have, int) or abs(have - tf[i]["ts_ns"]) > 2000000:
+                bad.append("frame %d: ts_ns %r, truth %d (off by more than 2 ms)"
+                           % (i, have, tf[i]["ts_ns"]))
+            want = tf[i]["ts_ns"] - tf[i - 1]["ts_ns"]
+            have = frames[i].get("duration_ns")
+            if not isinstance(have, int) or abs(have - want) > 2000000:
+                bad.append("frame %d: duration_ns %r, truth %d (off by more than 2 ms)"
+                           % (i, have, want))
         for i in range(n):
             want, have = tf[i]["rss_bytes"], frames[i].get("rss_bytes")
             if not isinstance(have, int) or abs(have - want) > 0.02 * want:
@@ -104,6 +116,10 @@ class LaunchTest(unittest.TestCase):
                     bad.append("%s: expected dropped with cause gc" % desc)
                 if f.get("gc_generation") != 2:
                     bad.append("%s: gc_generation %r, expected 2" % (desc, f.get("gc_generation")))
+                took = tf[fr].get("planted_ns") or 0
+                if not isinstance(f.get("gc_ns"), int) or f["gc_ns"] < took // 2:
+                    bad.append("%s: gc_ns under half the %d ns gc.collect() took"
+                               % (desc, took))
             elif kind == "slow":
                 if not f.get("dropped") or f.get("cause") is not None:
                     bad.append("%s: expected dropped with cause null" % desc)

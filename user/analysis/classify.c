@@ -85,15 +85,22 @@ static bool mapped_growth(const struct pmt_analysis_config *cfg, const struct pm
 	return net >= (double)cfg->spike_floor_bytes;
 }
 
-/* Cause of the dropped frame @f, whose normal duration is @ref ns. */
+/*
+ * Cause of the dropped frame @f, whose normal duration is @ref ns. Memory
+ * is the cause when the time it measurably took (GC pauses plus estimated
+ * fault handling) covers cause_share of the excess; the cause named is the
+ * larger of the two.
+ */
 static enum pmt_cause drop_cause(const struct pmt_analysis_config *cfg,
 				 const struct pmt_frame *f, double ref)
 {
 	double need = ((double)f->duration_ns - ref) * cfg->cause_share;
+	double gc = f->gc_timed ? (double)f->gc_ns : 0.0;
+	double faults = (double)f->fault_ns;
 
-	if (f->gc_timed && f->gc_ns > 0 && (double)f->gc_ns >= need && f->gc_ns >= f->fault_ns)
-		return PMT_CAUSE_GC;
-	if (f->fault_ns > 0 && (double)f->fault_ns >= need) {
+	if (gc + faults > 0 && gc + faults >= need) {
+		if (gc >= faults)
+			return PMT_CAUSE_GC;
 		if ((f->spike_kind & PMT_SPIKE_MEMORY) || mapped_growth(cfg, f))
 			return PMT_CAUSE_HEAP_GROWTH;
 		return PMT_CAUSE_PAGE_FAULTS;

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Install every Debian package pmtrace needs to build, run the demo and run
+# the tests. Idempotent: does nothing when everything is already there.
+set -euo pipefail
+
+PKGS=(
+	make gcc clang llvm pkg-config        # build; clang's BPF target
+	libbpf-dev bpftool libelf-dev zlib1g-dev
+	libcunit1-dev                         # unit tests
+	python3 python3-pygame libsdl2-2.0-0  # demo game and workloads
+	util-linux procps                     # setpriv, pgrep for the tests
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps: all ${#PKGS[@]} packages present"
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing ${missing[*]}; run as root (sudo $0)" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
