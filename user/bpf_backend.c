@@ -6,7 +6,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <bpf/libbpf.h>
 
@@ -45,6 +47,15 @@ static int on_ring(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/* Tracepoint ids live in tracefs: mount it when nothing has. */
+static void ensure_tracefs(void)
+{
+	if (!access("/sys/kernel/tracing/events", F_OK) ||
+	    !access("/sys/kernel/debug/tracing/events", F_OK))
+		return;
+	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+}
+
 struct pmt_bpf *pmt_bpf_open(pid_t tgid, bool verbose, pmt_event_fn fn, void *ctx)
 {
 	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
@@ -54,6 +65,7 @@ struct pmt_bpf *pmt_bpf_open(pid_t tgid, bool verbose, pmt_event_fn fn, void *ct
 	g_verbose = verbose;
 	libbpf_set_print(print_libbpf);
 	setrlimit(RLIMIT_MEMLOCK, &rl); /* older kernels charge memlock */
+	ensure_tracefs();
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return NULL;
