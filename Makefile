@@ -12,7 +12,7 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes
 INCLUDES := -Iinclude -I$(OUT) -Iuser
 ALL_CFLAGS := $(CFLAGS) $(WARN) $(INCLUDES) -std=gnu11 -D_GNU_SOURCE $(EXTRA_CFLAGS)
-LDLIBS := -lbpf -lelf -lz -lm
+LDLIBS := -lbpf -lelf -lz -lm -lpthread
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))

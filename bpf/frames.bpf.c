@@ -23,12 +23,21 @@ __u64 pmt_gc_stats_addr = 0;                 /* &gcstate->generation_stats */
 __u32 pmt_active_alias[PMT_MAX_MARKERS] = {}; /* probe alias counted per slot */
 __u32 pmt_stop_on_dlopen = 0;                /* launch mode: stop at dlopen */
 __u64 pmt_hits[PMT_MAX_MARKERS] = {};
+__u64 pmt_last_ts[PMT_MAX_MARKERS] = {};
+__u32 pmt_last_alias[PMT_MAX_MARKERS] = {};
+
+/* Two hits of one slot this close through different aliases are one call
+ * passing both the trampoline probe and the function probe mid-move. */
+#define PMT_ALIAS_DEDUP_NS 100000
 
 struct pmt_starts_map pmt_starts SEC(".maps");
 
+#define PMT_RB_BYTES (1024 * 1024)
+#define PMT_RB_WAKE (PMT_RB_BYTES / 4)
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
+	__uint(max_entries, PMT_RB_BYTES);
 } pmt_events SEC(".maps");
 
 /* Kernels before 6.2 kept RSS counters as atomics in struct mm_rss_stat. */
@@ -64,13 +73,18 @@ int BPF_KPROBE(pmt_marker)
 	__u32 slot = cookie & 0xff, alias = (cookie >> 8) & 0xff;
 	struct task_struct *task;
 	struct pmt_event *e;
-	__u64 addr;
+	__u64 addr, now;
 
 	if (!pmt_is_target() || slot >= PMT_MAX_MARKERS)
 		return 0;
 	/* While a probe moves to a cheaper address, count one alias only. */
 	if (pmt_active_alias[slot] != alias)
 		return 0;
+	now = bpf_ktime_get_ns();
+	if (pmt_last_alias[slot] != alias && now - pmt_last_ts[slot] < PMT_ALIAS_DEDUP_NS)
+		return 0;
+	pmt_last_ts[slot] = now;
+	pmt_last_alias[slot] = alias;
 
 	e = bpf_ringbuf_reserve(&pmt_events, sizeof(*e), 0);
 	if (!e) {
@@ -78,7 +92,7 @@ int BPF_KPROBE(pmt_marker)
 		__sync_fetch_and_add(&pmt_hits[slot], 1);
 		return 0;
 	}
-	e->ts_ns = bpf_ktime_get_ns();
+	e->ts_ns = now;
 	e->seq = __sync_fetch_and_add(&pmt_hits[slot], 1) + 1;
 	e->kind = PMT_EV_FRAME;
 	e->marker = slot;
@@ -98,7 +112,11 @@ int BPF_KPROBE(pmt_marker)
 	else
 		__builtin_memset(e->gc, 0, sizeof(e->gc));
 
-	bpf_ringbuf_submit(e, 0);
+	/* Waking the reader costs the game more than the probe itself: let
+	 * userspace's periodic poll collect frames, unless the buffer fills. */
+	bpf_ringbuf_submit(e, bpf_ringbuf_query(&pmt_events, BPF_RB_AVAIL_DATA) > PMT_RB_WAKE ?
+				      BPF_RB_FORCE_WAKEUP :
+				      BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
@@ -125,6 +143,6 @@ int BPF_KPROBE(pmt_dlopen)
 	e->tid = (__u32)bpf_get_current_pid_tgid();
 	if (pmt_stop_on_dlopen)
 		bpf_send_signal(19 /* SIGSTOP */);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }

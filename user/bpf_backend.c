@@ -3,6 +3,7 @@
  * bpf_backend.c - loading, attaching and reading the BPF side.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,24 @@
 #include "pmtrace.skel.h"
 
 #define MAX_GC_LINKS 8
+#define MAX_RETIRED 64
+
+/*
+ * Removing a uprobe waits for an RCU grace period, about 120 ms on the
+ * machines measured: detaching on the event loop would let the ring buffer
+ * overflow. Retired links are destroyed by a worker thread instead; a link
+ * still attached meanwhile is inactive (its slot's alias is no longer
+ * counted) and costs the game one early-returning probe hit.
+ */
+struct retirer {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct bpf_link *links[MAX_RETIRED];
+	int n;
+	bool stop;
+	bool running;
+};
 
 struct pmt_bpf {
 	struct pmtrace_bpf *skel;
@@ -27,7 +46,63 @@ struct pmt_bpf {
 	struct bpf_link *dlopen;
 	struct bpf_link *gc[MAX_GC_LINKS];
 	int n_gc;
+	struct retirer ret;
 };
+
+static void *retire_worker(void *arg)
+{
+	struct retirer *r = arg;
+
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		while (!r->n && !r->stop)
+			pthread_cond_wait(&r->cond, &r->lock);
+		if (!r->n && r->stop)
+			break;
+		struct bpf_link *l = r->links[--r->n];
+
+		pthread_mutex_unlock(&r->lock);
+		bpf_link__destroy(l);
+		pthread_mutex_lock(&r->lock);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+static void retire(struct pmt_bpf *b, struct bpf_link *l)
+{
+	struct retirer *r = &b->ret;
+
+	if (!l)
+		return;
+	pthread_mutex_lock(&r->lock);
+	if (r->running && r->n < MAX_RETIRED) {
+		r->links[r->n++] = l;
+		l = NULL;
+		pthread_cond_signal(&r->cond);
+	}
+	pthread_mutex_unlock(&r->lock);
+	bpf_link__destroy(l); /* no worker: do it here */
+}
+
+static void retirer_start(struct retirer *r)
+{
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	r->running = !pthread_create(&r->thread, NULL, retire_worker, r);
+}
+
+static void retirer_stop(struct retirer *r)
+{
+	if (!r->running)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->stop = true;
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->thread, NULL);
+	r->running = false;
+}
 
 static bool g_verbose;
 
@@ -71,6 +146,7 @@ struct pmt_bpf *pmt_bpf_open(pid_t tgid, bool verbose, pmt_event_fn fn, void *ct
 		return NULL;
 	b->tgid = tgid;
 	b->fn = fn;
+	retirer_start(&b->ret);
 	b->ctx = ctx;
 	b->skel = pmtrace_bpf__open();
 	if (!b->skel) {
@@ -99,6 +175,7 @@ void pmt_bpf_close(struct pmt_bpf *b)
 
 	if (!b)
 		return;
+	retirer_stop(&b->ret);
 	for (i = 0; i < PMT_MAX_MARKERS; i++)
 		for (j = 0; j < 2; j++)
 			bpf_link__destroy(b->markers[i][j]);
@@ -158,7 +235,7 @@ int pmt_bpf_attach_marker(struct pmt_bpf *b, int slot, int alias, const char *fi
 			  (uint64_t)slot | (uint64_t)alias << 8);
 	if (!l)
 		return -errno;
-	bpf_link__destroy(b->markers[slot][alias]);
+	retire(b, b->markers[slot][alias]);
 	b->markers[slot][alias] = l;
 	return 0;
 }
@@ -167,7 +244,7 @@ void pmt_bpf_detach_marker(struct pmt_bpf *b, int slot, int alias)
 {
 	if (slot < 0 || slot >= PMT_MAX_MARKERS || alias < 0 || alias > 1)
 		return;
-	bpf_link__destroy(b->markers[slot][alias]);
+	retire(b, b->markers[slot][alias]);
 	b->markers[slot][alias] = NULL;
 }
 
@@ -239,5 +316,11 @@ uint64_t pmt_bpf_lost(const struct pmt_bpf *b)
 
 int pmt_bpf_poll(struct pmt_bpf *b, int timeout_ms)
 {
-	return ring_buffer__poll(b->rb, timeout_ms);
+	int n = ring_buffer__poll(b->rb, timeout_ms), m;
+
+	/* Frame records do not wake us (see frames.bpf.c): collect them. */
+	m = ring_buffer__consume(b->rb);
+	if (n < 0)
+		return n;
+	return m < 0 ? m : n + m;
 }

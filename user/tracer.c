@@ -326,7 +326,11 @@ static void scan_markers(struct tracer *t)
 	}
 }
 
-/* Move probes that sit on a trampoline to the function once it is known. */
+/*
+ * Move the chosen marker's probe off a trampoline to the function once the
+ * slot is set. Only the chosen one: attaching and detaching uprobes takes
+ * milliseconds of synchronisation each, time the event stream must not wait.
+ */
 static void migrate_pending(struct tracer *t)
 {
 	int i;
@@ -336,7 +340,7 @@ static void migrate_pending(struct tracer *t)
 		struct pmt_site old;
 		int next;
 
-		if (!s->used || !s->site.slot_pending)
+		if (!s->used || !s->site.slot_pending || i != t->chosen)
 			continue;
 		old = s->site;
 		if (pmt_site_refresh(t->pid, &t->maps, &s->site) != 1)
@@ -357,14 +361,9 @@ static void migrate_pending(struct tracer *t)
 	}
 }
 
-static bool any_pending(const struct tracer *t)
+static bool chosen_pending(const struct tracer *t)
 {
-	int i;
-
-	for (i = 0; i < PMT_MAX_MARKERS; i++)
-		if (t->slots[i].used && t->slots[i].site.slot_pending)
-			return true;
-	return false;
+	return t->chosen >= 0 && t->slots[t->chosen].site.slot_pending;
 }
 
 static void rescan(struct tracer *t)
@@ -721,7 +720,7 @@ static int event_loop(struct tracer *t)
 			t->end = END_INTERRUPT;
 			break;
 		}
-		if (t->need_rescan || (t->chosen < 0 && !t->launched) || any_pending(t) ||
+		if (t->need_rescan || (t->chosen < 0 && !t->launched) || chosen_pending(t) ||
 		    (t->py_found && !t->gc_resolved))
 			rescan(t);
 		if (t->launched && t->chosen < 0)

@@ -17,6 +17,8 @@ static void (*const registrations[])(void) = {
 	pmt_test_register_baseline,
 	pmt_test_register_classify,
 	pmt_test_register_summary,
+	pmt_test_register_insn,
+	pmt_test_register_session,
 };
 
 /*

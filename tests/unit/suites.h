@@ -25,6 +25,8 @@ void pmt_test_register_frame_ring(void);
 void pmt_test_register_baseline(void);
 void pmt_test_register_classify(void);
 void pmt_test_register_summary(void);
+void pmt_test_register_insn(void);
+void pmt_test_register_session(void);
 
 #define PMT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -442,6 +442,137 @@ static void test_cause_faults(void)
 	teardown(&fx);
 }
 
+/* A 30 ms frame over a 10 ms base with @gc_ns and @fault_ns in it. */
+static struct pmt_frame mkdrop(uint64_t gc_ns, uint64_t fault_ns)
+{
+	struct pmt_frame f = mkframe(30 * MS, 0);
+
+	f.gc_ns = gc_ns;
+	f.fault_ns = fault_ns;
+	return f;
+}
+
+/*
+ * Base 10 ms, 30 ms frames: memory is the cause when gc_ns + fault_ns
+ * reaches 10 ms, even when neither does alone; the larger names it.
+ */
+static void test_cause_combined(void)
+{
+	struct fixture fx;
+	struct pmt_frame f;
+
+	setup(&fx, 4, 10 * MS, 0);
+	/* neither alone reaches 10 ms, the sum does: GC is the larger */
+	f = classify(&fx, mkdrop(6 * MS, 4 * MS));
+	CU_ASSERT_TRUE(f.dropped);
+	CU_ASSERT_EQUAL(f.cause, PMT_CAUSE_GC);
+	/* faults the larger */
+	f = classify(&fx, mkdrop(4 * MS, 6 * MS));
+	CU_ASSERT_EQUAL(f.cause, PMT_CAUSE_PAGE_FAULTS);
+	/* a tie goes to GC */
+	f = classify(&fx, mkdrop(5 * MS, 5 * MS));
+	CU_ASSERT_EQUAL(f.cause, PMT_CAUSE_GC);
+	/* one ns short of the share: none */
+	f = classify(&fx, mkdrop(5 * MS, 5 * MS - 1));
+	CU_ASSERT_EQUAL(f.cause, PMT_CAUSE_NONE);
+	f = classify(&fx, mkdrop(1, 10 * MS - 2));
+	CU_ASSERT_EQUAL(f.cause, PMT_CAUSE_NONE);
+	f = classify(&fx, mkdrop(1, 10 * MS - 1));
+	CU_ASSERT_EQUAL(f.cause, PMT_CAUSE_PAGE_FAULTS);
+
+	/* faults the larger with growth: heap_growth, by spike or by mappings */
+	f = mkdrop(4 * MS, 6 * MS);
+	f.rss_delta_bytes = 2 * MIB;
+	f = classify(&fx, f);
+	CU_ASSERT_EQUAL(f.spike_kind, PMT_SPIKE_MEMORY | PMT_SPIKE_TIME);
+	CU_ASSERT_EQUAL(f.cause, PMT_CAUSE_HEAP_GROWTH);
+	f = mkdrop(4 * MS, 6 * MS);
+	f.mapped_bytes = 2 * MIB;
+	f.unmapped_bytes = 1 * MIB;
+	f = classify(&fx, f);
+	CU_ASSERT_EQUAL(f.spike_kind, PMT_SPIKE_TIME);
+	CU_ASSERT_EQUAL(f.cause, PMT_CAUSE_HEAP_GROWTH);
+	f = mkdrop(4 * MS, 6 * MS);
+	f.mapped_bytes = 2 * MIB;
+	f.unmapped_bytes = 1 * MIB + 1;
+	f = classify(&fx, f);
+	CU_ASSERT_EQUAL(f.cause, PMT_CAUSE_PAGE_FAULTS);
+	/* GC the larger: growth does not turn it into heap_growth */
+	f = mkdrop(6 * MS, 4 * MS);
+	f.rss_delta_bytes = 2 * MIB;
+	f.mapped_bytes = 4 * MIB;
+	f = classify(&fx, f);
+	CU_ASSERT_EQUAL(f.spike_kind, PMT_SPIKE_MEMORY | PMT_SPIKE_TIME);
+	CU_ASSERT_EQUAL(f.cause, PMT_CAUSE_GC);
+	/* growth without any measured time is still no cause */
+	f = mkdrop(0, 0);
+	f.rss_delta_bytes = 2 * MIB;
+	f.mapped_bytes = 4 * MIB;
+	f = classify(&fx, f);
+	CU_ASSERT_EQUAL(f.cause, PMT_CAUSE_NONE);
+	teardown(&fx);
+}
+
+/* Without GC timing gc_ns counts for nothing, in the sum or the choice. */
+static void test_cause_combined_untimed(void)
+{
+	struct fixture fx;
+	struct pmt_frame f;
+
+	setup(&fx, 4, 10 * MS, 0);
+	f = mkdrop(6 * MS, 4 * MS);
+	f.gc_timed = false;
+	f = classify(&fx, f);
+	CU_ASSERT_TRUE(f.dropped);
+	CU_ASSERT_EQUAL(f.cause, PMT_CAUSE_NONE);
+	/* the generation fallback still applies when the sum falls short */
+	f = mkdrop(6 * MS, 4 * MS);
+	f.gc_timed = false;
+	f.gc_collections[1] = 1;
+	f = classify(&fx, f);
+	CU_ASSERT_EQUAL(f.cause, PMT_CAUSE_GC);
+	/* an untimed gc_ns larger than the faults does not name GC */
+	f = mkdrop(20 * MS, 10 * MS);
+	f.gc_timed = false;
+	f = classify(&fx, f);
+	CU_ASSERT_EQUAL(f.cause, PMT_CAUSE_PAGE_FAULTS);
+	teardown(&fx);
+}
+
+static void test_cause_combined_share(void)
+{
+	struct fixture fx;
+	struct pmt_frame f;
+
+	/* warm-up: excess 13.33 ms against the budget, 6 666 666.67 ns needed */
+	setup(&fx, 0, 0, 0);
+	f = classify(&fx, mkdrop(3333334, 3333333));
+	CU_ASSERT_TRUE(f.dropped);
+	CU_ASSERT_EQUAL(f.cause, PMT_CAUSE_GC);
+	f = classify(&fx, mkdrop(3333333, 3333333));
+	CU_ASSERT_EQUAL(f.cause, PMT_CAUSE_NONE);
+	f = classify(&fx, mkdrop(3333333, 3333334));
+	CU_ASSERT_EQUAL(f.cause, PMT_CAUSE_PAGE_FAULTS);
+	teardown(&fx);
+
+	/* a quarter share of 20 ms: 5 ms */
+	setup(&fx, 4, 10 * MS, 0);
+	fx.cfg.cause_share = 0.25;
+	f = classify(&fx, mkdrop(2 * MS, 3 * MS));
+	CU_ASSERT_EQUAL(f.cause, PMT_CAUSE_PAGE_FAULTS);
+	f = classify(&fx, mkdrop(2 * MS, 3 * MS - 1));
+	CU_ASSERT_EQUAL(f.cause, PMT_CAUSE_NONE);
+	/* share 0: any measured time is a cause, none at all is not */
+	fx.cfg.cause_share = 0;
+	f = classify(&fx, mkdrop(0, 0));
+	CU_ASSERT_EQUAL(f.cause, PMT_CAUSE_NONE);
+	f = classify(&fx, mkdrop(0, 1));
+	CU_ASSERT_EQUAL(f.cause, PMT_CAUSE_PAGE_FAULTS);
+	f = classify(&fx, mkdrop(1, 0));
+	CU_ASSERT_EQUAL(f.cause, PMT_CAUSE_GC);
+	teardown(&fx);
+}
+
 static void test_cause_cpu_only(void)
 {
 	struct fixture fx;
@@ -547,6 +678,9 @@ void pmt_test_register_classify(void)
 		{ "cause gc, timed", test_cause_gc_timed },
 		{ "cause gc, untimed fallback", test_cause_gc_untimed },
 		{ "cause page_faults vs heap_growth", test_cause_faults },
+		{ "cause from gc + faults combined", test_cause_combined },
+		{ "combined cause ignores untimed gc_ns", test_cause_combined_untimed },
+		{ "combined cause against the share", test_cause_combined_share },
 		{ "cause none for CPU-only frames", test_cause_cpu_only },
 		{ "cause reference is min(base, budget)", test_cause_reference_is_min },
 		{ "spikes stay out of the baseline", test_spikes_stay_out },
