@@ -22,7 +22,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=20000)
     ap.add_argument("--fps", type=float, default=0)
-    ap.add_argument("--warmup", type=int, default=500)
+    ap.add_argument("--warmup", type=float, default=1.0,
+                    help="seconds of frames before timing starts (default 1)")
     ap.add_argument("--sprites", type=int, default=200, help="objects updated a frame")
     a = ap.parse_args()
     sdl = ctypes.CDLL(ctypes.util.find_library("SDL2") or "libSDL2-2.0.so.0")
@@ -40,7 +41,10 @@ def main():
     state = []
     sprites = [[float(i), float(i) * 0.5, 1.0, -1.0] for i in range(a.sprites)]
     t_prev = time.perf_counter_ns()
-    for i in range(a.frames + a.warmup):
+    warm_until = t_prev + int(a.warmup * 1e9)
+    i = 0
+    while len(times) < a.frames:
+        i += 1
         for sp in sprites:  # game logic: move every sprite
             sp[0] += sp[2]
             sp[1] += sp[3]
@@ -51,7 +55,7 @@ def main():
             state = state[32:]
         update(win)
         now = time.perf_counter_ns()
-        if i >= a.warmup:
+        if now >= warm_until:
             times.append(now - t_prev)
         if period:
             time.sleep(max(0.0, period - (time.perf_counter_ns() - t_prev) / 1e9))

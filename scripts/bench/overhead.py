@@ -37,14 +37,18 @@ def run_loop(py, frames, profiled):
 
 
 def overhead(py, frames, reps):
-    bare, prof = [], []
+    runs = {"bare": [], "profiled": []}
     for _ in range(reps):
-        bare.append(run_loop(py, frames, False)["mean_ns"])
-        prof.append(run_loop(py, frames, True)["mean_ns"])
-    b, p = statistics.median(bare), statistics.median(prof)
-    return {"bare_ns_per_frame": round(b), "profiled_ns_per_frame": round(p),
-            "extra_us_per_frame": round((p - b) / 1000, 2), "ratio": round(p / b, 4),
-            "runs": reps, "frames_per_run": frames}
+        runs["bare"].append(run_loop(py, frames, False))
+        runs["profiled"].append(run_loop(py, frames, True))
+    res = {"runs": reps, "frames_per_run": frames}
+    for stat in ("mean_ns", "median_ns"):
+        b = statistics.median(r[stat] for r in runs["bare"])
+        p = statistics.median(r[stat] for r in runs["profiled"])
+        res["frame_" + stat[:-3]] = {"bare_ns": round(b), "profiled_ns": round(p),
+                                     "extra_us": round((p - b) / 1000, 2),
+                                     "ratio": round(p / b, 4)}
+    return res
 
 
 def attach_latency(py, reps):

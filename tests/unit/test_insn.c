@@ -294,6 +294,22 @@ static void test_length_synthetic(void)
 	CU_ASSERT_EQUAL(pmt_insn_length(B(0x48, 0x89, 0x04), 3), 0);
 }
 
+/*
+ * REX.W takes precedence over the 66 prefix: the immediate of 81 and c7
+ * stays 32 bits (objdump -b binary: "66 48 c7 c0 01 00 00 00  data16 mov
+ * $0x1,%rax", 8 bytes; "66 48 81 c0 01 00 00 00  data16 add $0x1,%rax").
+ * Compilers do not emit this, but a wrong length makes find_cheap walk
+ * into the middle of an instruction and put a probe there.
+ */
+static void test_length_rex_w_over_66(void)
+{
+	CU_ASSERT_EQUAL(pmt_insn_length(B(0x66, 0x48, 0xc7, 0xc0, 0x01, 0x00, 0x00, 0x00), 8), 8);
+	CU_ASSERT_EQUAL(pmt_insn_length(B(0x66, 0x48, 0x81, 0xc0, 0x01, 0x00, 0x00, 0x00), 8), 8);
+	/* without REX.W the 66 prefix does shorten it */
+	CU_ASSERT_EQUAL(pmt_insn_length(B(0x66, 0xc7, 0xc0, 0x01, 0x00), 5), 5);
+	CU_ASSERT_EQUAL(pmt_insn_length(B(0x66, 0x41, 0x81, 0xc0, 0x01, 0x00), 6), 6);
+}
+
 /* find_cheap over @n bytes; checks offset, kind and length. */
 static void check_cheap(const uint8_t *code, size_t n, long off, enum pmt_insn_kind kind,
 			unsigned len)
@@ -385,6 +401,7 @@ void pmt_test_register_insn(void)
 		{ "kind names", test_names },
 		{ "length of real prologue instructions", test_length_real },
 		{ "length edge cases", test_length_synthetic },
+		{ "length: REX.W overrides 66 for imm32", test_length_rex_w_over_66 },
 		{ "find_cheap on real function entries", test_find_cheap_real },
 		{ "find_cheap stops and bounds", test_find_cheap_synthetic },
 	};

@@ -225,7 +225,7 @@ static void test_majflt_thread(void)
 	e.seq = 2;
 	e.ts_ns += 16 * MS;
 	e.tid = TID + 1;
-	e.thread_majflt = 1;
+	e.thread_majflt = 9;
 	e.c.faults += 50;
 	f = add_frame(s, &e);
 	CU_ASSERT_EQUAL(f.majflt, 0);
@@ -233,7 +233,7 @@ static void test_majflt_thread(void)
 	/* same thread again: a delta */
 	e.seq = 3;
 	e.ts_ns += 16 * MS;
-	e.thread_majflt = 4;
+	e.thread_majflt = 12;
 	e.c.faults += 50;
 	f = add_frame(s, &e);
 	CU_ASSERT_EQUAL(f.majflt, 3);
@@ -241,11 +241,20 @@ static void test_majflt_thread(void)
 	/* more major faults than exceptions counted: minflt stops at 0 */
 	e.seq = 4;
 	e.ts_ns += 16 * MS;
-	e.thread_majflt = 10;
+	e.thread_majflt = 18;
 	e.c.faults += 2;
 	f = add_frame(s, &e);
 	CU_ASSERT_EQUAL(f.majflt, 6);
 	CU_ASSERT_EQUAL(f.minflt, 0);
+	/* back on the first thread, whose count is lower: no delta either */
+	e.seq = 5;
+	e.ts_ns += 16 * MS;
+	e.tid = TID;
+	e.thread_majflt = 2;
+	e.c.faults += 4;
+	f = add_frame(s, &e);
+	CU_ASSERT_EQUAL(f.majflt, 0);
+	CU_ASSERT_EQUAL(f.minflt, 4);
 	del_session(s);
 }
 

@@ -134,7 +134,7 @@ size_t pmt_insn_length(const uint8_t *c, size_t n)
 		return m && i + m + 1 <= n ? i + m + 1 : 0;
 	case 0x81: case 0xc7: /* r/m, imm16/32 */
 		m = modrm_len(c + i, n - i);
-		m = m ? m + (opsize16 ? 2 : 4) : 0;
+		m = m ? m + (opsize16 && !rex_w ? 2 : 4) : 0;
 		return m && i + m <= n ? i + m : 0;
 	case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf:
 		m = rex_w ? 8 : (opsize16 ? 2 : 4);
