@@ -39,10 +39,18 @@ void pmt_text_summary(FILE *f, const char *title, const struct pmt_summary *s,
 
 void pmt_json_attached(FILE *f, const struct pmt_attach_info *a);
 void pmt_json_frame(FILE *f, const struct pmt_frame *fr);
-/* @type is "report" or "final"; @extra is raw JSON members ("" or ",\"k\":v"). */
-void pmt_json_summary(FILE *f, const char *type, const struct pmt_summary *s,
-		      const struct pmt_report_frames *rf, unsigned long long lost,
-		      const char *extra);
+struct pmt_final_info {
+	unsigned long long frames;
+	unsigned long long lost_events; /* ring-buffer records dropped */
+	unsigned long long lost_frames; /* frames whose record never arrived */
+	const char *exit_reason;        /* "target_exited", "interrupted", "duration" */
+	int target_exit_code;           /* launch mode; -1 when not known */
+};
+
+void pmt_json_report(FILE *f, const struct pmt_summary *s, const struct pmt_report_frames *rf,
+		     unsigned long long lost);
+void pmt_json_final(FILE *f, const struct pmt_summary *s, const struct pmt_report_frames *rf,
+		    const struct pmt_final_info *fi);
 /* Write @s as a JSON string (quoted, escaped). */
 void pmt_json_str(FILE *f, const char *s);
 

@@ -107,15 +107,15 @@ void pmt_json_frame(FILE *f, const struct pmt_frame *fr)
 		fputs(",\"gc_generation\":null}\n", f);
 }
 
-void pmt_json_summary(FILE *f, const char *type, const struct pmt_summary *s,
-		      const struct pmt_report_frames *rf, unsigned long long lost,
-		      const char *extra)
+/* The members of a report (no braces), shared by report and final. */
+static void summary_members(FILE *f, const struct pmt_summary *s,
+			    const struct pmt_report_frames *rf, unsigned long long lost)
 {
 	size_t i, n;
 	int first;
 
 	fprintf(f,
-		"{\"type\":\"%s\",\"schema_version\":%d%s,\"interval\":{\"first_frame\":%" PRIu64
+		"\"interval\":{\"first_frame\":%" PRIu64
 		",\"frames\":%" PRIu64 ",\"seconds\":%.3f},\"frames\":%" PRIu64 ",\"fps\":%.2f"
 		",\"frame_time_ns\":{\"mean\":%" PRIu64 ",\"p50\":%" PRIu64 ",\"p95\":%" PRIu64
 		",\"p99\":%" PRIu64 ",\"max\":%" PRIu64 "},\"rss_bytes\":%" PRIu64
@@ -126,7 +126,7 @@ void pmt_json_summary(FILE *f, const char *type, const struct pmt_summary *s,
 		",\"brk_bytes\":%" PRId64 ",\"spikes\":%" PRIu64 ",\"dropped\":%" PRIu64
 		",\"causes\":{\"gc\":%" PRIu64 ",\"page_faults\":%" PRIu64 ",\"heap_growth\":%" PRIu64
 		",\"none\":%" PRIu64 "},\"lost_events\":%llu",
-		type, PMT_SCHEMA_VERSION, extra ? extra : "", s->first_index, s->frames,
+		s->first_index, s->frames,
 		s->span_ns / 1e9, s->frames, s->fps, s->dur_mean_ns, s->dur_p50_ns, s->dur_p95_ns,
 		s->dur_p99_ns, s->dur_max_ns, s->rss_last_bytes, s->rss_peak_bytes,
 		s->rss_growth_bytes, s->growth_per_frame, s->gc_collections[0],
@@ -160,6 +160,32 @@ void pmt_json_summary(FILE *f, const char *type, const struct pmt_summary *s,
 		fputc('}', f);
 		first++;
 	}
-	fputs("]}\n", f);
+	fputc(']', f);
+}
+
+void pmt_json_report(FILE *f, const struct pmt_summary *s, const struct pmt_report_frames *rf,
+		     unsigned long long lost)
+{
+	fprintf(f, "{\"type\":\"report\",\"schema_version\":%d,", PMT_SCHEMA_VERSION);
+	summary_members(f, s, rf, lost);
+	fputs("}\n", f);
+	fflush(f);
+}
+
+void pmt_json_final(FILE *f, const struct pmt_summary *s, const struct pmt_report_frames *rf,
+		    const struct pmt_final_info *fi)
+{
+	fprintf(f,
+		"{\"type\":\"final\",\"schema_version\":%d,\"frames\":%llu,\"lost_events\":%llu,"
+		"\"lost_frames\":%llu,\"exit_reason\":",
+		PMT_SCHEMA_VERSION, fi->frames, fi->lost_events, fi->lost_frames);
+	pmt_json_str(f, fi->exit_reason);
+	if (fi->target_exit_code >= 0)
+		fprintf(f, ",\"target_exit_code\":%d", fi->target_exit_code);
+	else
+		fputs(",\"target_exit_code\":null", f);
+	fputs(",\"summary\":{", f);
+	summary_members(f, s, rf, fi->lost_events);
+	fputs("}}\n", f);
 	fflush(f);
 }

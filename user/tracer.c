@@ -71,7 +71,8 @@ struct tracer {
 	uint64_t start_ns, last_report_ns, last_marker_ns;
 	uint64_t interval_first;
 	enum end_reason end;
-	int fatal; /* exit code when an error ends the run */
+	bool unsupported; /* launch mode: the command runs an unsupported CPython */
+	int fatal;        /* exit code when an error ends the run */
 };
 
 static uint64_t now_ns(void)
@@ -110,6 +111,17 @@ static int fail(struct tracer *t, int code, const char *fmt, ...)
 	va_end(ap);
 	t->fatal = code;
 	return code;
+}
+
+static int unsupported_error(struct tracer *t)
+{
+	char ver[32];
+
+	pmt_python_version_str(&t->py, ver, sizeof(ver));
+	return fail(t, PMT_EXIT_UNSUPPORTED,
+		    "process %d runs Python %s, which is not supported (supported: CPython 3.%d "
+		    "to 3.%d)", (int)t->pid, t->py.major ? ver : "(unknown version)",
+		    PMT_PY_MIN_MINOR, PMT_PY_MAX_MINOR);
 }
 
 static bool have_privilege(void)
@@ -371,8 +383,8 @@ static void rescan(struct tracer *t)
 	t->need_rescan = false;
 	if (refresh_maps(t))
 		return;
-	if (t->launched || t->py_found)
-		discover_python(t);
+	if ((t->launched || t->py_found) && discover_python(t) == -ENOTSUP)
+		t->unsupported = true;
 	if (t->chosen < 0)
 		scan_markers(t);
 	migrate_pending(t);
@@ -408,7 +420,7 @@ static void report_interval(struct tracer *t)
 	pmt_session_take_interval(&t->session, &s);
 	t->interval_first = t->session.frames;
 	if (t->json)
-		pmt_json_summary(t->json, "report", &s, &rf, pmt_bpf_lost(t->bpf), NULL);
+		pmt_json_report(t->json, &s, &rf, pmt_bpf_lost(t->bpf));
 	if (!t->o->quiet)
 		pmt_text_summary(t->text, "interval", &s, &rf, pmt_bpf_lost(t->bpf));
 }
@@ -418,24 +430,21 @@ static void report_final(struct tracer *t)
 	static const char *const reasons[] = { "running", "target_exited", "interrupted",
 					       "duration" };
 	struct pmt_report_frames rf = { &t->session.ring, 0 };
+	struct pmt_final_info fi = {
+		.frames = t->session.frames,
+		.lost_events = pmt_bpf_lost(t->bpf),
+		.lost_frames = t->session.lost_frames,
+		.exit_reason = reasons[t->end],
+		.target_exit_code = -1,
+	};
 	struct pmt_summary s;
-	char extra[160];
-	int code = -1;
 
 	if (t->launched && t->end == END_TARGET && WIFEXITED(t->child_status))
-		code = WEXITSTATUS(t->child_status);
+		fi.target_exit_code = WEXITSTATUS(t->child_status);
 	pmt_summary_acc_get(&t->session.total, &s);
-	snprintf(extra, sizeof(extra),
-		 ",\"exit_reason\":\"%s\",\"target_exit_code\":%s%d,\"lost_frames\":%llu",
-		 reasons[t->end], code < 0 ? "null" + 4 * 0 : "", code,
-		 (unsigned long long)t->session.lost_frames);
-	if (code < 0)
-		snprintf(extra, sizeof(extra),
-			 ",\"exit_reason\":\"%s\",\"target_exit_code\":null,\"lost_frames\":%llu",
-			 reasons[t->end], (unsigned long long)t->session.lost_frames);
 	if (t->json)
-		pmt_json_summary(t->json, "final", &s, &rf, pmt_bpf_lost(t->bpf), extra);
-	pmt_text_summary(t->text, "final", &s, &rf, pmt_bpf_lost(t->bpf));
+		pmt_json_final(t->json, &s, &rf, &fi);
+	pmt_text_summary(t->text, "final", &s, &rf, fi.lost_events);
 }
 
 /* ---- detection ------------------------------------------------------------ */
@@ -625,7 +634,6 @@ static bool command_exists(const char *cmd)
 /* Checks and set-up for --pid: everything that can fail before BPF. */
 static int prepare_attach(struct tracer *t)
 {
-	char ver[32];
 	int err;
 
 	t->pid = t->o->pid;
@@ -640,12 +648,8 @@ static int prepare_attach(struct tracer *t)
 		return fail(t, PMT_EXIT_NO_PROCESS, "cannot read process %d: %s", (int)t->pid,
 			    strerror(-err));
 	err = pmt_python_find(t->pid, &t->maps, &t->py);
-	pmt_python_version_str(&t->py, ver, sizeof(ver));
 	if (err == -ENOTSUP)
-		return fail(t, PMT_EXIT_UNSUPPORTED,
-			    "process %d runs Python %s, which is not supported (supported: "
-			    "CPython 3.%d to 3.%d)", (int)t->pid, t->py.major ? ver : "(unknown)",
-			    PMT_PY_MIN_MINOR, PMT_PY_MAX_MINOR);
+		return unsupported_error(t);
 	if (err)
 		return fail(t, PMT_EXIT_NOT_PYTHON, "process %d is not a Python process "
 			    "(no CPython runtime in its mappings)", (int)t->pid);
@@ -723,6 +727,8 @@ static int event_loop(struct tracer *t)
 		if (t->need_rescan || (t->chosen < 0 && !t->launched) || chosen_pending(t) ||
 		    (t->py_found && !t->gc_resolved))
 			rescan(t);
+		if (t->unsupported)
+			return unsupported_error(t);
 		if (t->launched && t->chosen < 0)
 			kill(t->pid, SIGCONT); /* resume after a dynamic-linker stop */
 		maybe_choose(t, false);

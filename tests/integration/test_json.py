@@ -2,13 +2,14 @@
 """JSON Lines output: every line parses and carries type and schema_version;
 every record type carries the fields the README documents."""
 import os
+import re
 import unittest
 
 import pmt_it as it
 
 ATTACHED = ["pid", "mode", "python", "frame_marker", "backend", "gc_state", "ts_ns"]
 FRAME = ["frame", "ts_ns", "duration_ns", "rss_bytes", "rss_anon_bytes", "rss_file_bytes",
-         "rss_shmem_bytes", "swap_bytes", "rss_delta_bytes", "minflt", "majflt", "fault_ns",
+         "rss_shmem_bytes", "swap_bytes", "rss_delta_bytes", "minflt", "majflt", "fault_time_est_ns",
          "mapped_bytes", "unmapped_bytes", "brk_delta_bytes", "gc_collections",
          "gc_collected", "gc_uncollectable", "gc_ns", "partial", "spike", "spike_kind",
          "dropped", "cause", "gc_generation"]
@@ -94,7 +95,16 @@ class JsonTest(unittest.TestCase):
         if types.count("frame") != 150:
             bad.append("%d frame records for 150 frames" % types.count("frame"))
         if bad:
-            self.fail("%d schema problems:\n  %s" % (len(bad), "\n  ".join(bad[:30])))
+            # one entry per distinct problem, with the lines it is on
+            groups = {}
+            for b in bad:
+                m = re.match(r"line (\d+):? (.*)", b)
+                key, line = (m.group(2), m.group(1)) if m else (b, None)
+                groups.setdefault(key, []).append(line)
+            text = ["%s%s" % (k, "" if v == [None] else " (%d line(s): %s%s)" % (
+                len(v), ", ".join(x for x in v[:5] if x), ", ..." if len(v) > 5 else ""))
+                for k, v in groups.items()]
+            self.fail("%d schema problems:\n  %s" % (len(bad), "\n  ".join(text[:30])))
 
 
 if __name__ == "__main__":

@@ -50,59 +50,97 @@ class LaunchTest(unittest.TestCase):
         self.assertEqual(len(finals), 1, "final records: %d" % len(finals))
         self.assertEqual(recs[-1]["type"], "final", "last record is not final")
         final = finals[0]
-        n = truth["frames"]
-        self.assertEqual(n, FRAMES, "workload did not run all its frames")
-        frames = it.records_of(recs, "frame")
-        self.assertEqual(len(frames), n, "frame records vs marker calls")
-        self.assertEqual(final.get("frames"), n, "final.frames vs marker calls")
-        self.assertEqual([f.get("frame") for f in frames], list(range(n)),
-                         "frame numbers are not 0..N-1")
+        calls = truth["frames"]  # marker calls the workload made
+        self.assertEqual(calls, FRAMES, "workload did not run all its frames")
         self.assertEqual(final.get("exit_reason"), "target_exited")
         self.assertEqual(final.get("target_exit_code"), 0)
-
+        tool = it.records_of(recs, "frame")
         tf = truth["per_frame"]
-        planted = {p["frame"]: p["kind"] for p in truth["plan"]}
-        warmup = truth.get("warmup_frames", 1)
+        # A frame is the work between two marker calls: the tool's frame i
+        # starts at the workload's marker call i and ends at call i + 1, so
+        # the workload's loop frame f (ending with call f) is tool frame f - 1.
+        n = calls - 1
+        planted = {p["frame"] - 1: p["kind"] for p in truth["plan"]}
+        warmup = truth.get("warmup_frames", 1) - 1
         bad = []
 
-        for i in range(1, n):
-            want = tf[i]["gc_collections_delta"]
-            have = frames[i].get("gc_collections")
+        if len(tool) != n:
+            bad.append("%d frame records for %d marker calls (expected %d)"
+                       % (len(tool), calls, n))
+        if final.get("frames") != n:
+            bad.append("final.frames %r for %d marker calls" % (final.get("frames"), calls))
+        if [f.get("frame") for f in tool] != list(range(len(tool))):
+            bad.append("frame numbers are not 0..%d" % (len(tool) - 1))
+        frames = {i: tool[i] for i in range(min(n, len(tool)))}
+        nothing = {}
+
+        def at(i):
+            return frames.get(i, nothing)
+
+        def end(i):  # the truth read just before the call ending tool frame i
+            return tf[i + 1]
+
+        # GC: per-frame deltas of gc.get_stats(), exact
+        for i in range(n):
+            want = end(i)["gc_collections_delta"]
+            have = at(i).get("gc_collections")
             if have != want:
                 bad.append("frame %d: gc_collections %r, truth %r" % (i, have, want))
-            want_c = sum(tf[i]["gc_collected_delta"])
-            if frames[i].get("gc_collected") != want_c:
+            want_c = sum(end(i)["gc_collected_delta"])
+            if at(i).get("gc_collected") != want_c:
                 bad.append("frame %d: gc_collected %r, truth %r"
-                           % (i, frames[i].get("gc_collected"), want_c))
-        # both clocks are CLOCK_MONOTONIC: the truth is read a few µs before
-        # the marker call the tool stamps (frame 0 of pygame: before set_mode)
-        for i in range(1, n):
-            have = frames[i].get("ts_ns")
-            if not isinstance(have, int) or abs(have - tf[i]["ts_ns"]) > 2000000:
-                bad.append("frame %d: ts_ns %r, truth %d (off by more than 2 ms)"
-                           % (i, have, tf[i]["ts_ns"]))
-            want = tf[i]["ts_ns"] - tf[i - 1]["ts_ns"]
-            have = frames[i].get("duration_ns")
-            if not isinstance(have, int) or abs(have - want) > 2000000:
-                bad.append("frame %d: duration_ns %r, truth %d (off by more than 2 ms)"
-                           % (i, have, want))
+                           % (i, at(i).get("gc_collected"), want_c))
+        # Both clocks are CLOCK_MONOTONIC: the tool stamps the marker call,
+        # which the truth brackets between ts_ns (read just before the call)
+        # and ts_after_ns (read when it returns).
+        slack = 500000
+        stalls = []
         for i in range(n):
-            want, have = tf[i]["rss_bytes"], frames[i].get("rss_bytes")
+            lo, hi = end(i)["ts_ns"], end(i)["ts_after_ns"]
+            if hi - lo > 5000000:
+                stalls.append("%d (%.1f ms)" % (i, (hi - lo) / 1e6))
+            if i not in frames:
+                continue  # reported above
+            have = at(i).get("ts_ns")
+            if not isinstance(have, int) or not lo - slack <= have <= hi + slack:
+                bad.append("frame %d: ts_ns %r outside the marker call [%d, %d]"
+                           % (i, have, lo, hi))
+            lo, hi = tf[i + 1]["ts_ns"] - tf[i]["ts_after_ns"], \
+                tf[i + 1]["ts_after_ns"] - tf[i]["ts_ns"]
+            have = at(i).get("duration_ns")
+            if not isinstance(have, int) or not lo - slack <= have <= hi + slack:
+                bad.append("frame %d: duration_ns %r outside [%d, %d]" % (i, have, lo, hi))
+        if stalls:
+            print("    (marker calls that took over 5 ms in frames %s)" % ", ".join(stalls[:10]))
+        for i in sorted(frames):
+            want, have = end(i)["rss_bytes"], at(i).get("rss_bytes")
             if not isinstance(have, int) or abs(have - want) > 0.02 * want:
                 bad.append("frame %d: rss_bytes %r, truth %d (off by more than 2 %%)"
                            % (i, have, want))
 
-        spikes = {f["frame"] for f in frames if f.get("spike")}
+        # Spikes only on planted frames; except time-only spikes on frames
+        # that really took long (a stall of the VM): shown, not failed.
+        period = 1e9 / truth["fps"] if truth.get("fps") else 0
+        spikes = {i for i, f in frames.items() if f.get("spike")}
         unplanned = sorted(spikes - set(planted) - set(range(warmup)))
+        excused = [i for i in unplanned if period and at(i).get("spike_kind") == "time"
+                   and end(i)["ts_ns"] - tf[i]["ts_after_ns"] > 1.5 * period]
+        if excused:
+            print("    (time spikes on unplanned frames that took over 1.5 frame periods "
+                  "in the truth too: %s)" % excused)
+        unplanned = [i for i in unplanned if i not in excused]
         if unplanned:
-            bad.append("spikes on unplanned frames %s (planted: %s)"
-                       % (unplanned[:20], sorted(planted)))
+            bad.append("spikes on unplanned frames %s (planted: %s)%s" % (
+                unplanned[:20], sorted(planted), "".join(
+                    "\n    frame %d: spike_kind %r, duration_ns %r, rss_delta_bytes %r"
+                    % (i, at(i).get("spike_kind"), at(i).get("duration_ns"),
+                       at(i).get("rss_delta_bytes")) for i in unplanned[:5])))
 
         for fr, kind in sorted(planted.items()):
-            f = frames[fr]
+            f = at(fr)
             desc = "%s frame %d (%s)" % (kind, fr, {k: f.get(k) for k in (
                 "duration_ns", "spike", "spike_kind", "dropped", "cause", "gc_generation",
-                "rss_delta_bytes", "minflt", "fault_ns", "gc_ns")})
+                "rss_delta_bytes", "minflt", "gc_ns")})
             if kind == "alloc":
                 if not f.get("spike") or "memory" not in (f.get("spike_kind") or ""):
                     bad.append("%s: not a memory spike" % desc)
@@ -116,7 +154,7 @@ class LaunchTest(unittest.TestCase):
                     bad.append("%s: expected dropped with cause gc" % desc)
                 if f.get("gc_generation") != 2:
                     bad.append("%s: gc_generation %r, expected 2" % (desc, f.get("gc_generation")))
-                took = tf[fr].get("planted_ns") or 0
+                took = end(fr).get("planted_ns") or 0
                 if not isinstance(f.get("gc_ns"), int) or f["gc_ns"] < took // 2:
                     bad.append("%s: gc_ns under half the %d ns gc.collect() took"
                                % (desc, took))
@@ -124,10 +162,12 @@ class LaunchTest(unittest.TestCase):
                 if not f.get("dropped") or f.get("cause") is not None:
                     bad.append("%s: expected dropped with cause null" % desc)
 
-        ours = sum(f.get("minflt") or 0 for f in frames[1:])
+        # page faults: all the tool's frames against the truth's counters
+        # read at the first and the last marker call
+        ours = sum(at(i).get("minflt") or 0 for i in range(n))
         theirs = tf[-1]["minflt"] - tf[0]["minflt"]
         if abs(ours - theirs) > 0.05 * theirs + 200:
-            bad.append("minflt over frames 1..%d: %d, truth %d" % (n - 1, ours, theirs))
+            bad.append("minflt over frames 0..%d: %d, truth %d" % (n - 1, ours, theirs))
 
         if bad:
             self.fail("%d mismatches with the ground truth:\n  %s"

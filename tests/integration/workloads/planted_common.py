@@ -9,7 +9,8 @@ truth the integration tests compare the tool's output with.
 Frame i (0-based) is the loop iteration that ends with the i-th marker call.
 Just before that call, with the collector disabled so that nothing can run in
 between, it reads cumulative gc.get_stats(), RSS from /proc/self/statm and
-minflt/majflt from /proc/self/stat, and a CLOCK_MONOTONIC timestamp.
+minflt/majflt from /proc/self/stat, and a CLOCK_MONOTONIC timestamp (ts_ns);
+ts_after_ns is read when the marker call returns.
 
 Planted events (--plan, comma separated):
   alloc:F:MIB  frame F allocates MIB MiB of touched memory and keeps it
@@ -47,6 +48,8 @@ elif hasattr(time, "monotonic"):
 else:  # Python 2.7: no monotonic clock in the stdlib
     def now_ns():
         return int(time.time() * 1e9)
+
+clock = getattr(time, "monotonic", time.time)  # seconds, for pacing
 
 
 def parse_plan(spec):
@@ -224,16 +227,17 @@ class Workload(object):
         minflt, majflt = self.proc.faults()
         ts = now_ns()
         marker()
+        ts_after = now_ns()
         if was_enabled:
             gc.enable()
         self.frames_done += 1
         if self.records is not None:
-            self.records.append((frame, ts, rss, minflt, majflt, stats, planted))
+            self.records.append((frame, ts, ts_after, rss, minflt, majflt, stats, planted))
 
     def _sleep(self, seconds):
-        end = time.time() + seconds
+        end = clock() + seconds
         while not self.stop:
-            left = end - time.time()
+            left = end - clock()
             if left <= 0:
                 break
             time.sleep(min(left, 0.05))
@@ -250,7 +254,7 @@ class Workload(object):
         if args.start_delay > 0:
             self._sleep(args.start_delay)
         period = 1.0 / args.fps if args.fps > 0 else 0.0
-        last_end = time.time()
+        last_end = clock()
         frame = 0
         while not self.stop and (args.frames <= 0 or frame < args.frames):
             event = args.plan_events.get(frame)
@@ -266,11 +270,11 @@ class Workload(object):
             else:
                 self._planted(frame, event[0], event[1])
             if period:
-                left = last_end + period - time.time()
+                left = last_end + period - clock()
                 if left > 0:
                     time.sleep(left)
             self._end_frame(frame, event[0] if event else None, marker)
-            last_end = time.time()
+            last_end = clock()
             if args.frame_file:
                 self._write_frame_file()
             frame += 1
@@ -281,8 +285,8 @@ class Workload(object):
     def write_truth(self):
         prev = None
         per_frame = []
-        for frame, ts, rss, minflt, majflt, stats, planted in self.records:
-            rec = {"frame": frame, "ts_ns": ts, "rss_bytes": rss,
+        for frame, ts, ts_after, rss, minflt, majflt, stats, planted in self.records:
+            rec = {"frame": frame, "ts_ns": ts, "ts_after_ns": ts_after, "rss_bytes": rss,
                    "minflt": minflt, "majflt": majflt, "planted": planted,
                    "gc_collections": None, "gc_collected": None,
                    "gc_uncollectable": None,
