@@ -22,6 +22,7 @@ __u64 pmt_lost = 0;
 __u64 pmt_gc_stats_addr = 0;                 /* &gcstate->generation_stats */
 __u32 pmt_active_alias[PMT_MAX_MARKERS] = {}; /* probe alias counted per slot */
 __u32 pmt_stop_on_dlopen = 0;                /* launch mode: stop at dlopen */
+__u32 pmt_stop_on_stub = 0;                  /* launch mode: stop at a trampoline */
 __u64 pmt_hits[PMT_MAX_MARKERS] = {};
 __u64 pmt_last_ts[PMT_MAX_MARKERS] = {};
 __u32 pmt_last_alias[PMT_MAX_MARKERS] = {};
@@ -80,6 +81,25 @@ int BPF_KPROBE(pmt_marker)
 	/* While a probe moves to a cheaper address, count one alias only. */
 	if (pmt_active_alias[slot] != alias)
 		return 0;
+	/*
+	 * Launch mode: the first call through a trampoline stops the game, so
+	 * userspace can move the probes to the real functions (the jump table
+	 * is set by now) and remove the trampoline probes while nothing runs:
+	 * removing a uprobe that is being hit stalls the thread hitting it.
+	 * The call is not counted here; the probe it reaches next counts it.
+	 */
+	if ((cookie & PMT_COOKIE_STUB) && pmt_stop_on_stub) {
+		pmt_stop_on_stub = 0; /* once: presents come from one thread */
+		e = bpf_ringbuf_reserve(&pmt_events, sizeof(*e), 0);
+		if (e) {
+			__builtin_memset(e, 0, sizeof(*e));
+			e->kind = PMT_EV_STUB;
+			e->marker = slot;
+			bpf_send_signal(19 /* SIGSTOP */);
+			bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+			return 0;
+		}
+	}
 	now = bpf_ktime_get_ns();
 	if (pmt_last_alias[slot] != alias && now - pmt_last_ts[slot] < PMT_ALIAS_DEDUP_NS)
 		return 0;

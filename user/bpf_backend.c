@@ -225,14 +225,14 @@ int pmt_bpf_attach_dlopen(struct pmt_bpf *b, const char *file, uint64_t offset)
 }
 
 int pmt_bpf_attach_marker(struct pmt_bpf *b, int slot, int alias, const char *file,
-			  uint64_t offset)
+			  uint64_t offset, bool stub)
 {
 	struct bpf_link *l;
 
 	if (slot < 0 || slot >= PMT_MAX_MARKERS || alias < 0 || alias > 1)
 		return -EINVAL;
 	l = attach_uprobe(b, b->skel->progs.pmt_marker, false, file, offset,
-			  (uint64_t)slot | (uint64_t)alias << 8);
+			  (uint64_t)slot | (uint64_t)alias << 8 | (stub ? PMT_COOKIE_STUB : 0));
 	if (!l)
 		return -errno;
 	retire(b, b->markers[slot][alias]);
@@ -246,6 +246,42 @@ void pmt_bpf_detach_marker(struct pmt_bpf *b, int slot, int alias)
 		return;
 	retire(b, b->markers[slot][alias]);
 	b->markers[slot][alias] = NULL;
+}
+
+static void *destroy_link(void *arg)
+{
+	bpf_link__destroy(arg);
+	return NULL;
+}
+
+void pmt_bpf_detach_markers_now(struct pmt_bpf *b, const int *slots, const int *aliases, int n)
+{
+	pthread_t th[2 * PMT_MAX_MARKERS];
+	bool started[2 * PMT_MAX_MARKERS] = {};
+	int i;
+
+	/* Each removal waits for its own grace period: overlap them. */
+	for (i = 0; i < n && i < 2 * PMT_MAX_MARKERS; i++) {
+		struct bpf_link **l;
+
+		if (slots[i] < 0 || slots[i] >= PMT_MAX_MARKERS || aliases[i] < 0 || aliases[i] > 1)
+			continue;
+		l = &b->markers[slots[i]][aliases[i]];
+		if (!*l)
+			continue;
+		started[i] = !pthread_create(&th[i], NULL, destroy_link, *l);
+		if (!started[i])
+			bpf_link__destroy(*l);
+		*l = NULL;
+	}
+	for (i = 0; i < n && i < 2 * PMT_MAX_MARKERS; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
+}
+
+void pmt_bpf_set_stop_on_stub(struct pmt_bpf *b, bool on)
+{
+	__atomic_store_n(&b->skel->bss->pmt_stop_on_stub, on ? 1 : 0, __ATOMIC_SEQ_CST);
 }
 
 void pmt_bpf_set_active_alias(struct pmt_bpf *b, int slot, int alias)

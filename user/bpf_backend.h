@@ -29,10 +29,16 @@ void pmt_bpf_close(struct pmt_bpf *b);
 int pmt_bpf_attach_memory(struct pmt_bpf *b);
 /* The dynamic linker hook (_dl_debug_state) in @file at @offset. */
 int pmt_bpf_attach_dlopen(struct pmt_bpf *b, const char *file, uint64_t offset);
-/* Frame marker in slot @slot under alias @alias (0 or 1). */
+/* Frame marker in slot @slot under alias @alias (0 or 1); @stub when the
+ * probe sits on a jump-table trampoline (see pmt_bpf_set_stop_on_stub). */
 int pmt_bpf_attach_marker(struct pmt_bpf *b, int slot, int alias, const char *file,
-			  uint64_t offset);
+			  uint64_t offset, bool stub);
+/* Detach in the background (see bpf_backend.c). */
 void pmt_bpf_detach_marker(struct pmt_bpf *b, int slot, int alias);
+/* Detach these probes now, in parallel, and return when all are gone. */
+void pmt_bpf_detach_markers_now(struct pmt_bpf *b, const int *slots, const int *aliases, int n);
+/* Launch mode: the first hit of a trampoline probe stops the target. */
+void pmt_bpf_set_stop_on_stub(struct pmt_bpf *b, bool on);
 /* Make @alias the one counted for @slot (see frames.bpf.c). */
 void pmt_bpf_set_active_alias(struct pmt_bpf *b, int slot, int alias);
 /* GC timing through the interpreter's USDT notes, or a uprobe pair. */

@@ -155,7 +155,7 @@ int pmt_statm_rss(pid_t pid, uint64_t *rss_bytes)
 	return 0;
 }
 
-bool pmt_pid_alive(pid_t pid)
+char pmt_pid_state(pid_t pid)
 {
 	char fname[64], buf[512], *p;
 	ssize_t n;
@@ -164,14 +164,21 @@ bool pmt_pid_alive(pid_t pid)
 	snprintf(fname, sizeof(fname), "/proc/%d/stat", (int)pid);
 	fd = open(fname, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return false;
+		return 0;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return false;
+		return 0;
 	buf[n] = 0;
 	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+bool pmt_pid_alive(pid_t pid)
+{
+	char st = pmt_pid_state(pid);
+
+	return st && st != 'Z' && st != 'X';
 }
 
 int pmt_pid_exe(pid_t pid, char *buf, size_t len)

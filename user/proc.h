@@ -51,6 +51,9 @@ int pmt_statm_rss(pid_t pid, uint64_t *rss_bytes);
 /* True when @pid exists and is not a zombie. */
 bool pmt_pid_alive(pid_t pid);
 
+/* The state letter of /proc/PID/stat ('R', 'S', 'T'...), or 0 if gone. */
+char pmt_pid_state(pid_t pid);
+
 /* readlink /proc/PID/exe into @buf. */
 int pmt_pid_exe(pid_t pid, char *buf, size_t len);
 

@@ -68,6 +68,8 @@ struct tracer {
 	FILE *json;
 	FILE *text;
 	bool need_rescan;
+	bool stub_stop; /* the target stopped at its first trampoline call */
+	int stub_slot;  /* the slot whose trampoline it called */
 	uint64_t start_ns, last_report_ns, last_marker_ns;
 	uint64_t interval_first;
 	enum end_reason end;
@@ -160,6 +162,11 @@ static void on_event(void *ctx, const struct pmt_event *ev)
 
 	if (ev->kind == PMT_EV_DLOPEN) {
 		t->need_rescan = true;
+		return;
+	}
+	if (ev->kind == PMT_EV_STUB) {
+		t->stub_stop = true;
+		t->stub_slot = (int)ev->marker;
 		return;
 	}
 	if (ev->kind != PMT_EV_FRAME || ev->marker >= PMT_MAX_MARKERS)
@@ -283,7 +290,7 @@ static int add_marker(struct tracer *t, int cand, const char *map_path, const ch
 	i = free_slot(t);
 	if (i < 0)
 		return -ENOSPC;
-	err = pmt_bpf_attach_marker(t->bpf, i, 0, site.file, site.offset);
+	err = pmt_bpf_attach_marker(t->bpf, i, 0, site.file, site.offset, site.slot_pending);
 	if (err)
 		return err;
 	s = &t->slots[i];
@@ -358,7 +365,7 @@ static void migrate_pending(struct tracer *t)
 		if (pmt_site_refresh(t->pid, &t->maps, &s->site) != 1)
 			continue;
 		next = 1 - s->alias;
-		if (pmt_bpf_attach_marker(t->bpf, i, next, s->site.file, s->site.offset)) {
+		if (pmt_bpf_attach_marker(t->bpf, i, next, s->site.file, s->site.offset, false)) {
 			s->site = old;
 			s->site.slot_pending = false; /* stay where we are */
 			continue;
@@ -371,6 +378,54 @@ static void migrate_pending(struct tracer *t)
 			(unsigned long long)s->site.offset, s->site.skipped, s->site.file,
 			pmt_insn_name(s->site.insn));
 	}
+}
+
+/*
+ * Launch mode, the game stopped at its first call through a trampoline
+ * (frames.bpf.c): move every pending probe to its real function, and remove
+ * the trampoline probe it called before it runs on (the others, not being
+ * called, are removed in the background). The stop, one uprobe removal
+ * (~0.1 s), happens before frame 0 begins: it delays the start of the game,
+ * never a frame.
+ */
+static void move_while_stopped(struct tracer *t)
+{
+	int slots[PMT_MAX_MARKERS], aliases[PMT_MAX_MARKERS], n = 0, i, waited;
+
+	t->stub_stop = false;
+	for (waited = 0; pmt_pid_state(t->pid) != 'T' && waited < 200; waited++)
+		usleep(1000);
+	if (!refresh_maps(t)) {
+		for (i = 0; i < PMT_MAX_MARKERS; i++) {
+			struct slot *s = &t->slots[i];
+			struct pmt_site old = s->site;
+			int next = 1 - s->alias;
+
+			if (!s->used || !s->site.slot_pending ||
+			    pmt_site_refresh(t->pid, &t->maps, &s->site) != 1)
+				continue;
+			if (pmt_bpf_attach_marker(t->bpf, i, next, s->site.file, s->site.offset,
+						  false)) {
+				s->site = old;
+				continue;
+			}
+			pmt_bpf_set_active_alias(t->bpf, i, next);
+			if (i == t->stub_slot) { /* the one the game calls: now */
+				slots[n] = i;
+				aliases[n++] = s->alias;
+			} else {
+				pmt_bpf_detach_marker(t->bpf, i, s->alias);
+			}
+			s->alias = next;
+			snprintf(s->site.map_path, sizeof(s->site.map_path), "%s", old.map_path);
+			verbose(t, "marker %s moved to offset 0x%llx (entry +%u) in %s (%s) "
+				"while the game was stopped", s->site.symbol,
+				(unsigned long long)s->site.offset, s->site.skipped, s->site.file,
+				pmt_insn_name(s->site.insn));
+		}
+	}
+	pmt_bpf_detach_markers_now(t->bpf, slots, aliases, n);
+	kill(t->pid, SIGCONT);
 }
 
 static bool chosen_pending(const struct tracer *t)
@@ -724,6 +779,8 @@ static int event_loop(struct tracer *t)
 			t->end = END_INTERRUPT;
 			break;
 		}
+		if (t->stub_stop)
+			move_while_stopped(t);
 		if (t->need_rescan || (t->chosen < 0 && !t->launched) || chosen_pending(t) ||
 		    (t->py_found && !t->gc_resolved))
 			rescan(t);
@@ -809,6 +866,7 @@ int pmt_tracer_run(const struct pmt_options *o)
 		goto out;
 	if (t.launched) {
 		pmt_bpf_set_stop_on_dlopen(t.bpf, true);
+		pmt_bpf_set_stop_on_stub(t.bpf, true);
 		if (write(gate, "g", 1) != 1) {
 			rc = fail(&t, PMT_EXIT_ERROR, "cannot start the command");
 			goto out;

@@ -33,7 +33,11 @@ enum pmt_rss_kind {
 enum pmt_event_kind {
 	PMT_EV_FRAME = 1,  /* a frame marker was called */
 	PMT_EV_DLOPEN = 2, /* the dynamic linker changed the link map */
+	PMT_EV_STUB = 3,   /* launch mode: a trampoline probe was hit first */
 };
+
+/* Cookie of a marker probe: slot | alias << 8 | flags. */
+#define PMT_COOKIE_STUB (1u << 16) /* the probe sits on a jump-table trampoline */
 
 /* Flags in pmt_event.flags. */
 #define PMT_EVF_GC_VALID (1u << 0) /* gc[][] holds the interpreter's stats */
