@@ -23,6 +23,7 @@ __u64 pmt_gc_stats_addr = 0;                 /* &gcstate->generation_stats */
 __u32 pmt_active_alias[PMT_MAX_MARKERS] = {}; /* probe alias counted per slot */
 __u32 pmt_stop_on_dlopen = 0;                /* launch mode: stop at dlopen */
 __u32 pmt_stop_on_stub = 0;                  /* launch mode: stop at a trampoline */
+__u32 pmt_wake_next = 0;                     /* wake userspace at the next frame */
 __u64 pmt_hits[PMT_MAX_MARKERS] = {};
 __u64 pmt_last_ts[PMT_MAX_MARKERS] = {};
 __u32 pmt_last_alias[PMT_MAX_MARKERS] = {};
@@ -134,7 +135,9 @@ int BPF_KPROBE(pmt_marker)
 
 	/* Waking the reader costs the game more than the probe itself: let
 	 * userspace's periodic poll collect frames, unless the buffer fills. */
-	bpf_ringbuf_submit(e, bpf_ringbuf_query(&pmt_events, BPF_RB_AVAIL_DATA) > PMT_RB_WAKE ?
+	bpf_ringbuf_submit(e, pmt_wake_next ||
+					      bpf_ringbuf_query(&pmt_events, BPF_RB_AVAIL_DATA) >
+						      PMT_RB_WAKE ?
 				      BPF_RB_FORCE_WAKEUP :
 				      BPF_RB_NO_WAKEUP);
 	return 0;

@@ -279,6 +279,24 @@ void pmt_bpf_detach_markers_now(struct pmt_bpf *b, const int *slots, const int *
 			pthread_join(th[i], NULL);
 }
 
+void pmt_bpf_detach_all_markers_now(struct pmt_bpf *b)
+{
+	int slots[2 * PMT_MAX_MARKERS], aliases[2 * PMT_MAX_MARKERS], n = 0, i, j;
+
+	for (i = 0; i < PMT_MAX_MARKERS; i++)
+		for (j = 0; j < 2; j++)
+			if (b->markers[i][j]) {
+				slots[n] = i;
+				aliases[n++] = j;
+			}
+	pmt_bpf_detach_markers_now(b, slots, aliases, n);
+}
+
+void pmt_bpf_wake_each_frame(struct pmt_bpf *b)
+{
+	__atomic_store_n(&b->skel->bss->pmt_wake_next, 1, __ATOMIC_SEQ_CST);
+}
+
 void pmt_bpf_set_stop_on_stub(struct pmt_bpf *b, bool on)
 {
 	__atomic_store_n(&b->skel->bss->pmt_stop_on_stub, on ? 1 : 0, __ATOMIC_SEQ_CST);

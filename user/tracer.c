@@ -37,6 +37,7 @@
 #define TICK_MS 50
 #define DETECT_HITS 3      /* records from one candidate before choosing */
 #define DETECT_BUF 4096    /* records buffered per candidate while detecting */
+#define PMT_ALIAS_MUTED 2  /* an alias no probe has: the slot counts nothing */
 
 volatile sig_atomic_t pmt_exiting;
 
@@ -70,10 +71,14 @@ struct tracer {
 	bool need_rescan;
 	bool stub_stop; /* the target stopped at its first trampoline call */
 	int stub_slot;  /* the slot whose trampoline it called */
+	int muted;      /* candidates left attached but not counted */
+	bool closing;   /* reports are written: frames now only time the detach */
+	bool frame_seen;
 	uint64_t start_ns, last_report_ns, last_marker_ns;
 	uint64_t interval_first;
 	enum end_reason end;
 	bool unsupported; /* launch mode: the command runs an unsupported CPython */
+	bool end_target_gone;
 	int fatal;        /* exit code when an error ends the run */
 };
 
@@ -171,6 +176,10 @@ static void on_event(void *ctx, const struct pmt_event *ev)
 	}
 	if (ev->kind != PMT_EV_FRAME || ev->marker >= PMT_MAX_MARKERS)
 		return;
+	if (t->closing) {
+		t->frame_seen = true;
+		return;
+	}
 	if (t->chosen >= 0) {
 		if ((int)ev->marker == t->chosen)
 			emit_frame(t, ev);
@@ -513,14 +522,30 @@ static void choose(struct tracer *t, int slot)
 
 	t->chosen = slot;
 	for (i = 0; i < PMT_MAX_MARKERS; i++) {
-		if (i == slot || !t->slots[i].used)
+		struct slot *s = &t->slots[i];
+
+		if (i == slot || !s->used)
 			continue;
-		pmt_bpf_detach_marker(t->bpf, i, 0);
-		pmt_bpf_detach_marker(t->bpf, i, 1);
-		free(t->slots[i].buf);
-		memset(&t->slots[i], 0, sizeof(t->slots[i]));
+		/*
+		 * Removing a uprobe that is being hit stalls the thread hitting
+		 * it for a grace period (~10 ms measured): a candidate the game
+		 * calls (SDL calls some internally once a frame) stays attached,
+		 * muted, until the end; the others go now, in the background.
+		 */
+		if (s->nbuf) {
+			pmt_bpf_set_active_alias(t->bpf, i, PMT_ALIAS_MUTED);
+			t->muted++;
+		} else {
+			pmt_bpf_detach_marker(t->bpf, i, 0);
+			pmt_bpf_detach_marker(t->bpf, i, 1);
+		}
+		free(s->buf);
+		s->buf = NULL;
+		s->nbuf = 0;
+		s->cand = -2; /* never chosen again */
 	}
 	pmt_bpf_set_stop_on_dlopen(t->bpf, false);
+	verbose(t, "%d other candidate(s) called by the game stay attached, muted", t->muted);
 	fill_attach_info(t, &a, ver, sizeof(ver));
 	if (t->json)
 		pmt_json_attached(t->json, &a);
@@ -714,10 +739,31 @@ static int prepare_attach(struct tracer *t)
 	return 0;
 }
 
+/*
+ * Remove the marker probes right after a frame: a uprobe removed while the
+ * game hits it stalls the game for a grace period, and right after a frame
+ * the next hit is a frame away.
+ */
+static void detach_markers_between_frames(struct tracer *t)
+{
+	uint64_t until = now_ns() + 250000000ULL;
+
+	if (!t->bpf)
+		return;
+	t->closing = true;
+	if (t->chosen >= 0 && !t->end_target_gone) {
+		pmt_bpf_wake_each_frame(t->bpf);
+		while (!t->frame_seen && now_ns() < until)
+			pmt_bpf_poll(t->bpf, 10);
+	}
+	pmt_bpf_detach_all_markers_now(t->bpf);
+}
+
 static void cleanup(struct tracer *t)
 {
 	int i;
 
+	detach_markers_between_frames(t);
 	for (i = 0; i < PMT_MAX_MARKERS; i++)
 		free(t->slots[i].buf);
 	pmt_bpf_close(t->bpf); /* every probe goes with its link */
@@ -793,6 +839,7 @@ static int event_loop(struct tracer *t)
 			pmt_bpf_poll(t->bpf, 0); /* drain what is already there */
 			maybe_choose(t, true);
 			t->end = END_TARGET;
+			t->end_target_gone = true;
 			break;
 		}
 		if (t->chosen < 0 && now_ns() - t->start_ns > timeout) {
