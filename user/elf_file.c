@@ -123,24 +123,6 @@ int pmt_elf_vaddr_to_offset(struct pmt_elf *e, uint64_t vaddr, uint64_t *offset)
 	return -ENOENT;
 }
 
-int pmt_elf_offset_to_vaddr(struct pmt_elf *e, uint64_t off, uint64_t *vaddr)
-{
-	size_t i, n;
-	GElf_Phdr ph;
-
-	if (elf_getphdrnum(e->elf, &n))
-		return -EINVAL;
-	for (i = 0; i < n; i++) {
-		if (!gelf_getphdr(e->elf, (int)i, &ph) || ph.p_type != PT_LOAD)
-			continue;
-		if (off >= ph.p_offset && off < ph.p_offset + ph.p_filesz) {
-			*vaddr = off - ph.p_offset + ph.p_vaddr;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
 int pmt_elf_read(struct pmt_elf *e, uint64_t vaddr, void *buf, size_t len)
 {
 	uint64_t off;
@@ -179,26 +161,6 @@ int pmt_elf_relative_addend(struct pmt_elf *e, uint64_t vaddr, uint64_t *addend)
 			*addend = (uint64_t)r.r_addend;
 			return 0;
 		}
-	}
-	return -ENOENT;
-}
-
-int pmt_elf_interp(struct pmt_elf *e, char *buf, size_t len)
-{
-	size_t i, n;
-	GElf_Phdr ph;
-
-	if (elf_getphdrnum(e->elf, &n))
-		return -EINVAL;
-	for (i = 0; i < n; i++) {
-		if (!gelf_getphdr(e->elf, (int)i, &ph) || ph.p_type != PT_INTERP)
-			continue;
-		if (!len || ph.p_filesz >= len)
-			return -ENAMETOOLONG;
-		if (pread(e->fd, buf, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz)
-			return -EIO;
-		buf[ph.p_filesz] = 0;
-		return 0;
 	}
 	return -ENOENT;
 }

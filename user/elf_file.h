@@ -2,7 +2,7 @@
 /*
  * elf_file.h - what pmtrace needs from an ELF file on disk: symbols from
  * .symtab and .dynsym, the file offset of a virtual address, bytes at an
- * address, the addend of a relative relocation, and the program interpreter.
+ * address and the addend of a relative relocation.
  */
 #ifndef PMT_ELF_FILE_H
 #define PMT_ELF_FILE_H
@@ -27,17 +27,11 @@ int pmt_elf_symbol(struct pmt_elf *e, const char *name, uint64_t *vaddr, uint64_
 /* File offset of virtual address @vaddr (inside a PT_LOAD), or -ENOENT. */
 int pmt_elf_vaddr_to_offset(struct pmt_elf *e, uint64_t vaddr, uint64_t *offset);
 
-/* Virtual address of file offset @off in an executable PT_LOAD, or -ENOENT. */
-int pmt_elf_offset_to_vaddr(struct pmt_elf *e, uint64_t off, uint64_t *vaddr);
-
 /* Copy @len bytes of the file image at @vaddr. Returns 0 or -errno. */
 int pmt_elf_read(struct pmt_elf *e, uint64_t vaddr, void *buf, size_t len);
 
 /* Addend of the R_*_RELATIVE relocation at @vaddr, or -ENOENT. */
 int pmt_elf_relative_addend(struct pmt_elf *e, uint64_t vaddr, uint64_t *addend);
-
-/* PT_INTERP into @buf, or -ENOENT for a file without one. */
-int pmt_elf_interp(struct pmt_elf *e, char *buf, size_t len);
 
 /* 1 for ET_DYN (PIE or shared object), 0 for ET_EXEC. */
 int pmt_elf_is_dyn(struct pmt_elf *e);

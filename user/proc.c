@@ -136,25 +136,6 @@ int pmt_mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 	return (size_t)r == len ? 0 : -EFAULT;
 }
 
-int pmt_statm_rss(pid_t pid, uint64_t *rss_bytes)
-{
-	char fname[64];
-	unsigned long size, resident;
-	FILE *f;
-	int n;
-
-	snprintf(fname, sizeof(fname), "/proc/%d/statm", (int)pid);
-	f = fopen(fname, "re");
-	if (!f)
-		return errno == ENOENT ? -ESRCH : -errno;
-	n = fscanf(f, "%lu %lu", &size, &resident);
-	fclose(f);
-	if (n != 2)
-		return -EIO;
-	*rss_bytes = (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
-	return 0;
-}
-
 char pmt_pid_state(pid_t pid)
 {
 	char fname[64], buf[512], *p;

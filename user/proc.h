@@ -45,9 +45,6 @@ uint64_t pmt_maps_file_addr(const struct pmt_maps *maps, const char *path, uint6
 /* Copy @len bytes at @addr of the target. Returns 0 or -errno (-EFAULT). */
 int pmt_mem_read(pid_t pid, uint64_t addr, void *buf, size_t len);
 
-/* Resident pages from /proc/PID/statm, in bytes. */
-int pmt_statm_rss(pid_t pid, uint64_t *rss_bytes);
-
 /* True when @pid exists and is not a zombie. */
 bool pmt_pid_alive(pid_t pid);
 
