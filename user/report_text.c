@@ -123,6 +123,10 @@ void pmt_text_summary(FILE *f, const char *title, const struct pmt_summary *s,
 		s->causes[PMT_CAUSE_NONE], lost ? "" : "");
 	if (lost)
 		fprintf(f, "  lost events: %llu (ring buffer full)\n", lost);
+	if (s->frames >= 30 && s->dropped * 10 >= s->frames * 9 && s->fps > 0)
+		fprintf(f, "  note: %.0f %% of frames miss the budget; if the game aims at %.0f fps, "
+			   "say --target-fps %.0f\n",
+			100.0 * (double)s->dropped / (double)s->frames, s->fps, s->fps);
 	if (s->spikes)
 		list_frames(f, rf, 0);
 	if (s->dropped)
