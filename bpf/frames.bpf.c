@@ -125,6 +125,7 @@ int BPF_KPROBE(pmt_marker)
 	read_rss(task->mm, e->rss_pages);
 	e->thread_minflt = BPF_CORE_READ(task, min_flt);
 	e->thread_majflt = BPF_CORE_READ(task, maj_flt);
+	e->thread_stime_ns = BPF_CORE_READ(task, stime);
 	e->c = pmt_cnt;
 
 	addr = pmt_gc_stats_addr;

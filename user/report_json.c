@@ -79,11 +79,11 @@ void pmt_json_frame(FILE *f, const struct pmt_frame *fr)
 		",\"duration_ns\":%" PRIu64 ",\"rss_bytes\":%" PRIu64 ",\"rss_anon_bytes\":%" PRIu64
 		",\"rss_file_bytes\":%" PRIu64 ",\"rss_shmem_bytes\":%" PRIu64
 		",\"swap_bytes\":%" PRIu64 ",\"rss_delta_bytes\":%" PRId64 ",\"minflt\":%" PRIu64
-		",\"majflt\":%" PRIu64 ",\"fault_time_est_ns\":%" PRIu64 ",\"mapped_bytes\":%" PRIu64
+		",\"majflt\":%" PRIu64 ",\"fault_time_est_ns\":%" PRIu64 ",\"sys_ns\":%" PRIu64 ",\"mapped_bytes\":%" PRIu64
 		",\"unmapped_bytes\":%" PRIu64 ",\"brk_delta_bytes\":%" PRId64,
 		PMT_SCHEMA_VERSION, fr->index, fr->ts_ns, fr->duration_ns, fr->rss_bytes,
 		fr->rss_anon_bytes, fr->rss_file_bytes, fr->rss_shmem_bytes, fr->swap_bytes,
-		fr->rss_delta_bytes, fr->minflt, fr->majflt, fr->fault_ns, fr->mapped_bytes,
+		fr->rss_delta_bytes, fr->minflt, fr->majflt, fr->fault_ns, fr->sys_ns, fr->mapped_bytes,
 		fr->unmapped_bytes, fr->brk_delta_bytes);
 	if (fr->gc_known)
 		fprintf(f,

@@ -64,6 +64,7 @@ struct pmt_event {
 	struct pmt_counters c;           /* cumulative since attach */
 	__u64 thread_minflt;             /* frame thread's own min_flt, maj_flt */
 	__u64 thread_majflt;
+	__u64 thread_stime_ns;           /* frame thread's system time (tick-sampled) */
 	__s64 gc[PMT_GC_GENERATIONS][PMT_GC_STAT_FIELDS]; /* raw gc stats */
 	__u32 kind;                      /* enum pmt_event_kind */
 	__u32 marker;                    /* marker slot (cookie low byte) */

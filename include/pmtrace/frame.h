@@ -39,7 +39,8 @@ struct pmt_frame {
 	int64_t rss_delta_bytes; /* rss_bytes minus the previous frame's */
 	uint64_t minflt;         /* during the frame, all threads */
 	uint64_t majflt;         /* during the frame, frame thread */
-	uint64_t fault_ns;       /* frame thread's fault time (estimated: faults x cost) */
+	uint64_t fault_ns;       /* frame thread's fault time, estimated (see session.h) */
+	uint64_t sys_ns;         /* frame thread's kernel time (tick-sampled) */
 	uint64_t mapped_bytes;   /* mmap and mremap growth during the frame */
 	uint64_t unmapped_bytes; /* munmap and mremap shrink */
 	int64_t brk_delta_bytes; /* program break movement */

@@ -43,7 +43,15 @@ void pmt_session_free(struct pmt_session *s);
  * numbering right, makes the frame partial and counts in lost_frames.
  * Returns 0 when @out holds a frame, 1 for the first call, -EINVAL for an
  * event that is not a marker call or is older than the previous one.
+ *
+ * fault_ns, the frame thread's time handling page faults, is estimated:
+ * its faults times ns_per_fault, or its kernel time when that is larger,
+ * counted up to PMT_FAULT_MAX_NS per fault. The measured cost of a fault
+ * varies several-fold with what the hypervisor or the page allocator does;
+ * kernel time includes that, and the cap keeps system calls of a frame with
+ * few faults from being taken for fault handling.
  */
+#define PMT_FAULT_MAX_NS 20000
 int pmt_session_add(struct pmt_session *s, const struct pmt_event *ev, struct pmt_frame *out);
 
 /* Read and restart the interval summary. */

@@ -583,6 +583,67 @@ static void test_classified(void)
 	del_session(s);
 }
 
+/*
+ * fault_ns: faults x ns_per_fault, or the frame thread's kernel time when
+ * larger, counted up to PMT_FAULT_MAX_NS a fault; kernel time only from
+ * the same thread.
+ */
+static void test_fault_time(void)
+{
+	struct pmt_session *s = new_session(16);
+	struct pmt_event e = mkev(1, T0);
+	struct pmt_frame f;
+
+	s->ns_per_fault = 1000.0;
+	e.thread_stime_ns = 100 * MS;
+	CU_ASSERT_EQUAL(pmt_session_add(s, &e, &f), 1);
+
+	/* 1000 faults, 5 ms of kernel time: the kernel time (cap 20 ms). */
+	e.seq = 2;
+	e.ts_ns += 30 * MS;
+	e.c.faults_frame += 1000;
+	e.thread_stime_ns += 5 * MS;
+	f = add_frame(s, &e);
+	CU_ASSERT_EQUAL(f.sys_ns, 5 * MS);
+	CU_ASSERT_EQUAL(f.fault_ns, 5 * MS);
+
+	/* 1000 faults, 30 ms of kernel time: capped at 1000 x 20 us. */
+	e.seq = 3;
+	e.ts_ns += 40 * MS;
+	e.c.faults_frame += 1000;
+	e.thread_stime_ns += 30 * MS;
+	f = add_frame(s, &e);
+	CU_ASSERT_EQUAL(f.sys_ns, 30 * MS);
+	CU_ASSERT_EQUAL(f.fault_ns, 1000 * (uint64_t)PMT_FAULT_MAX_NS);
+
+	/* 2000 faults, 1 ms of kernel time: the estimate, 2 ms, is larger. */
+	e.seq = 4;
+	e.ts_ns += 20 * MS;
+	e.c.faults_frame += 2000;
+	e.thread_stime_ns += 1 * MS;
+	f = add_frame(s, &e);
+	CU_ASSERT_EQUAL(f.fault_ns, 2 * MS);
+
+	/* No fault: kernel time is not fault time. */
+	e.seq = 5;
+	e.ts_ns += 20 * MS;
+	e.thread_stime_ns += 8 * MS;
+	f = add_frame(s, &e);
+	CU_ASSERT_EQUAL(f.sys_ns, 8 * MS);
+	CU_ASSERT_EQUAL(f.fault_ns, 0);
+
+	/* Another thread ended the frame: its kernel time is not this frame's. */
+	e.seq = 6;
+	e.ts_ns += 20 * MS;
+	e.tid = TID + 1;
+	e.c.faults_frame += 10;
+	e.thread_stime_ns = 999 * MS;
+	f = add_frame(s, &e);
+	CU_ASSERT_EQUAL(f.sys_ns, 0);
+	CU_ASSERT_EQUAL(f.fault_ns, 10 * 1000);
+	del_session(s);
+}
+
 /* pmt_test_register_session - add the "session" suite. */
 void pmt_test_register_session(void)
 {
@@ -597,6 +658,7 @@ void pmt_test_register_session(void)
 		{ "interval and total summaries", test_summaries },
 		{ "history ring", test_ring },
 		{ "frames are classified", test_classified },
+		{ "fault time from estimate and kernel time", test_fault_time },
 	};
 
 	pmt_test_add_suite("session", tests, PMT_ARRAY_SIZE(tests));

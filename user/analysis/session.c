@@ -50,6 +50,15 @@ static uint64_t udelta(uint64_t now, uint64_t before)
 	return now >= before ? now - before : 0;
 }
 
+static uint64_t fault_time(const struct pmt_session *s, uint64_t faults, uint64_t sys_ns)
+{
+	uint64_t est = (uint64_t)((double)faults * s->ns_per_fault);
+	uint64_t cap = faults * PMT_FAULT_MAX_NS;
+	uint64_t kern = sys_ns < cap ? sys_ns : cap;
+
+	return kern > est ? kern : est;
+}
+
 int pmt_session_add(struct pmt_session *s, const struct pmt_event *ev, struct pmt_frame *f)
 {
 	const struct pmt_event *p = &s->prev;
@@ -82,8 +91,9 @@ int pmt_session_add(struct pmt_session *s, const struct pmt_event *ev, struct pm
 		f->majflt = udelta(ev->thread_majflt, p->thread_majflt);
 	f->minflt = udelta(ev->c.faults, p->c.faults);
 	f->minflt = f->minflt > f->majflt ? f->minflt - f->majflt : 0;
-	f->fault_ns = (uint64_t)((double)udelta(ev->c.faults_frame, p->c.faults_frame) *
-				 s->ns_per_fault);
+	if (p->tid == ev->tid)
+		f->sys_ns = udelta(ev->thread_stime_ns, p->thread_stime_ns);
+	f->fault_ns = fault_time(s, udelta(ev->c.faults_frame, p->c.faults_frame), f->sys_ns);
 	f->mapped_bytes = udelta(ev->c.mapped_bytes, p->c.mapped_bytes);
 	f->unmapped_bytes = udelta(ev->c.unmapped_bytes, p->c.unmapped_bytes);
 	f->brk_delta_bytes = ev->c.brk_bytes - p->c.brk_bytes;
