@@ -292,9 +292,9 @@ void pmt_bpf_detach_all_markers_now(struct pmt_bpf *b)
 	pmt_bpf_detach_markers_now(b, slots, aliases, n);
 }
 
-void pmt_bpf_wake_each_frame(struct pmt_bpf *b)
+void pmt_bpf_wake_each_frame(struct pmt_bpf *b, bool on)
 {
-	__atomic_store_n(&b->skel->bss->pmt_wake_next, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&b->skel->bss->pmt_wake_next, on ? 1 : 0, __ATOMIC_SEQ_CST);
 }
 
 void pmt_bpf_set_stop_on_stub(struct pmt_bpf *b, bool on)

@@ -45,8 +45,8 @@ void pmt_bpf_set_active_alias(struct pmt_bpf *b, int slot, int alias);
 int pmt_bpf_attach_gc_usdt(struct pmt_bpf *b, const char *file);
 int pmt_bpf_attach_gc_uprobe(struct pmt_bpf *b, const char *file, uint64_t offset);
 
-/* Wake the reader at every frame from now on (used before detaching). */
-void pmt_bpf_wake_each_frame(struct pmt_bpf *b);
+/* Wake the reader at every frame (on) or only when the buffer fills (off). */
+void pmt_bpf_wake_each_frame(struct pmt_bpf *b, bool on);
 /* Detach every marker probe now, in parallel. */
 void pmt_bpf_detach_all_markers_now(struct pmt_bpf *b);
 

@@ -73,7 +73,9 @@ struct tracer {
 	int stub_slot;  /* the slot whose trampoline it called */
 	int muted;      /* candidates left attached but not counted */
 	bool closing;   /* reports are written: frames now only time the detach */
-	bool frame_seen;
+	bool frame_seen; /* a marker record arrived since frame_seen was cleared */
+	int expensive[PMT_MAX_MARKERS]; /* muted candidates on single-stepped code */
+	int n_expensive;
 	uint64_t start_ns, last_report_ns, last_marker_ns;
 	uint64_t interval_first;
 	enum end_reason end;
@@ -176,10 +178,9 @@ static void on_event(void *ctx, const struct pmt_event *ev)
 	}
 	if (ev->kind != PMT_EV_FRAME || ev->marker >= PMT_MAX_MARKERS)
 		return;
-	if (t->closing) {
-		t->frame_seen = true;
+	t->frame_seen = true;
+	if (t->closing)
 		return;
-	}
 	if (t->chosen >= 0) {
 		if ((int)ev->marker == t->chosen)
 			emit_frame(t, ev);
@@ -437,6 +438,19 @@ static void move_while_stopped(struct tracer *t)
 	kill(t->pid, SIGCONT);
 }
 
+/* Remove the muted, costly candidates now: a frame has just been seen. */
+static void remove_expensive(struct tracer *t)
+{
+	int aliases[PMT_MAX_MARKERS], i;
+
+	pmt_bpf_wake_each_frame(t->bpf, false);
+	for (i = 0; i < t->n_expensive; i++)
+		aliases[i] = t->slots[t->expensive[i]].alias;
+	pmt_bpf_detach_markers_now(t->bpf, t->expensive, aliases, t->n_expensive);
+	verbose(t, "%d muted candidate(s) on single-stepped code removed", t->n_expensive);
+	t->n_expensive = 0;
+}
+
 static bool chosen_pending(const struct tracer *t)
 {
 	return t->chosen >= 0 && t->slots[t->chosen].site.slot_pending;
@@ -535,6 +549,10 @@ static void choose(struct tracer *t, int slot)
 		if (s->nbuf) {
 			pmt_bpf_set_active_alias(t->bpf, i, PMT_ALIAS_MUTED);
 			t->muted++;
+			/* Muted on a single-stepped instruction costs ~20 us a call:
+			 * remove it right after a frame instead (see tick()). */
+			if (!pmt_insn_is_cheap(s->site.insn))
+				t->expensive[t->n_expensive++] = i;
 		} else {
 			pmt_bpf_detach_marker(t->bpf, i, 0);
 			pmt_bpf_detach_marker(t->bpf, i, 1);
@@ -545,7 +563,12 @@ static void choose(struct tracer *t, int slot)
 		s->cand = -2; /* never chosen again */
 	}
 	pmt_bpf_set_stop_on_dlopen(t->bpf, false);
-	verbose(t, "%d other candidate(s) called by the game stay attached, muted", t->muted);
+	verbose(t, "%d other candidate(s) called by the game stay attached, muted; %d of them "
+		   "to remove between frames", t->muted, t->n_expensive);
+	if (t->n_expensive) {
+		t->frame_seen = false;
+		pmt_bpf_wake_each_frame(t->bpf, true);
+	}
 	fill_attach_info(t, &a, ver, sizeof(ver));
 	if (t->json)
 		pmt_json_attached(t->json, &a);
@@ -752,7 +775,8 @@ static void detach_markers_between_frames(struct tracer *t)
 		return;
 	t->closing = true;
 	if (t->chosen >= 0 && !t->end_target_gone) {
-		pmt_bpf_wake_each_frame(t->bpf);
+		t->frame_seen = false;
+		pmt_bpf_wake_each_frame(t->bpf, true);
 		while (!t->frame_seen && now_ns() < until)
 			pmt_bpf_poll(t->bpf, 10);
 	}
@@ -827,6 +851,8 @@ static int event_loop(struct tracer *t)
 		}
 		if (t->stub_stop)
 			move_while_stopped(t);
+		if (t->n_expensive && t->frame_seen)
+			remove_expensive(t);
 		if (t->need_rescan || (t->chosen < 0 && !t->launched) || chosen_pending(t) ||
 		    (t->py_found && !t->gc_resolved))
 			rescan(t);

@@ -53,6 +53,9 @@ size_t pmt_insn_length(const uint8_t *code, size_t n);
  */
 long pmt_insn_find_cheap(const uint8_t *code, size_t n, struct pmt_insn *out);
 
+/* True for the kinds the kernel does not single-step. */
+bool pmt_insn_is_cheap(enum pmt_insn_kind kind);
+
 /* Short name for reports: "push", "endbr64", "jmp *rip", "other"... */
 const char *pmt_insn_name(enum pmt_insn_kind kind);
 

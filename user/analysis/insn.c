@@ -50,8 +50,13 @@ void pmt_insn_decode(const uint8_t *c, size_t n, struct pmt_insn *out)
 	} else {
 		out->kind = PMT_INSN_OTHER;
 	}
-	out->emulated = out->kind != PMT_INSN_OTHER && out->kind != PMT_INSN_ENDBR64 &&
-			out->kind != PMT_INSN_JMP_INDIRECT_RIP;
+	out->emulated = pmt_insn_is_cheap(out->kind);
+}
+
+bool pmt_insn_is_cheap(enum pmt_insn_kind kind)
+{
+	return kind == PMT_INSN_PUSH || kind == PMT_INSN_CALL || kind == PMT_INSN_JMP ||
+	       kind == PMT_INSN_JCC || kind == PMT_INSN_NOP5;
 }
 
 const char *pmt_insn_name(enum pmt_insn_kind kind)
