@@ -14,7 +14,8 @@ INCLUDES := -Iinclude -I$(OUT) -Iuser
 ALL_CFLAGS := $(CFLAGS) $(WARN) $(INCLUDES) -std=gnu11 -D_GNU_SOURCE $(EXTRA_CFLAGS)
 LDLIBS := -lbpf -lelf -lz -lm -lpthread
 
-BPF_SRCS := $(wildcard bpf/*.bpf.c)
+# frames.bpf.c defines the shared maps and globals: it links first.
+BPF_SRCS := bpf/frames.bpf.c $(filter-out bpf/frames.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 
 # Pure modules (no I/O, no BPF): unit-tested, linked into tool and tests.

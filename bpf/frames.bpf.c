@@ -34,13 +34,9 @@ __u32 pmt_last_alias[PMT_MAX_MARKERS] = {};
 
 struct pmt_starts_map pmt_starts SEC(".maps");
 
-#define PMT_RB_BYTES (1024 * 1024)
 #define PMT_RB_WAKE (PMT_RB_BYTES / 4)
 
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, PMT_RB_BYTES);
-} pmt_events SEC(".maps");
+struct pmt_events_map pmt_events SEC(".maps");
 
 /* Kernels before 6.2 kept RSS counters as atomics in struct mm_rss_stat. */
 struct mm_rss_stat___old {

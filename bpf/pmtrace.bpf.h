@@ -38,6 +38,14 @@ struct pmt_starts_map {
 };
 extern struct pmt_starts_map pmt_starts SEC(".maps");
 
+/* The one ring buffer every program publishes to (defined in frames.bpf.c). */
+#define PMT_RB_BYTES (1024 * 1024)
+struct pmt_events_map {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, PMT_RB_BYTES);
+};
+extern struct pmt_events_map pmt_events SEC(".maps");
+
 static __always_inline bool pmt_is_target(void)
 {
 	return (bpf_get_current_pid_tgid() >> 32) == pmt_target_tgid;

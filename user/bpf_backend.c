@@ -17,6 +17,7 @@
 #include "pmtrace.skel.h"
 
 #define MAX_GC_LINKS 8
+#define MAX_ASSET_LINKS (2 * PMT_ASSET_ROWS * 2)
 #define MAX_RETIRED 64
 
 /*
@@ -41,7 +42,10 @@ struct pmt_bpf {
 	struct ring_buffer *rb;
 	pid_t tgid;
 	pmt_event_fn fn;
+	pmt_asset_fn afn;
 	void *ctx;
+	struct bpf_link *assets[MAX_ASSET_LINKS];
+	int n_assets;
 	struct bpf_link *markers[PMT_MAX_MARKERS][2];
 	struct bpf_link *dlopen;
 	struct bpf_link *gc[MAX_GC_LINKS];
@@ -116,9 +120,16 @@ static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 static int on_ring(void *ctx, void *data, size_t len)
 {
 	struct pmt_bpf *b = ctx;
+	const struct pmt_event *ev = data;
 
-	if (len >= sizeof(struct pmt_event))
+	if (len < 16)
+		return 0;
+	if (ev->kind == PMT_EV_ASSET) {
+		if (len >= sizeof(struct pmt_asset_event) && b->afn)
+			b->afn(b->ctx, data);
+	} else if (len >= sizeof(struct pmt_event)) {
 		b->fn(b->ctx, data);
+	}
 	return 0;
 }
 
@@ -131,7 +142,8 @@ static void ensure_tracefs(void)
 	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
 }
 
-struct pmt_bpf *pmt_bpf_open(pid_t tgid, bool verbose, pmt_event_fn fn, void *ctx)
+struct pmt_bpf *pmt_bpf_open(pid_t tgid, bool verbose, pmt_event_fn fn, pmt_asset_fn afn,
+			     void *ctx)
 {
 	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
 	struct pmt_bpf *b;
@@ -146,6 +158,7 @@ struct pmt_bpf *pmt_bpf_open(pid_t tgid, bool verbose, pmt_event_fn fn, void *ct
 		return NULL;
 	b->tgid = tgid;
 	b->fn = fn;
+	b->afn = afn;
 	retirer_start(&b->ret);
 	b->ctx = ctx;
 	b->skel = pmtrace_bpf__open();
@@ -181,6 +194,8 @@ void pmt_bpf_close(struct pmt_bpf *b)
 			bpf_link__destroy(b->markers[i][j]);
 	for (i = 0; i < b->n_gc; i++)
 		bpf_link__destroy(b->gc[i]);
+	for (i = 0; i < b->n_assets; i++)
+		bpf_link__destroy(b->assets[i]);
 	bpf_link__destroy(b->dlopen);
 	ring_buffer__free(b->rb);
 	pmtrace_bpf__destroy(b->skel);
@@ -351,6 +366,64 @@ int pmt_bpf_attach_gc_uprobe(struct pmt_bpf *b, const char *file, uint64_t offse
 	b->gc[b->n_gc++] = enter;
 	b->gc[b->n_gc++] = exit_;
 	return 0;
+}
+
+int pmt_bpf_set_asset_row(struct pmt_bpf *b, int row, const struct pmt_asset_row *r)
+{
+	__u32 key = (__u32)row;
+
+	if (row < 0 || row >= PMT_ASSET_ROWS)
+		return -EINVAL;
+	if (bpf_map__update_elem(b->skel->maps.pmt_asset_rows, &key, sizeof(key), r, sizeof(*r),
+				 BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int pmt_bpf_attach_asset(struct pmt_bpf *b, int row, const char *file, uint64_t offset,
+			 bool with_return)
+{
+	struct bpf_link *a, *r = NULL;
+
+	if (b->n_assets + 2 > MAX_ASSET_LINKS)
+		return -ENOSPC;
+	a = attach_uprobe(b, with_return ? b->skel->progs.pmt_asset_enter :
+					   b->skel->progs.pmt_asset_call,
+			  false, file, offset, (uint64_t)row);
+	if (!a)
+		return -errno;
+	if (with_return) {
+		r = attach_uprobe(b, b->skel->progs.pmt_asset_return, true, file, offset,
+				  (uint64_t)row);
+		if (!r) {
+			int err = -errno;
+
+			bpf_link__destroy(a);
+			return err;
+		}
+	}
+	b->assets[b->n_assets++] = a;
+	if (r)
+		b->assets[b->n_assets++] = r;
+	return 0;
+}
+
+void pmt_bpf_set_pywalk(struct pmt_bpf *b, const struct pmt_pywalk_cfg *cfg)
+{
+	/* interp_addr last: the walker only starts once the rest is in place. */
+	struct pmt_pywalk_cfg *dst = &b->skel->bss->pmt_pywalk;
+
+	dst->interp_addr = 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	*dst = *cfg;
+	dst->interp_addr = 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&dst->interp_addr, cfg->interp_addr, __ATOMIC_SEQ_CST);
+}
+
+uint64_t pmt_bpf_asset_lost(const struct pmt_bpf *b)
+{
+	return __atomic_load_n(&b->skel->bss->pmt_asset_lost, __ATOMIC_RELAXED);
 }
 
 void pmt_bpf_set_gc_addr(struct pmt_bpf *b, uint64_t addr)

@@ -19,10 +19,13 @@
 struct pmt_bpf;
 
 typedef void (*pmt_event_fn)(void *ctx, const struct pmt_event *ev);
+typedef void (*pmt_asset_fn)(void *ctx, const struct pmt_asset_event *ev);
 
 /* Open and load the programs for target @tgid. NULL with errno on failure
- * (EPERM/EACCES: privileges). @verbose routes libbpf's messages to stderr. */
-struct pmt_bpf *pmt_bpf_open(pid_t tgid, bool verbose, pmt_event_fn fn, void *ctx);
+ * (EPERM/EACCES: privileges). @verbose routes libbpf's messages to stderr.
+ * @fn gets marker and control records, @afn asset records. */
+struct pmt_bpf *pmt_bpf_open(pid_t tgid, bool verbose, pmt_event_fn fn, pmt_asset_fn afn,
+			     void *ctx);
 void pmt_bpf_close(struct pmt_bpf *b);
 
 /* Page-fault and mmap/munmap/mremap/brk programs. 0 or -errno. */
@@ -49,6 +52,16 @@ int pmt_bpf_attach_gc_uprobe(struct pmt_bpf *b, const char *file, uint64_t offse
 void pmt_bpf_wake_each_frame(struct pmt_bpf *b, bool on);
 /* Detach every marker probe now, in parallel. */
 void pmt_bpf_detach_all_markers_now(struct pmt_bpf *b);
+
+/* Asset probes: row instructions, then an entry (+ return) probe. */
+int pmt_bpf_set_asset_row(struct pmt_bpf *b, int row, const struct pmt_asset_row *r);
+/* @with_return: an entry probe keeping state plus a return probe, both at
+ * the function's entry @offset; otherwise one probe at @offset. */
+int pmt_bpf_attach_asset(struct pmt_bpf *b, int row, const char *file, uint64_t offset,
+			 bool with_return);
+uint64_t pmt_bpf_asset_lost(const struct pmt_bpf *b);
+/* Where the BPF side finds Python frames (interp_addr 0: nowhere). */
+void pmt_bpf_set_pywalk(struct pmt_bpf *b, const struct pmt_pywalk_cfg *cfg);
 
 void pmt_bpf_set_gc_addr(struct pmt_bpf *b, uint64_t addr);
 void pmt_bpf_set_stop_on_dlopen(struct pmt_bpf *b, bool on);

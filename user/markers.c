@@ -37,6 +37,7 @@ static uint64_t load_base(struct pmt_elf *e, const struct pmt_maps *maps, const 
  */
 static int place_on(pid_t pid, const struct pmt_mapping *m, uint64_t addr, struct pmt_site *s)
 {
+	bool walk = !s->entry_only;
 	uint8_t code[64];
 	struct pmt_insn in;
 	size_t n = sizeof(code);
@@ -46,7 +47,7 @@ static int place_on(pid_t pid, const struct pmt_mapping *m, uint64_t addr, struc
 		n = m->end - addr;
 	if (pmt_mem_read(pid, addr, code, n))
 		return -EFAULT;
-	off = pmt_insn_find_cheap(code, n, &in);
+	off = walk ? pmt_insn_find_cheap(code, n, &in) : -1;
 	if (off >= 0) {
 		s->skipped = (unsigned)off;
 		addr += (uint64_t)off;
@@ -82,7 +83,7 @@ static int follow_slot(pid_t pid, const struct pmt_maps *maps, struct pmt_site *
 }
 
 int pmt_site_resolve(pid_t pid, const struct pmt_maps *maps, const char *map_path,
-		     const char *symbol, struct pmt_site *s)
+		     const char *symbol, bool entry_only, struct pmt_site *s)
 {
 	char file[PATH_MAX + 32];
 	const struct pmt_mapping *m;
@@ -93,6 +94,7 @@ int pmt_site_resolve(pid_t pid, const struct pmt_maps *maps, const char *map_pat
 	int err;
 
 	memset(s, 0, sizeof(*s));
+	s->entry_only = entry_only;
 	snprintf(s->symbol, sizeof(s->symbol), "%s", symbol);
 	snprintf(file, sizeof(file), "/proc/%d/root%s", (int)pid, map_path);
 	e = pmt_elf_open(file);

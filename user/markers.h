@@ -36,6 +36,7 @@ struct pmt_site {
 	uint64_t offset;          /* file offset of the probe */
 	enum pmt_insn_kind insn;  /* instruction at the probe */
 	unsigned skipped;         /* bytes of straight-line entry code skipped */
+	bool entry_only;          /* keep the probe on the entry (return probes) */
 	bool followed;            /* reached through a trampoline's slot */
 	bool slot_pending;        /* trampoline whose slot is not yet set */
 	uint64_t slot_addr;       /* slot address in the target (trampolines) */
@@ -44,10 +45,12 @@ struct pmt_site {
 
 /*
  * Resolve @symbol in the library mapped as @map_path in @pid into a cheap
- * probe site. Returns 0, -ENOENT when the symbol is missing, or -errno.
+ * probe site, or into the function's first instruction when @entry_only
+ * (a return probe must sit there, where the return address is on top of
+ * the stack). Returns 0, -ENOENT when the symbol is missing, or -errno.
  */
 int pmt_site_resolve(pid_t pid, const struct pmt_maps *maps, const char *map_path,
-		     const char *symbol, struct pmt_site *site);
+		     const char *symbol, bool entry_only, struct pmt_site *site);
 
 /*
  * For a site still on a trampoline: re-read the slot. Returns 1 and updates

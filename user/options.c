@@ -40,6 +40,9 @@ enum {
 	OPT_SPIKE_FLOOR,
 	OPT_HISTORY,
 	OPT_MARKER_TIMEOUT,
+	OPT_NO_ASSETS,
+	OPT_TRACK_USE,
+	OPT_TOP,
 };
 
 static const struct argp_option opts[] = {
@@ -59,6 +62,10 @@ static const struct argp_option opts[] = {
 	{ "marker-timeout", OPT_MARKER_TIMEOUT, "SECONDS", 0,
 	  "Give up when no frame marker is called for this long (default 10)", 0 },
 	{ "json", 'j', "FILE", 0, "Write JSON Lines records to FILE ('-' for stdout)", 0 },
+	{ "top", OPT_TOP, "N", 0, "Largest assets listed in reports (default 10)", 0 },
+	{ "track-use", OPT_TRACK_USE, NULL, 0,
+	  "Also probe blits and render copies, to find assets never used (costs per call)", 0 },
+	{ "no-assets", OPT_NO_ASSETS, NULL, 0, "Do not track surfaces, sounds, fonts...", 0 },
 	{},
 };
 
@@ -148,6 +155,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case 'j':
 		o->json_path = arg;
 		break;
+	case OPT_TOP:
+		o->top_n = parse_ulong(st, "top", arg, 0, 50);
+		break;
+	case OPT_TRACK_USE:
+		o->track_use = true;
+		break;
+	case OPT_NO_ASSETS:
+		o->no_assets = true;
+		break;
 	case ARGP_KEY_ARG:
 		/* The first non-option starts the command to launch. */
 		o->cmd = &st->argv[st->next - 1];
@@ -176,6 +192,7 @@ void pmt_options_parse(int argc, char **argv, struct pmt_options *o)
 	o->spike_threshold = 0.1;
 	o->spike_floor = 1UL << 20;
 	o->history = 1000;
+	o->top_n = 10;
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, o))
 		exit(PMT_EXIT_USAGE);
 }

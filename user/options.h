@@ -25,6 +25,9 @@ struct pmt_options {
 	unsigned long spike_floor;
 	size_t history;
 	const char *json_path; /* NULL: none; "-": stdout */
+	bool no_assets;       /* do not track assets */
+	bool track_use;       /* probe blits and render copies (orphans) */
+	size_t top_n;         /* assets listed in reports */
 };
 
 /* Parse argv; on error prints one line and exits PMT_EXIT_USAGE. */

@@ -8,7 +8,9 @@
 
 #include <stdio.h>
 
+#include "pmtrace/assets.h"
 #include "pmtrace/frame.h"
+#include "pmtrace/strtab.h"
 
 #define PMT_SCHEMA_VERSION 1
 
@@ -51,6 +53,20 @@ void pmt_json_report(FILE *f, const struct pmt_summary *s, const struct pmt_repo
 		     unsigned long long lost);
 void pmt_json_final(FILE *f, const struct pmt_summary *s, const struct pmt_report_frames *rf,
 		    const struct pmt_final_info *fi);
+/* What an assets report shows. */
+struct pmt_asset_view {
+	const struct pmt_asset_store *store; /* NULL: asset tracking off */
+	const struct pmt_strtab *strs;
+	uint64_t frames;   /* frames so far */
+	uint64_t lost;     /* asset records the ring buffer dropped */
+	size_t top_n;
+	bool track_use;
+};
+
+void pmt_text_assets(FILE *f, const struct pmt_asset_view *v);
+/* @scope: "report" or "final". */
+void pmt_json_assets(FILE *f, const struct pmt_asset_view *v, const char *scope);
+
 /* Write @s as a JSON string (quoted, escaped). */
 void pmt_json_str(FILE *f, const char *s);
 

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "asset_track.h"
 #include "bpf_backend.h"
 #include "elf_file.h"
 #include "exit_codes.h"
@@ -66,6 +67,11 @@ struct tracer {
 	struct slot slots[PMT_MAX_MARKERS];
 	int chosen;
 	struct pmt_session session;
+	struct pmt_asset_track assets;
+	bool assets_on;
+	struct pmt_asset_event *apend; /* asset records of the frame in progress */
+	size_t napend, capend;
+	uint64_t assets_retry_ns; /* next time to look for asset functions */
 	FILE *json;
 	FILE *text;
 	bool need_rescan;
@@ -151,6 +157,16 @@ static bool have_privilege(void)
 
 /* ---- frames --------------------------------------------------------------- */
 
+/* Apply the asset records held for the frame that just ended (@frame). */
+static void apply_assets(struct tracer *t, uint64_t frame)
+{
+	size_t i;
+
+	for (i = 0; i < t->napend; i++)
+		pmt_asset_track_event(&t->assets, &t->maps, &t->apend[i], frame);
+	t->napend = 0;
+}
+
 static void emit_frame(struct tracer *t, const struct pmt_event *ev)
 {
 	struct pmt_frame f;
@@ -158,8 +174,41 @@ static void emit_frame(struct tracer *t, const struct pmt_event *ev)
 	if (pmt_session_add(&t->session, ev, &f))
 		return;
 	t->last_marker_ns = now_ns();
+	if (t->assets_on) {
+		apply_assets(t, f.index);
+		pmt_asset_frame_end(t->assets.store, f.index);
+	}
 	if (t->json)
 		pmt_json_frame(t->json, &f);
+}
+
+/*
+ * Asset records are held until the marker call that ends their frame: that
+ * call numbers the frame, and when the game exits instead, what it freed
+ * after its last frame is its teardown, not part of any frame.
+ */
+static void on_asset_event(void *ctx, const struct pmt_asset_event *ev)
+{
+	struct tracer *t = ctx;
+
+	if (!t->assets_on || t->closing)
+		return;
+	if (t->chosen < 0) {
+		pmt_asset_track_event(&t->assets, &t->maps, ev, 0);
+		return;
+	}
+	if (t->napend == t->capend) {
+		size_t nc = t->capend ? t->capend * 2 : 64;
+		struct pmt_asset_event *n = realloc(t->apend, nc * sizeof(*n));
+
+		if (!n) {
+			pmt_asset_track_event(&t->assets, &t->maps, ev, t->session.frames);
+			return;
+		}
+		t->apend = n;
+		t->capend = nc;
+	}
+	t->apend[t->napend++] = *ev;
 }
 
 static void on_event(void *ctx, const struct pmt_event *ev)
@@ -292,7 +341,7 @@ static int add_marker(struct tracer *t, int cand, const char *map_path, const ch
 
 	if (site_known(t, map_path, symbol))
 		return 0;
-	err = pmt_site_resolve(t->pid, &t->maps, map_path, symbol, &site);
+	err = pmt_site_resolve(t->pid, &t->maps, map_path, symbol, false, &site);
 	if (err)
 		return err;
 	/* Keep the symbol and library the user knows, even when followed. */
@@ -390,6 +439,16 @@ static void migrate_pending(struct tracer *t)
 	}
 }
 
+static void attach_assets(struct tracer *t)
+{
+	if (!t->assets_on)
+		return;
+	if (t->py_found && !t->assets.py_ready)
+		pmt_asset_track_set_python(&t->assets, t->bpf, &t->py);
+	pmt_asset_track_attach(&t->assets, t->bpf, &t->maps, t->o->verbose);
+	t->assets_retry_ns = now_ns() + 500000000ULL;
+}
+
 /*
  * Launch mode, the game stopped at its first call through a trampoline
  * (frames.bpf.c): move every pending probe to its real function, and remove
@@ -434,6 +493,7 @@ static void move_while_stopped(struct tracer *t)
 				pmt_insn_name(s->site.insn));
 		}
 	}
+	attach_assets(t); /* SDL's jump table is set now */
 	pmt_bpf_detach_markers_now(t->bpf, slots, aliases, n);
 	kill(t->pid, SIGCONT);
 }
@@ -461,6 +521,7 @@ static void rescan(struct tracer *t)
 	t->need_rescan = false;
 	if (refresh_maps(t))
 		return;
+	attach_assets(t);
 	if ((t->launched || t->py_found) && discover_python(t) == -ENOTSUP)
 		t->unsupported = true;
 	if (t->chosen < 0)
@@ -490,6 +551,25 @@ static void fill_attach_info(struct tracer *t, struct pmt_attach_info *a, char *
 	a->ts_ns = now_ns();
 }
 
+static void report_assets(struct tracer *t, const char *scope)
+{
+	struct pmt_asset_view v = {
+		.store = t->assets_on ? t->assets.store : NULL,
+		.strs = &t->assets.strs,
+		.frames = t->session.frames,
+		.lost = pmt_bpf_asset_lost(t->bpf),
+		.top_n = t->o->top_n,
+		.track_use = t->o->track_use,
+	};
+
+	if (!v.store)
+		return;
+	if (t->json)
+		pmt_json_assets(t->json, &v, scope);
+	if (!t->o->quiet || !strcmp(scope, "final"))
+		pmt_text_assets(t->text, &v);
+}
+
 static void report_interval(struct tracer *t)
 {
 	struct pmt_report_frames rf = { &t->session.ring, t->interval_first };
@@ -501,6 +581,9 @@ static void report_interval(struct tracer *t)
 		pmt_json_report(t->json, &s, &rf, pmt_bpf_lost(t->bpf));
 	if (!t->o->quiet)
 		pmt_text_summary(t->text, "interval", &s, &rf, pmt_bpf_lost(t->bpf));
+	if (t->assets_on)
+		pmt_asset_interval_end(t->assets.store);
+	report_assets(t, "report");
 }
 
 static void report_final(struct tracer *t)
@@ -520,9 +603,19 @@ static void report_final(struct tracer *t)
 	if (t->launched && t->end == END_TARGET && WIFEXITED(t->child_status))
 		fi.target_exit_code = WEXITSTATUS(t->child_status);
 	pmt_summary_acc_get(&t->session.total, &s);
+	if (t->assets_on) {
+		/* The game exited: what it freed after its last frame was teardown. */
+		if (t->end == END_TARGET)
+			verbose(t, "%zu asset records after the last frame (teardown) not applied",
+				t->napend);
+		else
+			apply_assets(t, t->session.frames);
+		t->napend = 0;
+	}
+	pmt_text_summary(t->text, "final", &s, &rf, fi.lost_events);
+	report_assets(t, "final"); /* before the final record, which ends the file */
 	if (t->json)
 		pmt_json_final(t->json, &s, &rf, &fi);
-	pmt_text_summary(t->text, "final", &s, &rf, fi.lost_events);
 }
 
 /* ---- detection ------------------------------------------------------------ */
@@ -665,7 +758,7 @@ static int start_bpf(struct tracer *t)
 	uint64_t off;
 	int err;
 
-	t->bpf = pmt_bpf_open(t->pid, t->o->verbose, on_event, t);
+	t->bpf = pmt_bpf_open(t->pid, t->o->verbose, on_event, on_asset_event, t);
 	if (!t->bpf) {
 		err = errno;
 		if (err == EPERM || err == EACCES)
@@ -678,6 +771,11 @@ static int start_bpf(struct tracer *t)
 	if (err)
 		return fail(t, PMT_EXIT_BPF, "cannot attach the memory probes: %s",
 			    strerror(-err));
+	if (!t->o->no_assets) {
+		if (pmt_asset_track_init(&t->assets, t->pid, t->o->track_use))
+			return fail(t, PMT_EXIT_ERROR, "out of memory");
+		t->assets_on = true;
+	}
 	err = find_ldso(t, ld, sizeof(ld), &off);
 	if (!err)
 		err = pmt_bpf_attach_dlopen(t->bpf, ld, off);
@@ -794,6 +892,9 @@ static void cleanup(struct tracer *t)
 	if (t->launched && t->end != END_TARGET)
 		kill(t->pid, SIGCONT); /* never leave it stopped */
 	pmt_session_free(&t->session);
+	if (t->assets_on)
+		pmt_asset_track_free(&t->assets);
+	free(t->apend);
 	pmt_maps_free(&t->maps);
 	if (t->json && t->json != stdout)
 		fclose(t->json);
@@ -854,7 +955,9 @@ static int event_loop(struct tracer *t)
 		if (t->n_expensive && t->frame_seen)
 			remove_expensive(t);
 		if (t->need_rescan || (t->chosen < 0 && !t->launched) || chosen_pending(t) ||
-		    (t->py_found && !t->gc_resolved))
+		    (t->py_found && !t->gc_resolved) ||
+		    (t->assets_on && (t->assets.pending || (t->py_found && !t->assets.py_ready)) &&
+		     now_ns() > t->assets_retry_ns))
 			rescan(t);
 		if (t->unsupported)
 			return unsupported_error(t);
@@ -949,6 +1052,7 @@ int pmt_tracer_run(const struct pmt_options *o)
 	} else {
 		discover_python(&t);
 		scan_markers(&t);
+		attach_assets(&t);
 	}
 	rc = event_loop(&t);
 	if (rc == PMT_EXIT_OK)

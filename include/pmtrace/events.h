@@ -34,6 +34,7 @@ enum pmt_event_kind {
 	PMT_EV_FRAME = 1,  /* a frame marker was called */
 	PMT_EV_DLOPEN = 2, /* the dynamic linker changed the link map */
 	PMT_EV_STUB = 3,   /* launch mode: a trampoline probe was hit first */
+	PMT_EV_ASSET = 4,  /* an asset function was called (struct pmt_asset_event) */
 };
 
 /* Cookie of a marker probe: slot | alias << 8 | flags. */
@@ -54,11 +55,14 @@ struct pmt_counters {
 };
 
 /*
- * One record in the ring buffer. For PMT_EV_FRAME every field is filled;
- * for PMT_EV_DLOPEN only ts_ns, tid, kind.
+ * A marker call (PMT_EV_FRAME: every field filled) or a control record
+ * (PMT_EV_DLOPEN, PMT_EV_STUB: ts_ns, kind, tid, marker only). Every
+ * record in the ring buffer starts with ts_ns, kind, tid.
  */
 struct pmt_event {
 	__u64 ts_ns;                     /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) */
+	__u32 kind;                      /* enum pmt_event_kind */
+	__u32 tid;                       /* thread that hit the probe */
 	__u64 seq;                       /* hits of this marker slot, 1-based */
 	__u64 rss_pages[PMT_RSS_KINDS];  /* mm counters at the hit */
 	struct pmt_counters c;           /* cumulative since attach */
@@ -66,10 +70,85 @@ struct pmt_event {
 	__u64 thread_majflt;
 	__u64 thread_stime_ns;           /* frame thread's system time (tick-sampled) */
 	__s64 gc[PMT_GC_GENERATIONS][PMT_GC_STAT_FIELDS]; /* raw gc stats */
-	__u32 kind;                      /* enum pmt_event_kind */
 	__u32 marker;                    /* marker slot (cookie low byte) */
-	__u32 tid;                       /* thread that hit the probe */
 	__u32 flags;                     /* PMT_EVF_* */
+};
+
+/* ---- assets ---------------------------------------------------------------- */
+
+#define PMT_ASSET_ROWS 64   /* rows of the asset probe table */
+#define PMT_ASSET_STR 160   /* bytes of a path argument kept */
+
+/* What the BPF side reads for a row (pmt_asset_row.read). */
+enum pmt_asset_read {
+	PMT_READ_NONE = 0,
+	PMT_READ_SURFACE_RET,  /* SDL_Surface *ret: w, h, pitch, flags */
+	PMT_READ_SURFACE_ARG1, /* SDL_Surface *args[1]: w, h, pitch, flags */
+	PMT_READ_CHUNK_RET,    /* Mix_Chunk *ret: alen */
+};
+
+/* Per-row instructions for the BPF programs, in the pmt_asset_rows map. */
+struct pmt_asset_row {
+	__u32 read;    /* enum pmt_asset_read */
+	__s32 str_arg; /* argument holding a path string, or -1 */
+};
+
+/* Offsets in SDL2's public structs (stable ABI since 2.0). */
+#define PMT_SDL_SURFACE_FLAGS 0
+#define PMT_SDL_SURFACE_W 16
+#define PMT_SDL_SURFACE_H 20
+#define PMT_SDL_SURFACE_PITCH 24
+#define PMT_MIX_CHUNK_ALEN 16
+
+/* ---- Python stacks -------------------------------------------------------- */
+
+#define PMT_PY_DEPTH 8          /* Python frames kept per asset record */
+#define PMT_PYOFF_NONE_U32 0xffffffffu
+
+/*
+ * What the BPF walker needs to find the current thread's Python frames
+ * (offsets from user/pylayout.c, addresses resolved in userspace). Set at
+ * run time; interp_addr 0 turns the walk off.
+ */
+struct pmt_pywalk_cfg {
+	__u64 interp_addr;         /* the main PyInterpreterState */
+	__u32 threads_head;        /* interp -> first PyThreadState */
+	__u32 tstate_next;
+	__u32 tstate_native_tid;   /* 3.11+: kernel tid; NONE before */
+	__u32 tstate_thread_id;    /* 3.8-3.10: pthread_t == %fs base */
+	__u32 tstate_frame;        /* frame / cframe / current_frame */
+	__u32 cframe_current;      /* _PyCFrame.current_frame (3.11, 3.12) or NONE */
+	__u32 frame_previous;
+	__u32 frame_code;
+	__u32 frame_pos;
+	__u32 frame_owner;         /* NONE before 3.11 */
+	__u32 owner_cstack;        /* owner of C-stack shim frames, or NONE */
+	__u32 pos_is_ptr;          /* 1: 8-byte instruction pointer; 0: 4-byte int */
+};
+
+#define PMT_PYF_NO_THREAD (1u << 0) /* no thread state for this thread */
+#define PMT_PYF_TRUNCATED (1u << 1) /* more frames than PMT_PY_DEPTH */
+#define PMT_PYF_FAULT (1u << 2)     /* a read failed: the stack is partial */
+
+/*
+ * An asset call (PMT_EV_ASSET): a creating function returned (ret set) or
+ * a freeing/using function was entered (ret 0).
+ */
+struct pmt_asset_event {
+	__u64 ts_ns;
+	__u32 kind;        /* PMT_EV_ASSET */
+	__u32 tid;
+	__u64 ret;         /* value returned, for creating functions */
+	__u64 args[6];     /* arguments at entry */
+	__u64 caller;      /* return address at entry: who called it */
+	__u64 reads[4];    /* per pmt_asset_read: w, h, pitch, flags / alen */
+	__u64 py_code[PMT_PY_DEPTH]; /* code objects, innermost first */
+	__u64 py_pos[PMT_PY_DEPTH];  /* their positions (f_lasti or instruction pointer) */
+	__u32 py_depth;    /* frames in py_code/py_pos */
+	__u32 py_flags;    /* PMT_PYF_* */
+	__u32 row;         /* row of the asset probe table */
+	__u32 str_len;     /* bytes in str (0: none) */
+	char str[PMT_ASSET_STR];
 };
 
 #endif /* PMTRACE_EVENTS_H */

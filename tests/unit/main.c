@@ -19,6 +19,7 @@ static void (*const registrations[])(void) = {
 	pmt_test_register_summary,
 	pmt_test_register_insn,
 	pmt_test_register_session,
+	pmt_test_register_assets,
 };
 
 /*

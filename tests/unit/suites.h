@@ -27,6 +27,7 @@ void pmt_test_register_classify(void);
 void pmt_test_register_summary(void);
 void pmt_test_register_insn(void);
 void pmt_test_register_session(void);
+void pmt_test_register_assets(void);
 
 #define PMT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

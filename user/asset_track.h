@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * asset_track.h - the asset probe table and the glue from asset records to
+ * the asset store: which functions of which libraries are probed, how a
+ * record becomes a load, a free or a use, where file names come from.
+ */
+#ifndef PMT_ASSET_TRACK_H
+#define PMT_ASSET_TRACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pmtrace/assets.h"
+#include "pmtrace/events.h"
+#include "pmtrace/strtab.h"
+#include "proc.h"
+#include "pylayout.h"
+#include "pystack.h"
+#include "python.h"
+
+struct pmt_bpf;
+
+struct pmt_asset_track {
+	struct pmt_asset_store *store;
+	struct pmt_strtab strs;     /* paths, sites, loader names */
+	uint64_t *rw_keys;          /* SDL_RWops* -> path id, open addressing */
+	uint32_t *rw_vals;
+	uint32_t rw_cap;
+	bool track_use;
+	pid_t pid;
+	char attached[PMT_ASSET_ROWS][256]; /* library each row is attached in */
+	int rows_attached;
+	bool py_ready;              /* the BPF walker has its layout */
+	struct pmt_pylayout pyl;
+	struct pmt_pystack_cache pyc;
+	bool pending;               /* rows waiting for SDL's jump table */
+	uint64_t events;
+};
+
+/* Set up for @pid. Returns 0 or -ENOMEM. */
+int pmt_asset_track_init(struct pmt_asset_track *at, pid_t pid, bool track_use);
+void pmt_asset_track_free(struct pmt_asset_track *at);
+
+/*
+ * Attach the rows whose library is mapped now and not yet probed. Rows in
+ * SDL whose jump slot is not set yet are left for a later call. Returns the
+ * number of rows newly attached. @verbose: print each.
+ */
+int pmt_asset_track_attach(struct pmt_asset_track *at, struct pmt_bpf *b,
+			   const struct pmt_maps *maps, bool verbose);
+
+/*
+ * Give the BPF walker the Python layout of @py, once its main interpreter
+ * exists. Returns 0, -EAGAIN to call again later, or -errno.
+ */
+int pmt_asset_track_set_python(struct pmt_asset_track *at, struct pmt_bpf *b,
+			       const struct pmt_python *py);
+
+/* Apply one asset record, which happened during @frame. */
+void pmt_asset_track_event(struct pmt_asset_track *at, const struct pmt_maps *maps,
+			   const struct pmt_asset_event *ev, uint64_t frame);
+
+#endif
