@@ -10,6 +10,7 @@ PKGS=(
 	libcunit1-dev                         # unit tests
 	python3 python3-pygame libsdl2-2.0-0  # demo game and workloads
 	util-linux procps                     # setpriv, pgrep for the tests
+	solarwolf                             # a real pygame game for the asset tests
 )
 
 missing=()

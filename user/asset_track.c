@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "asset_track.h"
 #include "bpf_backend.h"
@@ -29,6 +30,7 @@ struct row {
 	const char *sym;
 	unsigned char role, type, read, size;
 	signed char str_arg, rw_arg, obj_arg; /* -1: none */
+	signed char src_arg; /* a source asset whose file the new one inherits, or -1 */
 	bool use_only; /* probed with --track-use only */
 };
 
@@ -38,39 +40,39 @@ struct row {
 #define TTF "libSDL2_ttf"
 
 static const struct row rows[] = {
-	{ SDL, "SDL_CreateRGBSurface", CREATE, PMT_ASSET_SURFACE, PMT_READ_SURFACE_RET, SZ_SURFACE, -1, -1, -1, false },
-	{ SDL, "SDL_CreateRGBSurfaceWithFormat", CREATE, PMT_ASSET_SURFACE, PMT_READ_SURFACE_RET, SZ_SURFACE, -1, -1, -1, false },
-	{ SDL, "SDL_CreateRGBSurfaceFrom", CREATE, PMT_ASSET_SURFACE, PMT_READ_SURFACE_RET, SZ_SURFACE, -1, -1, -1, false },
-	{ SDL, "SDL_CreateRGBSurfaceWithFormatFrom", CREATE, PMT_ASSET_SURFACE, PMT_READ_SURFACE_RET, SZ_SURFACE, -1, -1, -1, false },
-	{ SDL, "SDL_ConvertSurface", CREATE, PMT_ASSET_SURFACE, PMT_READ_SURFACE_RET, SZ_SURFACE, -1, -1, -1, false },
-	{ SDL, "SDL_ConvertSurfaceFormat", CREATE, PMT_ASSET_SURFACE, PMT_READ_SURFACE_RET, SZ_SURFACE, -1, -1, -1, false },
-	{ SDL, "SDL_DuplicateSurface", CREATE, PMT_ASSET_SURFACE, PMT_READ_SURFACE_RET, SZ_SURFACE, -1, -1, -1, false },
-	{ SDL, "SDL_FreeSurface", FREE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 0, false },
-	{ SDL, "SDL_CreateTexture", CREATE, PMT_ASSET_TEXTURE, PMT_READ_NONE, SZ_TEXTURE_ARGS, -1, -1, -1, false },
-	{ SDL, "SDL_CreateTextureFromSurface", CREATE, PMT_ASSET_TEXTURE, PMT_READ_SURFACE_ARG1, SZ_SURFACE_ARG_RGBA, -1, -1, -1, false },
-	{ SDL, "SDL_DestroyTexture", FREE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 0, false },
-	{ SDL, "SDL_RWFromFile", RWFILE, 0, PMT_READ_NONE, SZ_NONE, 0, -1, -1, false },
-	{ SDL, "SDL_UpperBlit", USE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 0, true },
-	{ SDL, "SDL_UpperBlitScaled", USE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 0, true },
-	{ SDL, "SDL_RenderCopy", USE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 1, true },
-	{ SDL, "SDL_RenderCopyEx", USE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 1, true },
-	{ IMG, "IMG_LoadTyped_RW", CREATE, PMT_ASSET_SURFACE, PMT_READ_SURFACE_RET, SZ_SURFACE, -1, 0, -1, false },
-	{ IMG, "IMG_Load", CREATE, PMT_ASSET_SURFACE, PMT_READ_SURFACE_RET, SZ_SURFACE, 0, -1, -1, false },
-	{ IMG, "IMG_LoadTexture", CREATE, PMT_ASSET_TEXTURE, PMT_READ_NONE, SZ_NONE, 1, -1, -1, false },
-	{ IMG, "IMG_LoadTextureTyped_RW", CREATE, PMT_ASSET_TEXTURE, PMT_READ_NONE, SZ_NONE, -1, 1, -1, false },
-	{ MIX, "Mix_LoadWAV_RW", CREATE, PMT_ASSET_AUDIO, PMT_READ_CHUNK_RET, SZ_CHUNK, -1, 0, -1, false },
-	{ MIX, "Mix_QuickLoad_WAV", CREATE, PMT_ASSET_AUDIO, PMT_READ_CHUNK_RET, SZ_CHUNK, -1, -1, -1, false },
-	{ MIX, "Mix_QuickLoad_RAW", CREATE, PMT_ASSET_AUDIO, PMT_READ_CHUNK_RET, SZ_CHUNK, -1, -1, -1, false },
-	{ MIX, "Mix_FreeChunk", FREE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 0, false },
-	{ MIX, "Mix_LoadMUS", CREATE, PMT_ASSET_MUSIC, PMT_READ_NONE, SZ_FILE, 0, -1, -1, false },
-	{ MIX, "Mix_LoadMUS_RW", CREATE, PMT_ASSET_MUSIC, PMT_READ_NONE, SZ_FILE, -1, 0, -1, false },
-	{ MIX, "Mix_LoadMUSType_RW", CREATE, PMT_ASSET_MUSIC, PMT_READ_NONE, SZ_FILE, -1, 0, -1, false },
-	{ MIX, "Mix_FreeMusic", FREE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 0, false },
-	{ TTF, "TTF_OpenFont", CREATE, PMT_ASSET_FONT, PMT_READ_NONE, SZ_FILE, 0, -1, -1, false },
-	{ TTF, "TTF_OpenFontIndex", CREATE, PMT_ASSET_FONT, PMT_READ_NONE, SZ_FILE, 0, -1, -1, false },
-	{ TTF, "TTF_OpenFontRW", CREATE, PMT_ASSET_FONT, PMT_READ_NONE, SZ_FILE, -1, 0, -1, false },
-	{ TTF, "TTF_OpenFontIndexRW", CREATE, PMT_ASSET_FONT, PMT_READ_NONE, SZ_FILE, -1, 0, -1, false },
-	{ TTF, "TTF_CloseFont", FREE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 0, false },
+	{ SDL, "SDL_CreateRGBSurface", CREATE, PMT_ASSET_SURFACE, PMT_READ_SURFACE_RET, SZ_SURFACE, -1, -1, -1, -1, false },
+	{ SDL, "SDL_CreateRGBSurfaceWithFormat", CREATE, PMT_ASSET_SURFACE, PMT_READ_SURFACE_RET, SZ_SURFACE, -1, -1, -1, -1, false },
+	{ SDL, "SDL_CreateRGBSurfaceFrom", CREATE, PMT_ASSET_SURFACE, PMT_READ_SURFACE_RET, SZ_SURFACE, -1, -1, -1, -1, false },
+	{ SDL, "SDL_CreateRGBSurfaceWithFormatFrom", CREATE, PMT_ASSET_SURFACE, PMT_READ_SURFACE_RET, SZ_SURFACE, -1, -1, -1, -1, false },
+	{ SDL, "SDL_ConvertSurface", CREATE, PMT_ASSET_SURFACE, PMT_READ_SURFACE_RET, SZ_SURFACE, -1, -1, -1, 0, false },
+	{ SDL, "SDL_ConvertSurfaceFormat", CREATE, PMT_ASSET_SURFACE, PMT_READ_SURFACE_RET, SZ_SURFACE, -1, -1, -1, 0, false },
+	{ SDL, "SDL_DuplicateSurface", CREATE, PMT_ASSET_SURFACE, PMT_READ_SURFACE_RET, SZ_SURFACE, -1, -1, -1, 0, false },
+	{ SDL, "SDL_FreeSurface", FREE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 0, -1, false },
+	{ SDL, "SDL_CreateTexture", CREATE, PMT_ASSET_TEXTURE, PMT_READ_NONE, SZ_TEXTURE_ARGS, -1, -1, -1, -1, false },
+	{ SDL, "SDL_CreateTextureFromSurface", CREATE, PMT_ASSET_TEXTURE, PMT_READ_SURFACE_ARG1, SZ_SURFACE_ARG_RGBA, -1, -1, -1, 1, false },
+	{ SDL, "SDL_DestroyTexture", FREE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 0, -1, false },
+	{ SDL, "SDL_RWFromFile", RWFILE, 0, PMT_READ_NONE, SZ_NONE, 0, -1, -1, -1, false },
+	{ SDL, "SDL_UpperBlit", USE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 0, -1, true },
+	{ SDL, "SDL_UpperBlitScaled", USE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 0, -1, true },
+	{ SDL, "SDL_RenderCopy", USE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 1, -1, true },
+	{ SDL, "SDL_RenderCopyEx", USE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 1, -1, true },
+	{ IMG, "IMG_LoadTyped_RW", CREATE, PMT_ASSET_SURFACE, PMT_READ_SURFACE_RET, SZ_SURFACE, -1, 0, -1, -1, false },
+	{ IMG, "IMG_Load", CREATE, PMT_ASSET_SURFACE, PMT_READ_SURFACE_RET, SZ_SURFACE, 0, -1, -1, -1, false },
+	{ IMG, "IMG_LoadTexture", CREATE, PMT_ASSET_TEXTURE, PMT_READ_NONE, SZ_NONE, 1, -1, -1, -1, false },
+	{ IMG, "IMG_LoadTextureTyped_RW", CREATE, PMT_ASSET_TEXTURE, PMT_READ_NONE, SZ_NONE, -1, 1, -1, -1, false },
+	{ MIX, "Mix_LoadWAV_RW", CREATE, PMT_ASSET_AUDIO, PMT_READ_CHUNK_RET, SZ_CHUNK, -1, 0, -1, -1, false },
+	{ MIX, "Mix_QuickLoad_WAV", CREATE, PMT_ASSET_AUDIO, PMT_READ_CHUNK_RET, SZ_CHUNK, -1, -1, -1, -1, false },
+	{ MIX, "Mix_QuickLoad_RAW", CREATE, PMT_ASSET_AUDIO, PMT_READ_CHUNK_RET, SZ_CHUNK, -1, -1, -1, -1, false },
+	{ MIX, "Mix_FreeChunk", FREE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 0, -1, false },
+	{ MIX, "Mix_LoadMUS", CREATE, PMT_ASSET_MUSIC, PMT_READ_NONE, SZ_FILE, 0, -1, -1, -1, false },
+	{ MIX, "Mix_LoadMUS_RW", CREATE, PMT_ASSET_MUSIC, PMT_READ_NONE, SZ_FILE, -1, 0, -1, -1, false },
+	{ MIX, "Mix_LoadMUSType_RW", CREATE, PMT_ASSET_MUSIC, PMT_READ_NONE, SZ_FILE, -1, 0, -1, -1, false },
+	{ MIX, "Mix_FreeMusic", FREE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 0, -1, false },
+	{ TTF, "TTF_OpenFont", CREATE, PMT_ASSET_FONT, PMT_READ_NONE, SZ_FILE, 0, -1, -1, -1, false },
+	{ TTF, "TTF_OpenFontIndex", CREATE, PMT_ASSET_FONT, PMT_READ_NONE, SZ_FILE, 0, -1, -1, -1, false },
+	{ TTF, "TTF_OpenFontRW", CREATE, PMT_ASSET_FONT, PMT_READ_NONE, SZ_FILE, -1, 0, -1, -1, false },
+	{ TTF, "TTF_OpenFontIndexRW", CREATE, PMT_ASSET_FONT, PMT_READ_NONE, SZ_FILE, -1, 0, -1, -1, false },
+	{ TTF, "TTF_CloseFont", FREE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 0, -1, false },
 };
 
 #define NROWS ((int)(sizeof(rows) / sizeof(rows[0])))
@@ -102,6 +104,7 @@ void pmt_asset_track_free(struct pmt_asset_track *at)
 		pmt_pystack_cache_free(&at->pyc);
 	pmt_asset_store_free(at->store);
 	pmt_strtab_free(&at->strs);
+	free(at->files);
 	free(at->rw_keys);
 	free(at->rw_vals);
 	memset(at, 0, sizeof(*at));
@@ -247,6 +250,58 @@ static int module_len(const char *lib)
 	return end ? (int)(end - lib) : (int)strlen(lib);
 }
 
+/*
+ * Intern a path argument, made absolute against the game's working
+ * directory (read now: loads are rare, and a game seldom changes it).
+ */
+static uint32_t intern_path(struct pmt_asset_track *at, const char *p, size_t len)
+{
+	char cwd[PATH_MAX], link[64], buf[2 * PATH_MAX];
+	ssize_t n;
+	int k;
+
+	if (!len || p[0] == '/')
+		return pmt_strtab_intern(&at->strs, p, len);
+	snprintf(link, sizeof(link), "/proc/%d/cwd", (int)at->pid);
+	n = readlink(link, cwd, sizeof(cwd) - 1);
+	if (n <= 0)
+		return pmt_strtab_intern(&at->strs, p, len);
+	cwd[n] = 0;
+	if (len > 2 && p[0] == '.' && p[1] == '/') {
+		p += 2;
+		len -= 2;
+	}
+	k = snprintf(buf, sizeof(buf), "%s/%.*s", cwd, (int)len, p);
+	return pmt_strtab_intern(&at->strs, buf, k < (int)sizeof(buf) ? (size_t)k : sizeof(buf) - 1);
+}
+
+/* Remember a load read from a file (not a conversion of one). */
+static void note_file(struct pmt_asset_track *at, const struct pmt_asset_load *l)
+{
+	struct pmt_loaded_file *f;
+
+	if (l->path_id > at->nfiles) {
+		uint32_t n = l->path_id + 64;
+		struct pmt_loaded_file *nf = realloc(at->files, n * sizeof(*nf));
+
+		if (!nf)
+			return;
+		memset(nf + at->nfiles, 0, (n - at->nfiles) * sizeof(*nf));
+		at->files = nf;
+		at->nfiles = n;
+	}
+	f = &at->files[l->path_id - 1];
+	if (!f->loads) {
+		f->first_frame = l->frame;
+		f->site_id = l->site_id;
+	}
+	f->loads++;
+	f->bytes = l->bytes;
+	f->type = l->type;
+	f->width = l->width;
+	f->height = l->height;
+}
+
 /* "function (file:line)" of the innermost Python frame; false if none. */
 static bool python_site(struct pmt_asset_track *at, const struct pmt_asset_event *ev, char *buf,
 			size_t len)
@@ -289,7 +344,7 @@ void pmt_asset_track_event(struct pmt_asset_track *at, const struct pmt_maps *ma
 		return;
 	case RWFILE:
 		if (ev->ret && ev->str_len)
-			rw_put(at, ev->ret, pmt_strtab_intern(&at->strs, ev->str, ev->str_len));
+			rw_put(at, ev->ret, intern_path(at, ev->str, ev->str_len));
 		return;
 	default:
 		break;
@@ -302,10 +357,17 @@ void pmt_asset_track_event(struct pmt_asset_track *at, const struct pmt_maps *ma
 	caller = lib_of(maps, ev->caller);
 	if (l.type == PMT_ASSET_SURFACE && !strncmp(caller, TTF, strlen(TTF)))
 		l.type = PMT_ASSET_TEXT;
-	if (r->str_arg >= 0 && ev->str_len)
-		l.path_id = pmt_strtab_intern(&at->strs, ev->str, ev->str_len);
-	else if (r->rw_arg >= 0)
+	if (r->str_arg >= 0 && ev->str_len) {
+		l.path_id = intern_path(at, ev->str, ev->str_len);
+	} else if (r->rw_arg >= 0) {
 		l.path_id = rw_get(at, ev->args[r->rw_arg]);
+	} else if (r->src_arg >= 0) {
+		/* A converted or uploaded image still comes from its file. */
+		const struct pmt_asset *src = pmt_asset_get(at->store, ev->args[r->src_arg]);
+
+		if (src)
+			l.path_id = src->l.path_id;
+	}
 	switch (r->size) {
 	case SZ_SURFACE:
 		l.width = (uint32_t)ev->reads[0];
@@ -338,4 +400,6 @@ void pmt_asset_track_event(struct pmt_asset_track *at, const struct pmt_maps *ma
 		snprintf(site, sizeof(site), "%s@%.*s", r->sym, module_len(caller), caller);
 	l.site_id = pmt_strtab_intern(&at->strs, site, strlen(site));
 	pmt_asset_loaded(at->store, &l);
+	if (l.path_id && (r->str_arg >= 0 || r->rw_arg >= 0))
+		note_file(at, &l);
 }

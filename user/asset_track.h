@@ -21,6 +21,15 @@
 
 struct pmt_bpf;
 
+/* A file the game loaded an asset from (index: its path id - 1). */
+struct pmt_loaded_file {
+	uint64_t loads;          /* loads read from this file */
+	uint64_t bytes;          /* bytes of the last load */
+	uint64_t first_frame;
+	uint32_t type, width, height;
+	uint32_t site_id;        /* site of the first load */
+};
+
 struct pmt_asset_track {
 	struct pmt_asset_store *store;
 	struct pmt_strtab strs;     /* paths, sites, loader names */
@@ -31,6 +40,8 @@ struct pmt_asset_track {
 	pid_t pid;
 	char attached[PMT_ASSET_ROWS][256]; /* library each row is attached in */
 	int rows_attached;
+	struct pmt_loaded_file *files; /* by path id - 1 */
+	uint32_t nfiles;
 	bool py_ready;              /* the BPF walker has its layout */
 	struct pmt_pylayout pyl;
 	struct pmt_pystack_cache pyc;

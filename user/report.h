@@ -11,6 +11,7 @@
 #include "pmtrace/assets.h"
 #include "pmtrace/frame.h"
 #include "pmtrace/strtab.h"
+#include "asset_track.h"
 
 #define PMT_SCHEMA_VERSION 1
 
@@ -61,6 +62,8 @@ struct pmt_asset_view {
 	uint64_t lost;     /* asset records the ring buffer dropped */
 	size_t top_n;
 	bool track_use;
+	const struct pmt_loaded_file *files; /* by path id - 1 */
+	uint32_t nfiles;
 };
 
 void pmt_text_assets(FILE *f, const struct pmt_asset_view *v);

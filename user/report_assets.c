@@ -143,6 +143,42 @@ static void json_asset(FILE *f, const struct pmt_asset_view *v, const struct pmt
 		a->uses ? "in_use" : "loaded");
 }
 
+/* Every file the game loaded assets from, with the copies it holds now. */
+static void json_files(FILE *f, const struct pmt_asset_view *v)
+{
+	size_t n = pmt_asset_live_count(v->store), i;
+	struct pmt_asset *all = n ? malloc(n * sizeof(*all)) : NULL;
+	uint64_t *live = v->nfiles ? calloc(v->nfiles, sizeof(*live)) : NULL;
+	uint32_t p;
+	int k = 0;
+
+	if (all && live) {
+		n = pmt_asset_live_list(v->store, all, n);
+		for (i = 0; i < n; i++)
+			if (all[i].l.path_id && all[i].l.path_id <= v->nfiles)
+				live[all[i].l.path_id - 1]++;
+	}
+	fputs(",\"files\":[", f);
+	for (p = 0; p < v->nfiles; p++) {
+		const struct pmt_loaded_file *lf = &v->files[p];
+
+		if (!lf->loads)
+			continue;
+		fprintf(f, "%s{\"path\":", k++ ? "," : "");
+		pmt_json_str(f, pmt_strtab_get(v->strs, p + 1));
+		fprintf(f, ",\"type\":\"%s\",\"loads\":%" PRIu64 ",\"live_copies\":%" PRIu64
+			   ",\"bytes\":%" PRIu64 ",\"width\":%u,\"height\":%u,\"first_frame\":%" PRIu64
+			   ",\"site\":",
+			pmt_asset_type_name(lf->type), lf->loads, live ? live[p] : 0, lf->bytes,
+			lf->width, lf->height, lf->first_frame);
+		pmt_json_str(f, str_or(v->strs, lf->site_id, ""));
+		fputc('}', f);
+	}
+	fputc(']', f);
+	free(all);
+	free(live);
+}
+
 void pmt_json_assets(FILE *f, const struct pmt_asset_view *v, const char *scope)
 {
 	struct pmt_asset list[LIST];
@@ -187,7 +223,10 @@ void pmt_json_assets(FILE *f, const struct pmt_asset_view *v, const char *scope)
 			fprintf(f, "%s%" PRIu64, h ? "," : "", leaks[i].live_history[h]);
 		fputs("]}", f);
 	}
-	fputs("],\"duplicates\":[", f);
+	fputc(']', f);
+	if (!strcmp(scope, "final"))
+		json_files(f, v);
+	fputs(",\"duplicates\":[", f);
 	n = pmt_asset_duplicates(v->store, dups, LIST);
 	for (i = 0; i < n; i++) {
 		fprintf(f, "%s{\"path\":", i ? "," : "");

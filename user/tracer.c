@@ -560,6 +560,8 @@ static void report_assets(struct tracer *t, const char *scope)
 		.lost = pmt_bpf_asset_lost(t->bpf),
 		.top_n = t->o->top_n,
 		.track_use = t->o->track_use,
+		.files = t->assets.files,
+		.nfiles = t->assets.nfiles,
 	};
 
 	if (!v.store)

@@ -126,6 +126,12 @@ int pmt_asset_loaded(struct pmt_asset_store *st, const struct pmt_asset_load *l)
  */
 int pmt_asset_freed(struct pmt_asset_store *st, uint64_t obj, uint64_t frame, uint64_t ts_ns);
 
+/* Copy up to @n live assets (any order) into @out; returns how many. */
+size_t pmt_asset_live_list(const struct pmt_asset_store *st, struct pmt_asset *out, size_t n);
+
+/* The live asset at @obj, or NULL; valid until the store changes. */
+const struct pmt_asset *pmt_asset_get(const struct pmt_asset_store *st, uint64_t obj);
+
 /* Record a use (blit source, render copy) of @obj during @frame; unknown objects are ignored. */
 void pmt_asset_used(struct pmt_asset_store *st, uint64_t obj, uint64_t frame);
 

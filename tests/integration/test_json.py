@@ -18,7 +18,7 @@ REPORT = ["interval", "fps", "frame_time_ns", "rss_bytes", "rss_peak_bytes",
           "mapped_bytes", "unmapped_bytes", "spikes", "spike_frames", "dropped", "drops",
           "causes", "lost_events"]
 FINAL = ["frames", "lost_events", "exit_reason", "target_exit_code", "summary"]
-TYPES = {"attached", "frame", "report", "final"}
+TYPES = {"attached", "frame", "report", "final", "assets"}
 
 
 class JsonTest(unittest.TestCase):

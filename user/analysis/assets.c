@@ -637,6 +637,23 @@ void pmt_asset_used(struct pmt_asset_store *st, uint64_t obj, uint64_t frame)
 	st->assets[e->val].last_use_frame = frame;
 }
 
+/* pmt_asset_live_list - copy up to @n live assets, in no particular order. */
+size_t pmt_asset_live_list(const struct pmt_asset_store *st, struct pmt_asset *out, size_t n)
+{
+	size_t k = st->live < n ? st->live : n;
+
+	memcpy(out, st->assets, k * sizeof(*out));
+	return k;
+}
+
+/* pmt_asset_get - the live asset at @obj, or NULL. */
+const struct pmt_asset *pmt_asset_get(const struct pmt_asset_store *st, uint64_t obj)
+{
+	struct idmap_ent *e = obj ? idmap_lookup(&st->objs, obj) : NULL;
+
+	return e ? &st->assets[e->val] : NULL;
+}
+
 /* pmt_asset_frame_end - fold each type's frame churn into its totals, reset the frame counters. */
 void pmt_asset_frame_end(struct pmt_asset_store *st, uint64_t frame)
 {
