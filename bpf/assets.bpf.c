@@ -137,6 +137,43 @@ int BPF_KPROBE(pmt_asset_enter)
 	return asset_entry(ctx, true);
 }
 
+/*
+ * A creating function whose arguments do not matter gets this return probe
+ * alone: one uprobe less to place and, above all, to remove (each removal
+ * waits for a grace period). At a return probe the instruction pointer is
+ * the return address, so the caller is known here too.
+ */
+SEC("uretprobe")
+int BPF_KRETPROBE(pmt_asset_return_only)
+{
+	__u32 row = (__u32)bpf_get_attach_cookie(ctx), zero = 0;
+	struct pmt_asset_event *e;
+	struct pmt_asset_row *r;
+
+	if (!pmt_is_target() || row >= PMT_ASSET_ROWS)
+		return 0;
+	r = bpf_map_lookup_elem(&pmt_asset_rows, &row);
+	e = bpf_map_lookup_elem(&pmt_asset_scratch, &zero);
+	if (!r || !e)
+		return 0;
+	__builtin_memset(e->args, 0, sizeof(e->args));
+	e->ts_ns = bpf_ktime_get_ns();
+	e->kind = PMT_EV_ASSET;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->ret = PT_REGS_RC(ctx);
+	e->caller = PT_REGS_IP(ctx);
+	e->row = row;
+	e->str_len = 0;
+	e->str[0] = 0;
+	e->py_flags = 0;
+	if (!e->ret)
+		return 0;
+	e->py_depth = py_walk(&pmt_pywalk, e->py_code, e->py_pos, &e->py_flags);
+	read_fields(r, e);
+	submit(e);
+	return 0;
+}
+
 SEC("uretprobe")
 int BPF_KRETPROBE(pmt_asset_return)
 {

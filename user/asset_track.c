@@ -126,6 +126,18 @@ static uint32_t rw_get(const struct pmt_asset_track *at, uint64_t rw)
 	return at->rw_keys[i] == rw ? at->rw_vals[i] : PMT_NO_ID;
 }
 
+/* Creating rows that need nothing from the call's arguments get a return
+ * probe only. */
+static enum pmt_asset_attach how_to_attach(const struct row *r)
+{
+	if (r->role != CREATE && r->role != RWFILE)
+		return PMT_ATTACH_CALL;
+	if (r->str_arg < 0 && r->rw_arg < 0 && r->src_arg < 0 && r->size != SZ_TEXTURE_ARGS &&
+	    r->read != PMT_READ_SURFACE_ARG1)
+		return PMT_ATTACH_RETURN;
+	return PMT_ATTACH_ENTRY_RETURN;
+}
+
 int pmt_asset_track_attach(struct pmt_asset_track *at, struct pmt_bpf *b,
 			   const struct pmt_maps *maps, bool verbose)
 {
@@ -153,14 +165,15 @@ int pmt_asset_track_attach(struct pmt_asset_track *at, struct pmt_bpf *b,
 		}
 		if (getenv("PMT_DEBUG")) fprintf(stderr, "row %s: set %d\n", r->sym, pmt_bpf_set_asset_row(b, i, &br));
 		if (pmt_bpf_set_asset_row(b, i, &br) ||
-		    pmt_bpf_attach_asset(b, i, site.file, site.offset, ret))
+		    pmt_bpf_attach_asset(b, i, site.file, site.offset, how_to_attach(r)))
 			continue;
 		snprintf(at->attached[i], sizeof(at->attached[i]), "%s", m->path);
 		at->rows_attached++;
 		added++;
 		if (verbose)
 			fprintf(stderr, "pmtrace: asset probe %s%s at 0x%llx (%s)\n", r->sym,
-				ret ? " (entry+return)" : "", (unsigned long long)site.offset,
+				!ret ? "" : how_to_attach(r) == PMT_ATTACH_RETURN ? " (return)" :
+				" (entry+return)", (unsigned long long)site.offset,
 				pmt_insn_name(site.insn));
 	}
 	return added;

@@ -182,21 +182,64 @@ err:
 	return NULL;
 }
 
+struct destroyer {
+	struct bpf_link **links;
+	int n, stride, first;
+};
+
+static void *destroy_some(void *arg)
+{
+	struct destroyer *d = arg;
+	int i;
+
+	for (i = d->first; i < d->n; i += d->stride)
+		bpf_link__destroy(d->links[i]);
+	return NULL;
+}
+
+/*
+ * Destroy @n links on up to 16 threads: each uprobe removal waits for its
+ * own grace period (~0.1 s), so one after the other, tens of probes would
+ * keep the tool from exiting for seconds.
+ */
+static void destroy_links(struct bpf_link **links, int n)
+{
+	enum { THREADS = 16 };
+	struct destroyer d[THREADS];
+	pthread_t th[THREADS];
+	bool started[THREADS] = {};
+	int i, k = n < THREADS ? n : THREADS;
+
+	for (i = 0; i < k; i++) {
+		d[i] = (struct destroyer){ links, n, k, i };
+		started[i] = !pthread_create(&th[i], NULL, destroy_some, &d[i]);
+		if (!started[i])
+			destroy_some(&d[i]);
+	}
+	for (i = 0; i < k; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
+}
+
 void pmt_bpf_close(struct pmt_bpf *b)
 {
-	int i, j;
+	struct bpf_link *all[2 * PMT_MAX_MARKERS + MAX_GC_LINKS + MAX_ASSET_LINKS + 1];
+	int i, j, n = 0;
 
 	if (!b)
 		return;
 	retirer_stop(&b->ret);
 	for (i = 0; i < PMT_MAX_MARKERS; i++)
 		for (j = 0; j < 2; j++)
-			bpf_link__destroy(b->markers[i][j]);
+			if (b->markers[i][j])
+				all[n++] = b->markers[i][j];
 	for (i = 0; i < b->n_gc; i++)
-		bpf_link__destroy(b->gc[i]);
+		all[n++] = b->gc[i];
 	for (i = 0; i < b->n_assets; i++)
-		bpf_link__destroy(b->assets[i]);
-	bpf_link__destroy(b->dlopen);
+		all[n++] = b->assets[i];
+	if (b->dlopen)
+		all[n++] = b->dlopen;
+	destroy_links(all, n);
 	ring_buffer__free(b->rb);
 	pmtrace_bpf__destroy(b->skel);
 	free(b);
@@ -381,18 +424,22 @@ int pmt_bpf_set_asset_row(struct pmt_bpf *b, int row, const struct pmt_asset_row
 }
 
 int pmt_bpf_attach_asset(struct pmt_bpf *b, int row, const char *file, uint64_t offset,
-			 bool with_return)
+			 enum pmt_asset_attach how)
 {
 	struct bpf_link *a, *r = NULL;
 
 	if (b->n_assets + 2 > MAX_ASSET_LINKS)
 		return -ENOSPC;
-	a = attach_uprobe(b, with_return ? b->skel->progs.pmt_asset_enter :
-					   b->skel->progs.pmt_asset_call,
-			  false, file, offset, (uint64_t)row);
+	if (how == PMT_ATTACH_RETURN)
+		a = attach_uprobe(b, b->skel->progs.pmt_asset_return_only, true, file, offset,
+				  (uint64_t)row);
+	else
+		a = attach_uprobe(b, how == PMT_ATTACH_ENTRY_RETURN ? b->skel->progs.pmt_asset_enter :
+								      b->skel->progs.pmt_asset_call,
+				  false, file, offset, (uint64_t)row);
 	if (!a)
 		return -errno;
-	if (with_return) {
+	if (how == PMT_ATTACH_ENTRY_RETURN) {
 		r = attach_uprobe(b, b->skel->progs.pmt_asset_return, true, file, offset,
 				  (uint64_t)row);
 		if (!r) {

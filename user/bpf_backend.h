@@ -55,10 +55,13 @@ void pmt_bpf_detach_all_markers_now(struct pmt_bpf *b);
 
 /* Asset probes: row instructions, then an entry (+ return) probe. */
 int pmt_bpf_set_asset_row(struct pmt_bpf *b, int row, const struct pmt_asset_row *r);
-/* @with_return: an entry probe keeping state plus a return probe, both at
- * the function's entry @offset; otherwise one probe at @offset. */
+enum pmt_asset_attach {
+	PMT_ATTACH_CALL,        /* one probe at @offset (frees, uses) */
+	PMT_ATTACH_ENTRY_RETURN, /* entry + return probes at the function's entry */
+	PMT_ATTACH_RETURN,      /* a return probe alone (no argument needed) */
+};
 int pmt_bpf_attach_asset(struct pmt_bpf *b, int row, const char *file, uint64_t offset,
-			 bool with_return);
+			 enum pmt_asset_attach how);
 uint64_t pmt_bpf_asset_lost(const struct pmt_bpf *b);
 /* Where the BPF side finds Python frames (interp_addr 0: nowhere). */
 void pmt_bpf_set_pywalk(struct pmt_bpf *b, const struct pmt_pywalk_cfg *cfg);

@@ -18,6 +18,8 @@ REPORT = ["interval", "fps", "frame_time_ns", "rss_bytes", "rss_peak_bytes",
           "mapped_bytes", "unmapped_bytes", "spikes", "spike_frames", "dropped", "drops",
           "causes", "lost_events"]
 FINAL = ["frames", "lost_events", "exit_reason", "target_exit_code", "summary"]
+ASSETS = ["scope", "frame", "live", "by_type", "top", "leaks", "duplicates", "orphans",
+          "unknown_frees", "untracked", "lost_events"]
 TYPES = {"attached", "frame", "report", "final", "assets"}
 
 
@@ -42,7 +44,8 @@ class JsonTest(unittest.TestCase):
             if t not in TYPES:
                 bad.append("line %d: unknown type %r" % (n, t))
                 continue
-            keys = {"attached": ATTACHED, "frame": FRAME, "report": REPORT, "final": FINAL}[t]
+            keys = {"attached": ATTACHED, "frame": FRAME, "report": REPORT, "final": FINAL,
+                        "assets": ASSETS}[t]
             miss = self.missing(r, keys)
             if miss:
                 bad.append("line %d (%s): missing %s" % (n, t, miss))
