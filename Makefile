@@ -12,7 +12,7 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes
 INCLUDES := -Iinclude -I$(OUT) -Iuser
 ALL_CFLAGS := $(CFLAGS) $(WARN) $(INCLUDES) -std=gnu11 -D_GNU_SOURCE $(EXTRA_CFLAGS)
-LDLIBS := -lbpf -lelf -lz -lm -lpthread
+LDLIBS := -lbpf -lelf -lz -lm -lpthread -linih -ljson-c
 
 # frames.bpf.c defines the shared maps and globals: it links first.
 BPF_SRCS := bpf/frames.bpf.c $(filter-out bpf/frames.bpf.c,$(wildcard bpf/*.bpf.c))
@@ -57,13 +57,24 @@ $(OUT)/obj/%.o: %.c include/pmtrace/*.h $(wildcard user/*.h) | $(OUT)/pmtrace.sk
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(OUT)/pmtrace-bpf: $(TOOL_OBJS) $(PURE_OBJS)
+$(OUT)/pmtrace-bpf: $(TOOL_OBJS) $(PURE_OBJS) $(OUT)/obj/platform_data.o
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/test_unit: $(UNIT_OBJS) $(PURE_OBJS)
+# The platform profiles (data/platforms.json) are compiled into the binary.
+$(OUT)/platform_data.c: data/platforms.json scripts/gen-platform-data.sh
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(OUT)
+	$(Q)sh scripts/gen-platform-data.sh $< $@
+
+$(OUT)/obj/platform_data.o: $(OUT)/platform_data.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/test_unit: $(UNIT_OBJS) $(PURE_OBJS) $(OUT)/obj/platform_data.o
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ -lcunit -lm -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $^ -lcunit -linih -ljson-c -lm -o $@
 
 $(OUT)/bpf:
 	$(Q)mkdir -p $@

@@ -16,6 +16,8 @@ enum pmt_exit {
 	PMT_EXIT_NO_MARKER = 6,     /* no frame marker found or called */
 	PMT_EXIT_PRIVILEGE = 7,     /* needs root or CAP_BPF + CAP_PERFMON */
 	PMT_EXIT_BPF = 8,           /* the kernel refused to load or attach BPF */
+	PMT_EXIT_CONFIG = 9,        /* bad budget file or unknown platform */
+	PMT_EXIT_BUDGET = 10,       /* --fail-on-violation: a budget was exceeded */
 };
 
 #endif /* PMT_EXIT_CODES_H */

@@ -5,8 +5,27 @@
 #include <signal.h>
 #include <string.h>
 
+#include <stdio.h>
+
+#include "budget_run.h"
+#include "exit_codes.h"
 #include "options.h"
 #include "tracer.h"
+
+/* `pmtrace-bpf platforms`: the embedded profiles as a table. */
+static int list_platforms(void)
+{
+	struct pmt_platforms ps;
+	char err[256];
+
+	if (pmt_platforms_load(&ps, err, sizeof(err))) {
+		fprintf(stderr, "pmtrace-bpf: platform data: %s\n", err);
+		return PMT_EXIT_ERROR;
+	}
+	pmt_platform_list(stdout, &ps);
+	pmt_platforms_free(&ps);
+	return PMT_EXIT_OK;
+}
 
 static void on_signal(int sig)
 {
@@ -20,6 +39,8 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 
 	pmt_options_parse(argc, argv, &o);
+	if (o.list_platforms)
+		return list_platforms();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);

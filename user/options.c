@@ -22,16 +22,19 @@ static const char doc[] =
 	"\n"
 	"USAGE: pmtrace-bpf [OPTIONS] --pid PID\n"
 	"       pmtrace-bpf [OPTIONS] -- COMMAND [ARGS...]\n"
+	"       pmtrace-bpf platforms\n"
 	"\n"
 	"EXAMPLES:\n"
 	"  sudo pmtrace-bpf --pid $(pgrep -f mygame.py)     # attach; Ctrl-C to stop\n"
 	"  sudo pmtrace-bpf --interval 5 --json run.jsonl -- python3 mygame.py\n"
 	"  sudo pmtrace-bpf -p 1234 --frame-marker libSDL2-2.0.so.0:SDL_GL_SwapWindow\n"
 	"  sudo pmtrace-bpf -p 1234 --duration 30 --target-fps 30 --quiet --json -\n"
+	"  sudo pmtrace-bpf --budget budgets.ini --platform switch --pid 1234\n"
 	"\n"
 	"Exit status: 0 ok (also when the game exits), 1 internal error, 2 usage,\n"
 	"3 no such process, 4 not a Python process, 5 unsupported Python version,\n"
-	"6 no frame marker found, 7 insufficient privilege, 8 BPF load/attach refused.\n"
+	"6 no frame marker found, 7 insufficient privilege, 8 BPF load/attach refused,\n"
+	"9 bad budget file or platform, 10 budget exceeded (--fail-on-violation).\n"
 	"\vOPTIONS:";
 
 enum {
@@ -43,6 +46,11 @@ enum {
 	OPT_NO_ASSETS,
 	OPT_TRACK_USE,
 	OPT_TOP,
+	OPT_BUDGET,
+	OPT_PLATFORM,
+	OPT_EVICTION,
+	OPT_ON_VIOLATION,
+	OPT_FAIL_ON_VIOLATION,
 };
 
 static const struct argp_option opts[] = {
@@ -66,6 +74,15 @@ static const struct argp_option opts[] = {
 	{ "track-use", OPT_TRACK_USE, NULL, 0,
 	  "Also probe blits and render copies, to find assets never used (costs per call)", 0 },
 	{ "no-assets", OPT_NO_ASSETS, NULL, 0, "Do not track surfaces, sounds, fonts...", 0 },
+	{ "budget", OPT_BUDGET, "FILE", 0, "Memory budgets (INI; see scripts/budgets.example.ini)", 0 },
+	{ "platform", OPT_PLATFORM, "ID", 0,
+	  "Budget for a platform profile (list: pmtrace-bpf platforms)", 0 },
+	{ "eviction-strategy", OPT_EVICTION, "S", 0,
+	  "lru, lfu, priority, size, age or hybrid, for budgets naming none (default lru)", 0 },
+	{ "on-violation", OPT_ON_VIOLATION, "CMD", 0,
+	  "Run CMD (sh -c) when a budget changes state; details in PMT_* variables", 0 },
+	{ "fail-on-violation", OPT_FAIL_ON_VIOLATION, NULL, 0,
+	  "Exit 10 when a budget was exceeded (for CI soak runs)", 0 },
 	{},
 };
 
@@ -164,12 +181,33 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case OPT_NO_ASSETS:
 		o->no_assets = true;
 		break;
+	case OPT_BUDGET:
+		o->budget_file = arg;
+		break;
+	case OPT_PLATFORM:
+		o->platform = arg;
+		break;
+	case OPT_EVICTION:
+		o->eviction = arg;
+		break;
+	case OPT_ON_VIOLATION:
+		o->on_violation = arg;
+		break;
+	case OPT_FAIL_ON_VIOLATION:
+		o->fail_on_violation = true;
+		break;
 	case ARGP_KEY_ARG:
+		if (!o->pid && !o->cmd && !strcmp(arg, "platforms") && st->next == st->argc) {
+			o->list_platforms = true;
+			break;
+		}
 		/* The first non-option starts the command to launch. */
 		o->cmd = &st->argv[st->next - 1];
 		st->next = st->argc;
 		break;
 	case ARGP_KEY_END:
+		if (o->list_platforms)
+			break;
 		if (!o->pid && !o->cmd)
 			usage_error(st, "%s", "give --pid PID or -- COMMAND");
 		if (o->pid && o->cmd)

@@ -28,6 +28,12 @@ struct pmt_options {
 	bool no_assets;       /* do not track assets */
 	bool track_use;       /* probe blits and render copies (orphans) */
 	size_t top_n;         /* assets listed in reports */
+	const char *budget_file;
+	const char *platform;     /* --platform ID */
+	const char *eviction;     /* --eviction-strategy */
+	const char *on_violation; /* command run on a budget change of state */
+	bool fail_on_violation;
+	bool list_platforms;      /* `pmtrace-bpf platforms` */
 };
 
 /* Parse argv; on error prints one line and exits PMT_EXIT_USAGE. */

@@ -26,6 +26,7 @@
 
 #include "asset_track.h"
 #include "bpf_backend.h"
+#include "budget_run.h"
 #include "elf_file.h"
 #include "exit_codes.h"
 #include "fault_cost.h"
@@ -68,6 +69,7 @@ struct tracer {
 	int chosen;
 	struct pmt_session session;
 	struct pmt_asset_track assets;
+	struct pmt_budget_run budget;
 	bool assets_on;
 	struct pmt_asset_event *apend; /* asset records of the frame in progress */
 	size_t napend, capend;
@@ -180,6 +182,8 @@ static void emit_frame(struct tracer *t, const struct pmt_event *ev)
 	}
 	if (t->json)
 		pmt_json_frame(t->json, &f);
+	pmt_budget_run_frame(&t->budget, &f, t->assets_on ? &t->assets : NULL, t->text, t->json,
+			     t->last_marker_ns);
 }
 
 /*
@@ -586,6 +590,9 @@ static void report_interval(struct tracer *t)
 	if (t->assets_on)
 		pmt_asset_interval_end(t->assets.store);
 	report_assets(t, "report");
+	if (t->budget.active)
+		pmt_budget_run_report(&t->budget, t->assets_on ? &t->assets : NULL, s.rss_last_bytes,
+				      s.rss_peak_bytes, false, t->o->quiet ? NULL : t->text, t->json);
 }
 
 static void report_final(struct tracer *t)
@@ -616,6 +623,8 @@ static void report_final(struct tracer *t)
 	}
 	pmt_text_summary(t->text, "final", &s, &rf, fi.lost_events);
 	report_assets(t, "final"); /* before the final record, which ends the file */
+	pmt_budget_run_report(&t->budget, t->assets_on ? &t->assets : NULL, s.rss_last_bytes,
+			      s.rss_peak_bytes, true, t->text, t->json);
 	if (t->json)
 		pmt_json_final(t->json, &s, &rf, &fi);
 }
@@ -894,6 +903,7 @@ static void cleanup(struct tracer *t)
 	if (t->launched && t->end != END_TARGET)
 		kill(t->pid, SIGCONT); /* never leave it stopped */
 	pmt_session_free(&t->session);
+	pmt_budget_run_free(&t->budget);
 	if (t->assets_on)
 		pmt_asset_track_free(&t->assets);
 	free(t->apend);
@@ -1013,12 +1023,20 @@ static int event_loop(struct tracer *t)
 int pmt_tracer_run(const struct pmt_options *o)
 {
 	struct tracer t = { .o = o, .chosen = -1, .gc_timing = "none" };
+	char err[512];
 	int gate = -1, rc;
 
 	t.start_ns = now_ns();
+	if (pmt_budget_run_init(&t.budget, o, err, sizeof(err))) {
+		fprintf(stderr, "pmtrace-bpf: %s\n", err);
+		pmt_budget_run_free(&t.budget);
+		return PMT_EXIT_CONFIG;
+	}
 	rc = open_outputs(&t);
-	if (rc)
+	if (rc) {
+		pmt_budget_run_free(&t.budget);
 		return rc;
+	}
 	if (o->cmd) {
 		if (!command_exists(o->cmd[0])) {
 			rc = fail(&t, PMT_EXIT_NO_PROCESS, "command not found: %s", o->cmd[0]);
@@ -1037,6 +1055,7 @@ int pmt_tracer_run(const struct pmt_options *o)
 	}
 	if (rc)
 		goto out;
+	t.budget.pid = t.pid;
 	rc = init_session(&t);
 	if (!rc)
 		rc = start_bpf(&t);
@@ -1057,8 +1076,11 @@ int pmt_tracer_run(const struct pmt_options *o)
 		attach_assets(&t);
 	}
 	rc = event_loop(&t);
-	if (rc == PMT_EXIT_OK)
+	if (rc == PMT_EXIT_OK) {
 		report_final(&t);
+		if (o->fail_on_violation && t.budget.any_exceeded)
+			rc = PMT_EXIT_BUDGET;
+	}
 out:
 	if (gate >= 0)
 		close(gate); /* the child sees EOF and exits without running */

@@ -20,6 +20,9 @@ static void (*const registrations[])(void) = {
 	pmt_test_register_insn,
 	pmt_test_register_session,
 	pmt_test_register_assets,
+	pmt_test_register_platform,
+	pmt_test_register_evict,
+	pmt_test_register_budget,
 };
 
 /*

@@ -28,6 +28,9 @@ void pmt_test_register_summary(void);
 void pmt_test_register_insn(void);
 void pmt_test_register_session(void);
 void pmt_test_register_assets(void);
+void pmt_test_register_platform(void);
+void pmt_test_register_evict(void);
+void pmt_test_register_budget(void);
 
 #define PMT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -1,0 +1,1257 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * platform.c - platform memory profiles: parsing the data file, judging a
+ * measured game against a profile, and turning the verdict into advice
+ * with numbers.
+ *
+ * Parsing runs twice over the json-c tree: a sizing pass that validates
+ * every profile and counts the bytes its strings and string arrays need,
+ * then, after one allocation, a filling pass that cannot fail. The whole
+ * set lives in that one block (profiles, then pointer arrays, then
+ * strings), so freeing is one call and the only allocation failure of our
+ * own is a single, testable path.
+ *
+ * Sizes stay integers throughout: bank targets scale by the profile's own
+ * recommended/available ratio with a 128-bit multiply, and texture costs
+ * are bits per pixel times 100, so boundary tests are exact.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "pmtrace/category.h"
+#include "pmtrace/platform.h"
+
+#define ALL_CATS ((uint32_t)((1u << PMT_CAT_COUNT) - 1))
+#define CAT_BIT(c) (1u << (c))
+#define RGBA8_BPP_X100 3200u
+
+/* ---- small helpers ---- */
+
+/* @a * @b / @c without intermediate overflow; saturates below PMT_BYTES_UNKNOWN. */
+static uint64_t muldiv(uint64_t a, uint64_t b, uint64_t c)
+{
+	if (c == 0)
+		return 0;
+#ifdef __SIZEOF_INT128__
+	{
+		unsigned __int128 r = (unsigned __int128)a * b / c;
+
+		return r >= PMT_BYTES_UNKNOWN ? PMT_BYTES_UNKNOWN - 1 : (uint64_t)r;
+	}
+#else
+	{
+		long double r = (long double)a * (long double)b / (long double)c;
+
+		if (r >= (long double)(PMT_BYTES_UNKNOWN - 1))
+			return PMT_BYTES_UNKNOWN - 1;
+		return (uint64_t)r;
+	}
+#endif
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > PMT_BYTES_UNKNOWN - 1 - b ? PMT_BYTES_UNKNOWN - 1 : a + b;
+}
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- the block the parsed set lives in ---- */
+
+/* Pointer and string space; both NULL in the sizing pass, which only counts. */
+struct arena {
+	const char **ptrs;
+	char *strs;
+	size_t n_ptrs;
+	size_t n_strs;
+};
+
+static const char *arena_str(struct arena *a, const char *s, size_t len)
+{
+	char *d;
+
+	a->n_strs += len + 1;
+	if (!a->strs)
+		return "";
+	d = a->strs + a->n_strs - len - 1;
+	memcpy(d, s, len);
+	d[len] = '\0';
+	return d;
+}
+
+static const char **arena_ptrs(struct arena *a, size_t n)
+{
+	a->n_ptrs += n;
+	return a->ptrs ? a->ptrs + a->n_ptrs - n : NULL;
+}
+
+/* Where an error is: "profile 3 (ps3): " and optionally "bank 1: ". */
+struct where {
+	char *err;
+	size_t errlen;
+	size_t idx;
+	const char *id; /* NULL until known */
+};
+
+static int bad(const struct where *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int bad(const struct where *w, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (w->id)
+		set_err(w->err, w->errlen, "profile %zu (%s): %s", w->idx, w->id, msg);
+	else
+		set_err(w->err, w->errlen, "profile %zu: %s", w->idx, msg);
+	return -EINVAL;
+}
+
+/* ---- typed field readers ---- */
+
+/* The member @key of @obj, NULL when absent or JSON null. */
+static json_object *member(json_object *obj, const char *key)
+{
+	json_object *v = NULL;
+
+	if (!json_object_object_get_ex(obj, key, &v))
+		return NULL;
+	return json_object_get_type(v) == json_type_null ? NULL : v;
+}
+
+/*
+ * String @key of @obj into *@out (copied to the arena). Absent or null:
+ * an error when @required, else *@out = @dflt.
+ */
+static int get_str(const struct where *w, const char *ctx, json_object *obj, const char *key,
+		   bool required, const char *dflt, struct arena *a, const char **out)
+{
+	json_object *v = member(obj, key);
+
+	if (!v) {
+		if (required)
+			return bad(w, "%smissing %s", ctx, key);
+		*out = dflt;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return bad(w, "%s%s is not a string", ctx, key);
+	*out = arena_str(a, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+	return 0;
+}
+
+/* Size @key: a non-negative integer below PMT_BYTES_UNKNOWN; absent or null is unknown. */
+static int get_size(const struct where *w, const char *ctx, json_object *obj, const char *key,
+		    bool required, uint64_t *out)
+{
+	json_object *v = member(obj, key);
+	int64_t s;
+
+	*out = PMT_BYTES_UNKNOWN;
+	if (!v)
+		return required ? bad(w, "%smissing %s", ctx, key) : 0;
+	if (!json_object_is_type(v, json_type_int))
+		return bad(w, "%s%s is not an integer", ctx, key);
+	s = json_object_get_int64(v);
+	if (s < 0)
+		return bad(w, "%s%s is negative", ctx, key);
+	*out = s == INT64_MAX ? json_object_get_uint64(v) : (uint64_t)s;
+	if (*out == PMT_BYTES_UNKNOWN)
+		return bad(w, "%s%s is too large", ctx, key);
+	return 0;
+}
+
+/* Array of strings @key (absent or null: empty, or an error when @required). */
+static int get_str_array(const struct where *w, json_object *obj, const char *key,
+			 bool required, struct arena *a, const char *const **out, size_t *n)
+{
+	json_object *v = member(obj, key);
+	const char **arr;
+	size_t i, len;
+
+	*out = NULL;
+	*n = 0;
+	if (!v)
+		return required ? bad(w, "missing %s", key) : 0;
+	if (!json_object_is_type(v, json_type_array))
+		return bad(w, "%s is not an array", key);
+	len = json_object_array_length(v);
+	for (i = 0; i < len; i++)
+		if (!json_object_is_type(json_object_array_get_idx(v, i), json_type_string))
+			return bad(w, "%s[%zu] is not a string", key, i);
+	arr = arena_ptrs(a, len);
+	for (i = 0; i < len; i++) {
+		json_object *e = json_object_array_get_idx(v, i);
+		const char *s = arena_str(a, json_object_get_string(e),
+					  (size_t)json_object_get_string_len(e));
+
+		if (arr)
+			arr[i] = s;
+	}
+	*out = arr;
+	*n = len;
+	return 0;
+}
+
+/* ---- profiles ---- */
+
+static const char *const budgets_names[] = {
+	[PMT_BANKS_SINGLE] = "single",
+	[PMT_BANKS_SEPARATE] = "separate",
+	[PMT_BANKS_PLACEMENT] = "placement",
+};
+
+/* pmt_bank_budgets_name - the data name of @b, NULL when out of range. */
+const char *pmt_bank_budgets_name(enum pmt_bank_budgets b)
+{
+	return (unsigned int)b < sizeof(budgets_names) / sizeof(budgets_names[0]) ?
+		       budgets_names[b] : NULL;
+}
+
+/* The holds list of bank @i into *@mask; *@listed says whether the bank had one. */
+static int parse_holds(const struct where *w, size_t i, json_object *jb, uint32_t *mask,
+		       bool *listed)
+{
+	json_object *h = member(jb, "holds");
+	size_t k, len;
+
+	*mask = 0;
+	*listed = h != NULL;
+	if (!h)
+		return 0;
+	if (!json_object_is_type(h, json_type_array))
+		return bad(w, "bank %zu: holds is not an array", i);
+	len = json_object_array_length(h);
+	for (k = 0; k < len; k++) {
+		json_object *e = json_object_array_get_idx(h, k);
+		int c;
+
+		if (!json_object_is_type(e, json_type_string))
+			return bad(w, "bank %zu: holds[%zu] is not a string", i, k);
+		c = pmt_category_from_name(json_object_get_string(e));
+		if (c < 0)
+			return bad(w, "bank %zu: unknown category \"%s\"", i,
+				   json_object_get_string(e));
+		if (*mask & CAT_BIT(c))
+			return bad(w, "bank %zu: %s listed twice", i, json_object_get_string(e));
+		*mask |= CAT_BIT(c);
+	}
+	return 0;
+}
+
+/* Banks, their holds and derived limits, the main bank and the budgets mode. */
+static int parse_banks(const struct where *w, json_object *jp, struct arena *a,
+		       struct pmt_platform *p)
+{
+	json_object *jbanks = member(jp, "banks");
+	json_object *jmode;
+	uint64_t num = 4, den = 5;
+	uint32_t seen = 0;
+	bool any_listed = false, main_found = false;
+	size_t i, held = 0;
+	int err;
+
+	if (!jbanks)
+		return bad(w, "missing banks");
+	if (!json_object_is_type(jbanks, json_type_array))
+		return bad(w, "banks is not an array");
+	p->n_banks = json_object_array_length(jbanks);
+	if (p->n_banks == 0 || p->n_banks > PMT_PLATFORM_MAX_BANKS)
+		return bad(w, "%zu banks (1..%d allowed)", p->n_banks, PMT_PLATFORM_MAX_BANKS);
+
+	/* The profile's own target ratio, applied to every bank's limit. */
+	if (p->recommended_bytes != PMT_BYTES_UNKNOWN) {
+		if (p->game_available_bytes != PMT_BYTES_UNKNOWN && p->game_available_bytes > 0) {
+			num = p->recommended_bytes;
+			den = p->game_available_bytes;
+		} else if (p->total_bytes != PMT_BYTES_UNKNOWN && p->total_bytes > 0) {
+			num = p->recommended_bytes;
+			den = p->total_bytes;
+		}
+	}
+
+	for (i = 0; i < p->n_banks; i++) {
+		json_object *jb = json_object_array_get_idx(jbanks, i);
+		struct pmt_platform_bank *b = &p->banks[i];
+		char ctx[32];
+		bool listed = false;
+
+		snprintf(ctx, sizeof(ctx), "bank %zu: ", i);
+		if (!json_object_is_type(jb, json_type_object))
+			return bad(w, "bank %zu is not an object", i);
+		err = get_str(w, ctx, jb, "name", true, "", a, &b->name);
+		if (!err)
+			err = get_str(w, ctx, jb, "purpose", false, "", a, &b->purpose);
+		if (!err)
+			err = get_size(w, ctx, jb, "bytes", true, &b->bytes);
+		if (!err)
+			err = get_size(w, ctx, jb, "game_bytes", false, &b->game_bytes);
+		if (!err)
+			err = parse_holds(w, i, jb, &b->holds, &listed);
+		if (err)
+			return err;
+		if (b->holds & seen)
+			return bad(w, "bank %zu: a category it holds is in an earlier bank", i);
+		seen |= b->holds;
+		any_listed |= listed;
+		b->limit = b->game_bytes != PMT_BYTES_UNKNOWN ? b->game_bytes : b->bytes;
+		b->recommended = muldiv(b->limit, num, den);
+		if (b->recommended > b->limit)
+			b->recommended = b->limit;
+	}
+
+	if (!any_listed)
+		p->banks[0].holds = ALL_CATS;
+	for (i = 0; i < p->n_banks; i++) {
+		if (p->banks[i].holds & CAT_BIT(PMT_CAT_RSS)) {
+			p->main_bank = i;
+			main_found = true;
+		}
+	}
+	if (!main_found)
+		return bad(w, "no bank holds rss (the main bank)");
+	p->banks[p->main_bank].holds |= ALL_CATS & ~seen;
+	for (i = 0; i < p->n_banks; i++) {
+		if (!p->banks[i].holds)
+			continue;
+		held++;
+		if (p->banks[i].limit == 0)
+			return bad(w, "bank %zu holds categories but has no game memory", i);
+	}
+
+	jmode = member(jp, "bank_budgets");
+	if (!jmode) {
+		p->budgets = held == 1 ? PMT_BANKS_SINGLE : PMT_BANKS_SEPARATE;
+		return 0;
+	}
+	if (!json_object_is_type(jmode, json_type_string))
+		return bad(w, "bank_budgets is not a string");
+	for (i = 0; i < sizeof(budgets_names) / sizeof(budgets_names[0]); i++)
+		if (strcmp(json_object_get_string(jmode), budgets_names[i]) == 0)
+			break;
+	if (i == sizeof(budgets_names) / sizeof(budgets_names[0]))
+		return bad(w, "unknown bank_budgets \"%s\"", json_object_get_string(jmode));
+	p->budgets = (enum pmt_bank_budgets)i;
+	if ((p->budgets == PMT_BANKS_SINGLE) != (held == 1))
+		return bad(w, "bank_budgets %s but %zu banks hold categories", budgets_names[i],
+			   held);
+	return 0;
+}
+
+/* Validate profile @jp (number @idx) and fill @p; strings go to @a. */
+static int parse_profile(json_object *jp, size_t idx, struct arena *a, struct pmt_platform *p,
+			 char *err, size_t errlen)
+{
+	struct where w = { .err = err, .errlen = errlen, .idx = idx, .id = NULL };
+	json_object *jid;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	if (!json_object_is_type(jp, json_type_object))
+		return bad(&w, "not an object");
+	jid = member(jp, "id");
+	if (!jid)
+		return bad(&w, "missing id");
+	if (!json_object_is_type(jid, json_type_string) || json_object_get_string_len(jid) == 0)
+		return bad(&w, "id is not a non-empty string");
+	w.id = json_object_get_string(jid);
+
+	rc = get_str(&w, "", jp, "id", true, "", a, &p->id);
+	if (!rc)
+		rc = get_str(&w, "", jp, "name", true, "", a, &p->name);
+	if (!rc)
+		rc = get_str(&w, "", jp, "family", true, "", a, &p->family);
+	if (!rc)
+		rc = get_str(&w, "", jp, "generation", false, "", a, &p->generation);
+	if (!rc)
+		rc = get_str(&w, "", jp, "form_factor", false, NULL, a, &p->form_factor);
+	if (!rc)
+		rc = get_str(&w, "", jp, "memory_model", true, "", a, &p->memory_model);
+	if (!rc)
+		rc = get_str(&w, "", jp, "game_available_basis", false, "", a,
+			     &p->game_available_basis);
+	if (!rc)
+		rc = get_str(&w, "", jp, "recommended_rule", false, "", a, &p->recommended_rule);
+	if (!rc)
+		rc = get_str(&w, "", jp, "confidence", false, "", a, &p->confidence);
+	if (!rc)
+		rc = get_str(&w, "", jp, "notes", false, "", a, &p->notes);
+	if (!rc)
+		rc = get_size(&w, "", jp, "total_bytes", false, &p->total_bytes);
+	if (!rc)
+		rc = get_size(&w, "", jp, "game_available_bytes", false, &p->game_available_bytes);
+	if (!rc)
+		rc = get_size(&w, "", jp, "recommended_bytes", false, &p->recommended_bytes);
+	if (rc)
+		return rc;
+	if (p->recommended_bytes != PMT_BYTES_UNKNOWN &&
+	    p->game_available_bytes != PMT_BYTES_UNKNOWN &&
+	    p->recommended_bytes > p->game_available_bytes)
+		return bad(&w, "recommended_bytes above game_available_bytes");
+
+	rc = parse_banks(&w, jp, a, p);
+	if (!rc)
+		rc = get_str_array(&w, jp, "texture_formats", true, a, &p->texture_formats,
+				   &p->n_texture_formats);
+	if (!rc)
+		rc = get_str_array(&w, jp, "techniques", true, a, &p->techniques,
+				   &p->n_techniques);
+	if (!rc)
+		rc = get_str_array(&w, jp, "sources", true, a, &p->sources, &p->n_sources);
+	if (!rc)
+		rc = get_str_array(&w, jp, "examples", false, a, &p->examples, &p->n_examples);
+	return rc;
+}
+
+/* Parse the text into a json-c tree (*@root), whole input or an error. */
+static int parse_tree(const char *json, size_t len, json_object **root, char *err,
+		      size_t errlen)
+{
+	struct json_tokener *tok;
+	enum json_tokener_error jerr;
+	size_t end;
+
+	*root = NULL;
+	if (!json || len > INT32_MAX) {
+		set_err(err, errlen, "no JSON text");
+		return -EINVAL;
+	}
+	tok = json_tokener_new();
+	if (!tok) {
+		set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	*root = json_tokener_parse_ex(tok, json, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (jerr == json_tokener_continue) {
+		set_err(err, errlen, "not JSON: text ends inside a value");
+		goto fail;
+	}
+	if (jerr != json_tokener_success || !*root) {
+		set_err(err, errlen, "not JSON: %s at offset %zu", json_tokener_error_desc(jerr),
+			end);
+		goto fail;
+	}
+	for (; end < len; end++) {
+		if (!strchr(" \t\r\n", json[end]) || json[end] == '\0') {
+			set_err(err, errlen, "not JSON: trailing text at offset %zu", end);
+			goto fail;
+		}
+	}
+	return 0;
+
+fail:
+	json_object_put(*root);
+	*root = NULL;
+	return -EINVAL;
+}
+
+/* Validate the top level: an object with schema_version 1 (if given) and profiles. */
+static int top_level(json_object *root, json_object **profiles, int *schema, char *err,
+		     size_t errlen)
+{
+	json_object *v;
+	size_t i, j, n;
+
+	if (!json_object_is_type(root, json_type_object)) {
+		set_err(err, errlen, "the top level is not an object");
+		return -EINVAL;
+	}
+	*schema = 1;
+	v = member(root, "schema_version");
+	if (v) {
+		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) != 1) {
+			set_err(err, errlen, "unsupported schema_version %s",
+				json_object_to_json_string(v));
+			return -EINVAL;
+		}
+	}
+	*profiles = member(root, "profiles");
+	if (!*profiles || !json_object_is_type(*profiles, json_type_array) ||
+	    json_object_array_length(*profiles) == 0) {
+		set_err(err, errlen, "no profiles array");
+		return -EINVAL;
+	}
+	/* Duplicate ids, on the tree: the sizing pass keeps no strings. */
+	n = json_object_array_length(*profiles);
+	for (i = 0; i < n; i++) {
+		json_object *a = json_object_array_get_idx(*profiles, i), *ida;
+
+		if (!json_object_is_type(a, json_type_object) ||
+		    !json_object_object_get_ex(a, "id", &ida) ||
+		    !json_object_is_type(ida, json_type_string))
+			continue; /* reported by parse_profile() */
+		for (j = 0; j < i; j++) {
+			json_object *b = json_object_array_get_idx(*profiles, j), *idb;
+
+			if (json_object_is_type(b, json_type_object) &&
+			    json_object_object_get_ex(b, "id", &idb) &&
+			    json_object_is_type(idb, json_type_string) &&
+			    strcmp(json_object_get_string(ida), json_object_get_string(idb)) == 0) {
+				set_err(err, errlen, "profile %zu (%s): duplicate id (profile %zu)",
+					i, json_object_get_string(ida), j);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * pmt_platforms_parse_alloc - parse @len bytes of @json into @out, taking
+ * the one block of memory from @alloc_fn (malloc when NULL). See platform.h
+ * for the errors and defaults.
+ */
+int pmt_platforms_parse_alloc(const char *json, size_t len, struct pmt_platforms *out,
+			      char *err, size_t errlen, void *(*alloc_fn)(size_t))
+{
+	struct arena a = { 0 };
+	struct pmt_platform scratch;
+	json_object *root = NULL, *profiles;
+	size_t i, n, head, total;
+	int schema = 1, rc;
+	char *block;
+
+	if (!out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	set_err(err, errlen, "%s", "");
+	rc = parse_tree(json, len, &root, err, errlen);
+	if (rc)
+		return rc;
+	rc = top_level(root, &profiles, &schema, err, errlen);
+	if (rc)
+		goto out;
+
+	/* Sizing pass: validate everything, count pointers and string bytes. */
+	n = json_object_array_length(profiles);
+	for (i = 0; i < n; i++) {
+		rc = parse_profile(json_object_array_get_idx(profiles, i), i, &a, &scratch, err,
+				   errlen);
+		if (rc)
+			goto out;
+	}
+
+	head = n * sizeof(struct pmt_platform) + a.n_ptrs * sizeof(const char *);
+	total = head + a.n_strs;
+	block = (alloc_fn ? alloc_fn : malloc)(total);
+	if (!block) {
+		set_err(err, errlen, "out of memory (%zu bytes for %zu profiles)", total, n);
+		rc = -ENOMEM;
+		goto out;
+	}
+
+	/* Filling pass over the same tree: cannot fail. */
+	out->v = (struct pmt_platform *)(void *)block;
+	a.ptrs = (const char **)(void *)(block + n * sizeof(struct pmt_platform));
+	a.strs = block + head;
+	a.n_ptrs = 0;
+	a.n_strs = 0;
+	for (i = 0; i < n; i++)
+		parse_profile(json_object_array_get_idx(profiles, i), i, &a, &out->v[i], err,
+			      errlen);
+	out->n = n;
+	out->schema_version = schema;
+	out->block = block;
+	rc = 0;
+out:
+	json_object_put(root);
+	return rc;
+}
+
+/* pmt_platforms_parse - pmt_platforms_parse_alloc() with malloc. */
+int pmt_platforms_parse(const char *json, size_t len, struct pmt_platforms *out, char *err,
+			size_t errlen)
+{
+	return pmt_platforms_parse_alloc(json, len, out, err, errlen, NULL);
+}
+
+/* pmt_platforms_free - release the set's block; NULL and empty sets are fine. */
+void pmt_platforms_free(struct pmt_platforms *ps)
+{
+	if (!ps)
+		return;
+	free(ps->block);
+	memset(ps, 0, sizeof(*ps));
+}
+
+/* pmt_platform_find - the profile called @id, or NULL. */
+const struct pmt_platform *pmt_platform_find(const struct pmt_platforms *ps, const char *id)
+{
+	size_t i;
+
+	if (!ps || !id)
+		return NULL;
+	for (i = 0; i < ps->n; i++)
+		if (strcmp(ps->v[i].id, id) == 0)
+			return &ps->v[i];
+	return NULL;
+}
+
+/* ---- fit ---- */
+
+static const char *const verdict_names[] = {
+	[PMT_FIT_UNKNOWN] = "unknown",
+	[PMT_FIT_RECOMMENDED] = "fits-recommended",
+	[PMT_FIT_FITS] = "fits",
+	[PMT_FIT_OVER] = "over",
+};
+
+/* pmt_fit_verdict_name - the name of @v, NULL when out of range. */
+const char *pmt_fit_verdict_name(enum pmt_fit_verdict v)
+{
+	return (unsigned int)v < sizeof(verdict_names) / sizeof(verdict_names[0]) ?
+		       verdict_names[v] : NULL;
+}
+
+/* The footprint: see struct pmt_measured. */
+static uint64_t footprint(const struct pmt_measured *m)
+{
+	uint64_t peak = m->peak_rss > m->peak_by_cat[PMT_CAT_RSS] ? m->peak_rss :
+								    m->peak_by_cat[PMT_CAT_RSS];
+	int c;
+
+	if (peak)
+		return peak;
+	for (c = PMT_CAT_RSS + 1; c < PMT_CAT_COUNT; c++)
+		peak = sat_add(peak, m->peak_by_cat[c]);
+	return peak;
+}
+
+static void judge(struct pmt_fit_part *part, uint64_t used, uint64_t limit, uint64_t rec)
+{
+	memset(part, 0, sizeof(*part));
+	part->used = used;
+	part->limit = limit;
+	part->recommended = rec;
+	if (rec != PMT_BYTES_UNKNOWN && used > rec)
+		part->above_recommended_bytes = used - rec;
+	if (limit == PMT_BYTES_UNKNOWN) {
+		part->verdict = rec != PMT_BYTES_UNKNOWN && used <= rec ? PMT_FIT_RECOMMENDED :
+									  PMT_FIT_UNKNOWN;
+	} else if (used > limit) {
+		part->verdict = PMT_FIT_OVER;
+		part->over_bytes = used - limit;
+		part->over_pct = limit ? (double)part->over_bytes * 100.0 / (double)limit : 0.0;
+	} else {
+		part->headroom_bytes = limit - used;
+		part->verdict = rec == PMT_BYTES_UNKNOWN || used > rec ? PMT_FIT_FITS :
+									 PMT_FIT_RECOMMENDED;
+	}
+}
+
+/* pmt_platform_fit - judge @m against @p; see platform.h. */
+void pmt_platform_fit(const struct pmt_platform *p, const struct pmt_measured *m,
+		      struct pmt_fit *out)
+{
+	uint64_t peak = footprint(m), others = 0, main_used;
+	size_t i, n = p->n_banks < PMT_PLATFORM_MAX_BANKS ? p->n_banks : PMT_PLATFORM_MAX_BANKS;
+
+	memset(out, 0, sizeof(*out));
+	judge(&out->total, peak, p->game_available_bytes, p->recommended_bytes);
+	out->n_banks = n;
+	for (i = 0; i < n; i++) {
+		const struct pmt_platform_bank *b = &p->banks[i];
+		uint64_t used = 0;
+		int c;
+
+		if (i == p->main_bank)
+			continue;
+		for (c = PMT_CAT_RSS + 1; c < PMT_CAT_COUNT; c++)
+			if (b->holds & CAT_BIT(c))
+				used = sat_add(used, m->peak_by_cat[c]);
+		others = sat_add(others, used);
+		judge(&out->banks[i], used, b->limit, b->recommended);
+		if (!b->holds) {
+			/* holds nothing: nothing to judge */
+			memset(&out->banks[i], 0, sizeof(out->banks[i]));
+			out->banks[i].limit = b->limit;
+			out->banks[i].recommended = b->recommended;
+		}
+	}
+	if (p->main_bank < n) {
+		main_used = peak > others ? peak - others : 0;
+		judge(&out->banks[p->main_bank], main_used, p->banks[p->main_bank].limit,
+		      p->banks[p->main_bank].recommended);
+	}
+
+	out->worst = out->total.verdict;
+	if (p->budgets != PMT_BANKS_SEPARATE)
+		return;
+	for (i = 0; i < n; i++) {
+		if (!p->banks[i].holds)
+			continue;
+		if (out->banks[i].verdict == PMT_FIT_OVER)
+			out->worst = PMT_FIT_OVER;
+		else if (out->banks[i].verdict == PMT_FIT_FITS && out->worst == PMT_FIT_RECOMMENDED)
+			out->worst = PMT_FIT_FITS;
+	}
+}
+
+/* ---- texture formats ---- */
+
+struct format_row {
+	const char *token;  /* the entry's first word */
+	struct pmt_texture_format f;
+};
+
+/* Memory cost per leading word of a texture_formats entry; bpp 0 = skip the entry. */
+static const struct format_row format_rows[] = {
+	{ "BC1", { "BC1", 400, "BC3/BC7", 800 } },
+	{ "BCn", { "BC1", 400, "BC3/BC7", 800 } },
+	{ "S3TC", { "BC1/DXT1", 400, "BC3/DXT5", 800 } },
+	{ "DXT1", { "DXT1", 400, "DXT5", 800 } },
+	{ "BC2", { "BC2", 800, NULL, 0 } },
+	{ "BC3", { "BC3", 800, NULL, 0 } },
+	{ "BC7", { "BC7", 800, NULL, 0 } },
+	{ "DXT3", { "DXT3", 800, NULL, 0 } },
+	{ "DXT5", { "DXT5", 800, NULL, 0 } },
+	{ "ETC1", { "ETC1", 400, NULL, 0 } },
+	{ "ETC2", { "ETC2 RGB", 400, "ETC2 RGBA", 800 } },
+	{ "PVRTC", { "PVRTC 4bpp", 400, NULL, 0 } },
+	{ "CMPR", { "CMPR", 400, NULL, 0 } },
+	{ "KTX2", { "KTX2/Basis as BC7/ASTC 4x4", 800, NULL, 0 } },
+	{ "Basis", { "KTX2/Basis as BC7/ASTC 4x4", 800, NULL, 0 } },
+	{ "RGBA8", { "RGBA8", 3200, NULL, 0 } },
+};
+
+/* ASTC block sizes: 128 bits per block whatever its footprint. */
+static const struct {
+	const char *block;
+	const char *label;
+	unsigned int bpp_x100;
+} astc_blocks[] = {
+	{ "4x4", "ASTC 4x4", 800 },   { "5x5", "ASTC 5x5", 512 },
+	{ "6x6", "ASTC 6x6", 356 },   { "8x8", "ASTC 8x8", 200 },
+	{ "10x10", "ASTC 10x10", 128 }, { "12x12", "ASTC 12x12", 89 },
+};
+
+/* Length of the word starting at @s (letters and digits). */
+static size_t word_len(const char *s)
+{
+	size_t n = 0;
+
+	while ((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
+	       (s[n] >= '0' && s[n] <= '9'))
+		n++;
+	return n;
+}
+
+/*
+ * An "ASTC ..." entry: the block size when the next word is one, else 6x6
+ * (the middle of the range platforms suggest for most art); 4x4 is the
+ * higher-quality alternative.
+ */
+static void astc_format(const char *rest, struct pmt_texture_format *out)
+{
+	size_t i, n;
+
+	while (*rest == ' ')
+		rest++;
+	n = word_len(rest);
+	*out = (struct pmt_texture_format){ "ASTC 6x6", 356, "ASTC 4x4", 800 };
+	for (i = 0; i < sizeof(astc_blocks) / sizeof(astc_blocks[0]); i++) {
+		if (n != strlen(astc_blocks[i].block) || strncmp(rest, astc_blocks[i].block, n))
+			continue;
+		out->label = astc_blocks[i].label;
+		out->bpp_x100 = astc_blocks[i].bpp_x100;
+		if (out->bpp_x100 >= out->alt_bpp_x100) {
+			out->alt_label = NULL;
+			out->alt_bpp_x100 = 0;
+		}
+	}
+}
+
+/* pmt_platform_texture_format - the first entry of @p's formats with a known cost. */
+int pmt_platform_texture_format(const struct pmt_platform *p, struct pmt_texture_format *out)
+{
+	size_t i, r;
+
+	for (i = 0; i < p->n_texture_formats; i++) {
+		const char *s = p->texture_formats[i];
+		size_t n = word_len(s);
+
+		if (n == 4 && strncmp(s, "ASTC", 4) == 0) {
+			astc_format(s + 4, out);
+			return 0;
+		}
+		for (r = 0; r < sizeof(format_rows) / sizeof(format_rows[0]); r++) {
+			if (n == strlen(format_rows[r].token) &&
+			    strncmp(s, format_rows[r].token, n) == 0) {
+				*out = format_rows[r].f;
+				return 0;
+			}
+		}
+	}
+	memset(out, 0, sizeof(*out));
+	return -ENOENT;
+}
+
+/* pmt_texture_bytes - @rgba8_bytes re-costed at @bpp_x100 / 100 bits per pixel. */
+uint64_t pmt_texture_bytes(uint64_t rgba8_bytes, unsigned int bpp_x100)
+{
+	return muldiv(rgba8_bytes, bpp_x100, RGBA8_BPP_X100);
+}
+
+/* ---- advice ---- */
+
+/* @b with three significant digits: "462 MiB", "1.36 GiB", "12.5 GiB", "900 B". */
+static const char *fmt_bytes(char *buf, size_t n, uint64_t b)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double v = (double)b;
+	int u = 0;
+
+	while (v >= 1023.5 && u < 6) {
+		v /= 1024.0;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, n, "%llu B", (unsigned long long)b);
+	else
+		snprintf(buf, n, "%.*f %s", v < 9.995 ? 2 : v < 99.95 ? 1 : 0, v, units[u]);
+	return buf;
+}
+
+/* Bits per pixel from hundredths without trailing zeros: "3.56", "4", "2.5". */
+static const char *fmt_bpp(char *buf, size_t n, unsigned int x100)
+{
+	if (x100 % 100 == 0)
+		snprintf(buf, n, "%u", x100 / 100);
+	else if (x100 % 10 == 0)
+		snprintf(buf, n, "%u.%u", x100 / 100, x100 / 10 % 10);
+	else
+		snprintf(buf, n, "%u.%02u", x100 / 100, x100 % 100);
+	return buf;
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? (double)part * 100.0 / (double)whole : 0.0;
+}
+
+/* Where advice goes: the caller's lines and how many are used. */
+struct out_lines {
+	char (*lines)[PMT_ADVICE_LINE];
+	size_t max, n;
+};
+
+/* Cut @s (a full buffer) at its last space so that "..." fits, if it was truncated. */
+static void ellipsize(char *s)
+{
+	size_t end = PMT_ADVICE_LINE - 4;
+
+	while (end > PMT_ADVICE_LINE / 2 && s[end] != ' ')
+		end--;
+	memcpy(s + end, "...", 4);
+}
+
+static void add_line(struct out_lines *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void add_line(struct out_lines *o, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	if (o->n >= o->max)
+		return;
+	va_start(ap, fmt);
+	len = vsnprintf(o->lines[o->n], PMT_ADVICE_LINE, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return;
+	if (len >= PMT_ADVICE_LINE)
+		ellipsize(o->lines[o->n]);
+	o->n++;
+}
+
+static void advise_total(struct out_lines *o, const struct pmt_platform *p,
+			 const struct pmt_fit_part *t)
+{
+	char used[24], lim[24], rec[24], d1[24], d2[24];
+
+	fmt_bytes(used, sizeof(used), t->used);
+	fmt_bytes(lim, sizeof(lim), t->limit);
+	fmt_bytes(rec, sizeof(rec), t->recommended);
+	switch (t->verdict) {
+	case PMT_FIT_OVER:
+		if (t->recommended != PMT_BYTES_UNKNOWN)
+			add_line(o, "peak %s is over %s's %s game limit by %s (%.1f %%): cut at "
+				 "least %s (%.0f %% of peak) to reach the recommended %s",
+				 used, p->id, lim, fmt_bytes(d1, sizeof(d1), t->over_bytes),
+				 t->over_pct, fmt_bytes(d2, sizeof(d2), t->above_recommended_bytes),
+				 pct(t->above_recommended_bytes, t->used), rec);
+		else
+			add_line(o, "peak %s is over %s's %s game limit by %s (%.1f %%)", used,
+				 p->id, lim, fmt_bytes(d1, sizeof(d1), t->over_bytes), t->over_pct);
+		break;
+	case PMT_FIT_FITS:
+		if (t->recommended != PMT_BYTES_UNKNOWN)
+			add_line(o, "peak %s fits %s's %s game limit (%s headroom) but is %s "
+				 "above the recommended %s: cut %.0f %% of peak for a safe margin",
+				 used, p->id, lim, fmt_bytes(d1, sizeof(d1), t->headroom_bytes),
+				 fmt_bytes(d2, sizeof(d2), t->above_recommended_bytes), rec,
+				 pct(t->above_recommended_bytes, t->used));
+		else
+			add_line(o, "peak %s fits %s's %s game limit (%s headroom)", used, p->id,
+				 lim, fmt_bytes(d1, sizeof(d1), t->headroom_bytes));
+		break;
+	case PMT_FIT_RECOMMENDED:
+		if (t->limit != PMT_BYTES_UNKNOWN)
+			add_line(o, "peak %s fits %s: under the recommended %s, %s below the %s "
+				 "game limit", used, p->id, rec,
+				 fmt_bytes(d1, sizeof(d1), t->headroom_bytes), lim);
+		else
+			add_line(o, "peak %s is under %s's recommended %s (%s below it; no fixed "
+				 "game limit is known)", used, p->id, rec,
+				 fmt_bytes(d1, sizeof(d1), t->recommended - t->used));
+		break;
+	case PMT_FIT_UNKNOWN:
+		if (t->recommended != PMT_BYTES_UNKNOWN)
+			add_line(o, "no fixed game limit is known for %s; peak %s is %s above the "
+				 "recommended %s (%s)", p->id, used,
+				 fmt_bytes(d1, sizeof(d1), t->above_recommended_bytes), rec,
+				 p->recommended_rule);
+		else
+			add_line(o, "no memory limit is known for %s; peak %s", p->id, used);
+		break;
+	}
+}
+
+/* "textures+gpu_buffers" for a non-main bank, "everything else" for the main one. */
+static void holds_text(char *buf, size_t n, const struct pmt_platform *p, size_t bank)
+{
+	size_t len = 0;
+	int c;
+
+	buf[0] = '\0';
+	if (bank == p->main_bank) {
+		snprintf(buf, n, "everything else");
+		return;
+	}
+	for (c = PMT_CAT_RSS + 1; c < PMT_CAT_COUNT; c++) {
+		int w;
+
+		if (!(p->banks[bank].holds & CAT_BIT(c)))
+			continue;
+		w = snprintf(buf + len, n - len, "%s%s", len ? "+" : "",
+			     pmt_category_name((enum pmt_category)c));
+		if (w < 0 || (size_t)w >= n - len)
+			return;
+		len += (size_t)w;
+	}
+}
+
+static void advise_banks(struct out_lines *o, const struct pmt_platform *p,
+			 const struct pmt_fit *f)
+{
+	const char *tail = p->budgets == PMT_BANKS_PLACEMENT ?
+				   " (placement guide: only the total is a hard limit)" : "";
+	size_t i;
+
+	for (i = 0; i < f->n_banks; i++) {
+		const struct pmt_fit_part *b = &f->banks[i];
+		char holds[160], used[24], lim[24], rec[24], d[24];
+
+		if (!p->banks[i].holds)
+			continue;
+		holds_text(holds, sizeof(holds), p, i);
+		fmt_bytes(used, sizeof(used), b->used);
+		fmt_bytes(lim, sizeof(lim), b->limit);
+		fmt_bytes(rec, sizeof(rec), b->recommended);
+		if (b->verdict == PMT_FIT_OVER)
+			add_line(o, "%s (%s): %s of its %s, over by %s (%.1f %%)%s",
+				 p->banks[i].name, holds, used, lim,
+				 fmt_bytes(d, sizeof(d), b->over_bytes), b->over_pct, tail);
+		else if (b->verdict == PMT_FIT_FITS)
+			add_line(o, "%s (%s): %s of its %s, %s above its recommended %s%s",
+				 p->banks[i].name, holds, used, lim,
+				 fmt_bytes(d, sizeof(d), b->above_recommended_bytes), rec, tail);
+		else
+			add_line(o, "%s (%s): %s of its %s, under its recommended %s",
+				 p->banks[i].name, holds, used, lim, rec);
+	}
+}
+
+/* What to do about each category when it is the largest. */
+static const char *const cat_hints[PMT_CAT_COUNT] = {
+	[PMT_CAT_PYTHON_HEAP] = "fewer live objects: drop caches, __slots__ or arrays for "
+				"many small objects",
+	[PMT_CAT_NATIVE_HEAP] = "look for large buffers and caches in extensions and decoders",
+	[PMT_CAT_TEXTURES] = "lower resolution, fewer textures, unload per scene",
+	[PMT_CAT_SURFACES] = "a decoded image costs w x h x 4 bytes: load per scene, "
+			     "downscale, share copies",
+	[PMT_CAT_TEXT] = "cache rendered strings instead of rendering them again",
+	[PMT_CAT_AUDIO] = "shorter, mono or lower-rate samples; stream long ones",
+	[PMT_CAT_MUSIC] = "stream music instead of loading whole tracks",
+	[PMT_CAT_FONTS] = "fewer font faces and sizes loaded at once",
+	[PMT_CAT_GPU_BUFFERS] = "smaller or shared vertex and index buffers",
+};
+
+/* Words that make a technique relevant to a category (lower case; NULL ends). */
+static const char *const cat_words[PMT_CAT_COUNT][5] = {
+	[PMT_CAT_PYTHON_HEAP] = { "python", "interpreter", "caches", "heap", NULL },
+	[PMT_CAT_NATIVE_HEAP] = { "pool", "alloc", "heap", NULL },
+	[PMT_CAT_TEXTURES] = { "textur", "mip", "image", NULL },
+	[PMT_CAT_SURFACES] = { "image", "surface", "textur", NULL },
+	[PMT_CAT_AUDIO] = { "audio", "sound", "effects", NULL },
+	[PMT_CAT_MUSIC] = { "music", "audio", NULL },
+	[PMT_CAT_GPU_BUFFERS] = { "vertex", "buffer", "gpu", NULL },
+};
+
+/* Does @hay contain the lower-case @needle, ignoring the case of @hay? */
+static bool contains_word(const char *hay, const char *needle)
+{
+	size_t i, k, n = strlen(needle);
+
+	for (i = 0; hay[i]; i++) {
+		for (k = 0; k < n; k++) {
+			char ch = hay[i + k];
+
+			if (ch >= 'A' && ch <= 'Z')
+				ch = (char)(ch - 'A' + 'a');
+			if (ch != needle[k])
+				break;
+		}
+		if (k == n)
+			return true;
+	}
+	return false;
+}
+
+/* Categories other than rss with bytes, largest first (ties: enum order); returns count. */
+static size_t rank_categories(const struct pmt_measured *m, int order[PMT_CAT_COUNT])
+{
+	size_t n = 0, i, j;
+	int c;
+
+	for (c = PMT_CAT_RSS + 1; c < PMT_CAT_COUNT; c++) {
+		if (!m->peak_by_cat[c])
+			continue;
+		for (i = n; i > 0 && m->peak_by_cat[order[i - 1]] < m->peak_by_cat[c]; i--)
+			order[i] = order[i - 1];
+		order[i] = c;
+		n++;
+	}
+	for (j = n; j < PMT_CAT_COUNT; j++)
+		order[j] = -1;
+	return n;
+}
+
+static void advise_images(struct out_lines *o, const struct pmt_platform *p,
+			  const struct pmt_measured *m, uint64_t peak)
+{
+	uint64_t tex = m->peak_by_cat[PMT_CAT_TEXTURES], surf = m->peak_by_cat[PMT_CAT_SURFACES];
+	uint64_t images = sat_add(tex, surf), packed;
+	struct pmt_texture_format tf;
+	char what[32], img[24], pk[24], saved[24], bpp[16], alt[96] = "";
+
+	if (!images || pmt_platform_texture_format(p, &tf) != 0 || tf.bpp_x100 >= RGBA8_BPP_X100)
+		return;
+	snprintf(what, sizeof(what), "%s", tex && surf ? "textures and surfaces" :
+						       tex ? "textures" : "surfaces");
+	packed = pmt_texture_bytes(images, tf.bpp_x100);
+	if (tf.alt_label) {
+		char a_saved[24], a_bpp[16];
+
+		snprintf(alt, sizeof(alt), "; %s (%s bits/px) saves %s", tf.alt_label,
+			 fmt_bpp(a_bpp, sizeof(a_bpp), tf.alt_bpp_x100),
+			 fmt_bytes(a_saved, sizeof(a_saved),
+				   images - pmt_texture_bytes(images, tf.alt_bpp_x100)));
+	}
+	add_line(o, "%s are %.0f %% of peak (%s as RGBA8); on %s compressing them to %s "
+		 "(%s bits/px) takes %s and saves about %s%s",
+		 what, pct(images, peak), fmt_bytes(img, sizeof(img), images),
+		 p->id, tf.label, fmt_bpp(bpp, sizeof(bpp), tf.bpp_x100),
+		 fmt_bytes(pk, sizeof(pk), packed),
+		 fmt_bytes(saved, sizeof(saved), images - packed), alt);
+}
+
+/* Add technique @t, cut at a clause ("; ") rather than mid-word when too long. */
+static void add_technique(struct out_lines *o, const struct pmt_platform *p, const char *t)
+{
+	char prefix[PMT_ADVICE_LINE];
+	size_t room, plen, len = strlen(t);
+
+	snprintf(prefix, sizeof(prefix), "%s tip: ", p->id);
+	plen = strlen(prefix);
+	room = plen < PMT_ADVICE_LINE - 1 ? PMT_ADVICE_LINE - 1 - plen : 0;
+	if (len > room) {
+		const char *semi = NULL, *s;
+
+		for (s = t; (s = strstr(s, "; ")) && (size_t)(s - t) < room; s++)
+			semi = s;
+		if (semi && (size_t)(semi - t) >= room / 3) {
+			add_line(o, "%s%.*s.", prefix, (int)(semi - t), t);
+			return;
+		}
+	}
+	add_line(o, "%s%s", prefix, t);
+}
+
+static void advise_techniques(struct out_lines *o, const struct pmt_platform *p,
+			      const int order[PMT_CAT_COUNT], size_t ranked)
+{
+	size_t picked[2], n_picked = 0, i, k, t;
+
+	for (i = 0; i < ranked && n_picked < 2; i++) {
+		const char *const *words = cat_words[order[i]];
+
+		for (t = 0; t < p->n_techniques && n_picked < 2; t++) {
+			bool hit = false, dup = false;
+
+			for (k = 0; k < n_picked; k++)
+				dup |= picked[k] == t;
+			for (k = 0; words[k] && !hit; k++)
+				hit = contains_word(p->techniques[t], words[k]);
+			if (hit && !dup) {
+				picked[n_picked++] = t;
+				break;
+			}
+		}
+	}
+	for (t = 0; t < p->n_techniques && n_picked < 2; t++) {
+		bool dup = false;
+
+		for (k = 0; k < n_picked; k++)
+			dup |= picked[k] == t;
+		if (!dup)
+			picked[n_picked++] = t;
+	}
+	for (k = 0; k < n_picked; k++)
+		add_technique(o, p, p->techniques[picked[k]]);
+}
+
+/* pmt_platform_advice - recommendations for @m on @p; see platform.h. */
+size_t pmt_platform_advice(const struct pmt_platform *p, const struct pmt_measured *m,
+			   const struct pmt_fit *f, char lines[][PMT_ADVICE_LINE], size_t max)
+{
+	struct out_lines o = { .lines = lines, .max = max, .n = 0 };
+	int order[PMT_CAT_COUNT];
+	uint64_t peak = f->total.used;
+	size_t ranked;
+
+	if (!lines || max == 0)
+		return 0;
+	if (peak == 0) {
+		add_line(&o, "nothing measured to compare with %s", p->id);
+		return o.n;
+	}
+	advise_total(&o, p, &f->total);
+	if (p->budgets != PMT_BANKS_SINGLE)
+		advise_banks(&o, p, f);
+	ranked = rank_categories(m, order);
+	if (ranked) {
+		char b[24];
+		int top = order[0];
+
+		add_line(&o, f->total.verdict == PMT_FIT_RECOMMENDED ?
+				     "largest category: %s, %s, %.0f %% of peak (%s)" :
+				     "cut %s first: %s, %.0f %% of peak (%s)",
+			 pmt_category_name((enum pmt_category)top),
+			 fmt_bytes(b, sizeof(b), m->peak_by_cat[top]),
+			 pct(m->peak_by_cat[top], peak), cat_hints[top]);
+	}
+	advise_images(&o, p, m, peak);
+	advise_techniques(&o, p, order, ranked);
+	return o.n;
+}
+
+/* ---- the table ---- */
+
+/* @b in at most 5 characters: "213M", "3.5G", "10G", "-" when unknown. */
+static const char *fmt_short(char *buf, size_t n, uint64_t b)
+{
+	static const char units[] = "BKMGTPE";
+	double v = (double)b;
+	int u = 0;
+
+	if (b == PMT_BYTES_UNKNOWN) {
+		snprintf(buf, n, "-");
+		return buf;
+	}
+	while (v >= 999.5 && u < 6) {
+		v /= 1024.0;
+		u++;
+	}
+	snprintf(buf, n, "%.3g%c", v, units[u]);
+	return buf;
+}
+
+/* The name without a trailing " (...)" and cut to @w columns with "...". */
+static void short_name(char *buf, size_t w, const char *name)
+{
+	const char *paren = strstr(name, " (");
+	size_t len = paren ? (size_t)(paren - name) : strlen(name);
+
+	if (len > w) {
+		snprintf(buf, w + 1, "%.*s...", (int)(w - 3), name);
+		return;
+	}
+	snprintf(buf, w + 1, "%.*s", (int)len, name);
+}
+
+/* pmt_platform_list - the `pmtrace-bpf platforms` table of @ps on @f. */
+void pmt_platform_list(FILE *f, const struct pmt_platforms *ps)
+{
+	size_t i, k;
+
+	fprintf(f, "%-23s  %-28s  %-7s  %9s  %9s  %s\n", "ID", "NAME", "FAMILY", "AVAILABLE",
+		"RECOMMEND", "BANKS");
+	for (i = 0; ps && i < ps->n; i++) {
+		const struct pmt_platform *p = &ps->v[i];
+		char name[29], avail[24], rec[24], banks[64] = "single", s[16];
+		size_t len = 0;
+
+		short_name(name, 28, p->name);
+		if (p->budgets != PMT_BANKS_SINGLE) {
+			for (k = 0; k < p->n_banks; k++) {
+				if (!p->banks[k].holds)
+					continue;
+				len += (size_t)snprintf(banks + len, sizeof(banks) - len, "%s%s",
+							len ? "+" : "",
+							fmt_short(s, sizeof(s), p->banks[k].limit));
+				if (len >= sizeof(banks))
+					break;
+			}
+			if (len < sizeof(banks))
+				snprintf(banks + len, sizeof(banks) - len, " %s",
+					 p->budgets == PMT_BANKS_SEPARATE ? "sep" : "adv");
+		}
+		fprintf(f, "%-23.23s  %-28s  %-7.7s  %9s  %9s  %.13s\n", p->id, name, p->family,
+			p->game_available_bytes == PMT_BYTES_UNKNOWN ?
+				"-" : fmt_bytes(avail, sizeof(avail), p->game_available_bytes),
+			p->recommended_bytes == PMT_BYTES_UNKNOWN ?
+				"-" : fmt_bytes(rec, sizeof(rec), p->recommended_bytes),
+			banks);
+	}
+	fprintf(f, "banks: single = one pool; sep = separate budgets; adv = placement advice, "
+		   "the total is the limit\n");
+}
