@@ -20,7 +20,14 @@ REPORT = ["interval", "fps", "frame_time_ns", "rss_bytes", "rss_peak_bytes",
 FINAL = ["frames", "lost_events", "exit_reason", "target_exit_code", "summary"]
 ASSETS = ["scope", "frame", "live", "by_type", "top", "leaks", "duplicates", "orphans",
           "unknown_frees", "untracked", "lost_events"]
-TYPES = {"attached", "frame", "report", "final", "assets"}
+PLATFORMS = ["peak_bytes", "profiles"]
+HOST = ["os", "arch", "total_bytes", "available_bytes", "cgroup_limit_bytes", "game_rss_bytes",
+        "game_share", "critical"]
+BUDGETS = ["violations", "budgets"]
+VIOLATION = ["budget", "state", "usage_bytes", "limit_bytes", "percent", "frame", "ts_ns",
+             "eviction_plan"]
+TYPES = {"attached", "frame", "report", "final", "assets", "platforms", "host", "budgets",
+         "budget_violation"}
 
 
 class JsonTest(unittest.TestCase):
@@ -45,7 +52,8 @@ class JsonTest(unittest.TestCase):
                 bad.append("line %d: unknown type %r" % (n, t))
                 continue
             keys = {"attached": ATTACHED, "frame": FRAME, "report": REPORT, "final": FINAL,
-                        "assets": ASSETS}[t]
+                        "assets": ASSETS, "platforms": PLATFORMS, "host": HOST,
+                        "budgets": BUDGETS, "budget_violation": VIOLATION}[t]
             miss = self.missing(r, keys)
             if miss:
                 bad.append("line %d (%s): missing %s" % (n, t, miss))
