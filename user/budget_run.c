@@ -601,9 +601,8 @@ void pmt_budget_run_report(struct pmt_budget_run *r, struct pmt_asset_track *at,
 
 	if (r->active)
 		report_budgets(r, at, rss_now, text, json);
-	if (!final)
-		return;
-	report_platforms(r, rss_peak, text, json);
+	if (final)
+		report_platforms(r, rss_peak, text, json);
 	if (!pmt_host_read(r->pid, rss_now, &h)) {
 		if (text)
 			pmt_host_text(text, &h);

@@ -590,9 +590,8 @@ static void report_interval(struct tracer *t)
 	if (t->assets_on)
 		pmt_asset_interval_end(t->assets.store);
 	report_assets(t, "report");
-	if (t->budget.active)
-		pmt_budget_run_report(&t->budget, t->assets_on ? &t->assets : NULL, s.rss_last_bytes,
-				      s.rss_peak_bytes, false, t->o->quiet ? NULL : t->text, t->json);
+	pmt_budget_run_report(&t->budget, t->assets_on ? &t->assets : NULL, s.rss_last_bytes,
+			      s.rss_peak_bytes, false, t->o->quiet ? NULL : t->text, t->json);
 }
 
 static void report_final(struct tracer *t)
