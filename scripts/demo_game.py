@@ -13,7 +13,10 @@ import gc
 import math
 import os
 import random
+import struct
 import sys
+import tempfile
+import wave
 
 
 def parse_args():
@@ -22,6 +25,25 @@ def parse_args():
     ap.add_argument("--fps", type=int, default=60, help="frame cap (default 60, 0 = none)")
     ap.add_argument("--window", action="store_true", help="open a real window")
     return ap.parse_args()
+
+
+def make_art(pygame, root):
+    """Write the game's art and sounds to files, as a real game ships them."""
+    os.makedirs(os.path.join(root, "sprites"), exist_ok=True)
+    for name, size, color in (("ship.png", (32, 32), (90, 200, 255)),
+                              ("rock.png", (48, 48), (150, 120, 90)),
+                              ("tiles.png", (512, 256), (40, 60, 90))):
+        s = pygame.Surface(size, pygame.SRCALPHA, 32)
+        s.fill(color + (255,))
+        pygame.image.save(s, os.path.join(root, "sprites", name))
+    path = os.path.join(root, "boom.wav")
+    with wave.open(path, "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(44100)
+        w.writeframes(b"".join(struct.pack("<hh", (i * 97) % 8000, (i * 89) % 8000)
+                               for i in range(11025)))
+    return root
 
 
 class Particle:
@@ -48,8 +70,18 @@ def main():
         os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     import pygame
 
+    pygame.mixer.pre_init(44100, -16, 2)
     pygame.init()
     screen = pygame.display.set_mode((640, 480))
+    art = make_art(pygame, tempfile.mkdtemp(prefix="starminer-"))
+    ship_img = pygame.image.load(os.path.join(art, "sprites", "ship.png")).convert_alpha()
+    rock_img = pygame.image.load(os.path.join(art, "sprites", "rock.png")).convert_alpha()
+    tiles = pygame.image.load(os.path.join(art, "sprites", "tiles.png"))
+    try:
+        boom = pygame.mixer.Sound(os.path.join(art, "boom.wav"))
+    except pygame.error:
+        boom = None
+    trophies = []  # a small leak: a copy of the ship kept at every new level
     pygame.display.set_caption("Star Miner")
     font = pygame.font.Font(None, 24)
     clock = pygame.time.Clock()
@@ -75,7 +107,10 @@ def main():
 
         # New level every 5 seconds: big background art, the old level freed.
         if frame % (5 * 60) == 120:
-            level_art = [pygame.Surface((1024, 1024)) for _ in range(4)]
+            # the level loader reads the tiles again instead of reusing them
+            level_art = [pygame.image.load(os.path.join(art, "sprites", "tiles.png"))]
+            level_art += [pygame.Surface((1024, 1024)) for _ in range(4)]
+            trophies.append(pygame.image.load(os.path.join(art, "sprites", "ship.png")))
             for i, s in enumerate(level_art):
                 s.fill((10 + 20 * i, 10, 40))
             gc.collect()  # level transition: a full collection, as many games do
@@ -95,6 +130,8 @@ def main():
                 if abs(b[0] - r[0]) < r[3] and abs(b[1] - r[1]) < r[3]:
                     hit.append(r)
                     bursts.append(Burst(r[0], r[1], 60))
+                    if boom is not None and len(bursts) < 3:
+                        boom.play()
                     score += r[3]
                     break
         rocks = [r for r in rocks if r not in hit and r[1] < 500]
@@ -113,16 +150,16 @@ def main():
         screen.fill((5, 5, 20))
         for x, y, size in stars:
             pygame.draw.rect(screen, (200, 200, 255), (x, (y + frame * size) % 480, size, size))
+        screen.blit(tiles, (0, 400))
         for r in rocks:
-            pygame.draw.circle(screen, (150, 120, 90), (int(r[0]), int(r[1])), r[3])
+            screen.blit(rock_img, (int(r[0]) - 24, int(r[1]) - 24))
         for b in bullets:
             pygame.draw.rect(screen, (255, 240, 120), (int(b[0]), int(b[1]), 3, 8))
         for burst in bursts:
             for p in burst.particles:
                 if p.life > 0:
                     screen.fill((255, 160, 60), (int(p.x), int(p.y), 2, 2))
-        pygame.draw.polygon(screen, (90, 200, 255),
-                            [(ship_x, 430), (ship_x - 14, 460), (ship_x + 14, 460)])
+        screen.blit(ship_img, (int(ship_x) - 16, 430))
         hud = font.render(f"score {score}  rocks {len(rocks)}  frame {frame}", True,
                           (255, 255, 255))
         screen.blit(hud, (10, 10))

@@ -101,9 +101,9 @@ void pmt_text_assets(FILE *f, const struct pmt_asset_view *v)
 
 		if (a->l.width || a->l.height)
 			snprintf(dims, sizeof(dims), "%ux%u", a->l.width, a->l.height);
-		fprintf(f, "  %s %9s %-7s %-9s %-36s %.36s\n", i ? "      " : "top   :",
+		fprintf(f, "  %s %9s %-7s %-9s %-26s %.34s\n", i ? "      " : "top   :",
 			size_str(b1, sizeof(b1), (double)a->l.bytes), pmt_asset_type_name(a->l.type),
-			dims, tail(str_or(v->strs, a->l.path_id, "-"), 36),
+			dims, tail(str_or(v->strs, a->l.path_id, "-"), 26),
 			short_site(sb, sizeof(sb), str_or(v->strs, a->l.site_id, "-")));
 	}
 	n = pmt_asset_leaks(v->store, leaks, 8);
