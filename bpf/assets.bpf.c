@@ -75,44 +75,59 @@ static __always_inline void submit(struct pmt_asset_event *src)
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
-/* Entry of any asset function. @ret_probe: a return probe completes it. */
-static __always_inline int asset_entry(struct pt_regs *ctx, bool ret_probe)
+/*
+ * The row this probe serves and the scratch record, started with what
+ * every asset record carries; NULL for other processes or a bad row.
+ */
+static __always_inline struct pmt_asset_event *start_record(struct pt_regs *ctx,
+							    struct pmt_asset_row **r)
 {
 	__u32 row = (__u32)bpf_get_attach_cookie(ctx), zero = 0;
 	struct pmt_asset_event *e;
-	struct pmt_asset_row *r;
-	__u64 key;
 
 	if (!pmt_is_target() || row >= PMT_ASSET_ROWS)
-		return 0;
-	r = bpf_map_lookup_elem(&pmt_asset_rows, &row);
+		return NULL;
+	*r = bpf_map_lookup_elem(&pmt_asset_rows, &row);
 	e = bpf_map_lookup_elem(&pmt_asset_scratch, &zero);
-	if (!r || !e)
-		return 0;
+	if (!*r || !e)
+		return NULL;
 	e->ts_ns = bpf_ktime_get_ns();
 	e->kind = PMT_EV_ASSET;
 	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->row = row;
 	e->ret = 0;
+	e->caller = 0;
+	e->str_len = 0;
+	e->str[0] = 0;
+	e->py_depth = 0;
+	e->py_flags = 0;
+	return e;
+}
+
+/* Entry of any asset function. @ret_probe: a return probe completes it. */
+static __always_inline int asset_entry(struct pt_regs *ctx, bool ret_probe)
+{
+	struct pmt_asset_event *e;
+	struct pmt_asset_row *r = NULL;
+	__u64 key;
+
+	e = start_record(ctx, &r);
+	if (!e || !r)
+		return 0;
 	e->args[0] = PT_REGS_PARM1(ctx);
 	e->args[1] = PT_REGS_PARM2(ctx);
 	e->args[2] = PT_REGS_PARM3(ctx);
 	e->args[3] = PT_REGS_PARM4(ctx);
 	e->args[4] = PT_REGS_PARM5(ctx);
 	e->args[5] = 0;
-	e->caller = 0;
 	/* At a function's entry the return address is on top of the stack. */
 	bpf_probe_read_user(&e->caller, sizeof(e->caller), (void *)PT_REGS_SP(ctx));
-	e->row = row;
-	e->str_len = 0;
-	e->str[0] = 0;
 	if (r->str_arg >= 0 && r->str_arg < 5) {
 		long n = bpf_probe_read_user_str(e->str, sizeof(e->str),
 						 (void *)e->args[r->str_arg & 7]);
 
 		e->str_len = n > 0 ? n - 1 : 0;
 	}
-	e->py_depth = 0;
-	e->py_flags = 0;
 	if (!ret_probe) {
 		read_fields(r, e);
 		submit(e);
@@ -120,7 +135,7 @@ static __always_inline int asset_entry(struct pt_regs *ctx, bool ret_probe)
 	}
 	/* Who loads it: the Python code running now (creations only). */
 	e->py_depth = py_walk(&pmt_pywalk, e->py_code, e->py_pos, &e->py_flags);
-	key = (__u64)e->tid | (__u64)row << 32;
+	key = (__u64)e->tid | (__u64)e->row << 32;
 	bpf_map_update_elem(&pmt_asset_inflight, &key, e, BPF_ANY);
 	return 0;
 }
@@ -146,26 +161,15 @@ int BPF_KPROBE(pmt_asset_enter)
 SEC("uretprobe")
 int BPF_KRETPROBE(pmt_asset_return_only)
 {
-	__u32 row = (__u32)bpf_get_attach_cookie(ctx), zero = 0;
 	struct pmt_asset_event *e;
-	struct pmt_asset_row *r;
+	struct pmt_asset_row *r = NULL;
 
-	if (!pmt_is_target() || row >= PMT_ASSET_ROWS)
-		return 0;
-	r = bpf_map_lookup_elem(&pmt_asset_rows, &row);
-	e = bpf_map_lookup_elem(&pmt_asset_scratch, &zero);
-	if (!r || !e)
+	e = start_record(ctx, &r);
+	if (!e || !r)
 		return 0;
 	__builtin_memset(e->args, 0, sizeof(e->args));
-	e->ts_ns = bpf_ktime_get_ns();
-	e->kind = PMT_EV_ASSET;
-	e->tid = (__u32)bpf_get_current_pid_tgid();
 	e->ret = PT_REGS_RC(ctx);
 	e->caller = PT_REGS_IP(ctx);
-	e->row = row;
-	e->str_len = 0;
-	e->str[0] = 0;
-	e->py_flags = 0;
 	if (!e->ret)
 		return 0;
 	e->py_depth = py_walk(&pmt_pywalk, e->py_code, e->py_pos, &e->py_flags);
