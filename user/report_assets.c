@@ -118,6 +118,14 @@ void pmt_text_assets(FILE *f, const struct pmt_asset_view *v)
 			tail(str_or(v->strs, dups[i].path_id, "?"), 50), dups[i].copies,
 			size_str(b1, sizeof(b1), (double)dups[i].bytes),
 			size_str(b2, sizeof(b2), (double)dups[i].wasted_bytes));
+	if (v->track_use) {
+		n = pmt_asset_orphans(v->store, top, 4);
+		for (i = 0; i < n; i++)
+			fprintf(f, "  orphan: %9s %-7s %-36s never used since frame %" PRIu64 "\n",
+				size_str(b1, sizeof(b1), (double)top[i].l.bytes),
+				pmt_asset_type_name(top[i].l.type),
+				tail(str_or(v->strs, top[i].l.path_id, "-"), 36), top[i].l.frame);
+	}
 	if (pmt_asset_unknown_frees(v->store) || pmt_asset_dropped(v->store) || v->lost)
 		fprintf(f, "  note  : %" PRIu64 " frees of assets loaded before attach, %" PRIu64
 			   " not tracked (table full), %" PRIu64 " asset records lost\n",
