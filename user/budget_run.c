@@ -345,9 +345,19 @@ static void text_plan(FILE *f, const struct pmt_evict_plan *p, const struct pmt_
 		fprintf(f, "      ... %zu more\n", p->count - PLAN_SHOWN);
 }
 
+extern char **environ;
+
+/*
+ * Run --on-violation in a grandchild, so nothing waits on it. Everything
+ * it needs is built before fork(): the tool has threads, and only
+ * async-signal-safe calls are safe in the child of a threaded process.
+ */
 static void run_hook(struct pmt_budget_run *r, const struct pmt_budget_event *e, uint64_t now)
 {
-	char v[8][96];
+	enum { NV = 8 };
+	char v[NV][160];
+	char **envp;
+	size_t ne = 0, i;
 	pid_t pid;
 
 	if (!r->on_violation || e->idx < 0)
@@ -355,34 +365,34 @@ static void run_hook(struct pmt_budget_run *r, const struct pmt_budget_event *e,
 	if (r->last_hook_ns[e->idx] && now - r->last_hook_ns[e->idx] < HOOK_INTERVAL_NS)
 		return; /* rate limited */
 	r->last_hook_ns[e->idx] = now;
-	snprintf(v[0], sizeof(v[0]), "%s", e->path);
-	snprintf(v[1], sizeof(v[1]), "%s", e->to == PMT_BUDGET_EXCEEDED ? "exceeded" :
-					    e->to == PMT_BUDGET_WARNING ? "approaching" : "ok");
-	snprintf(v[2], sizeof(v[2]), "%" PRIu64, e->usage);
-	snprintf(v[3], sizeof(v[3]), "%" PRIu64, e->limit);
-	snprintf(v[4], sizeof(v[4]), "%u", e->percent);
-	snprintf(v[5], sizeof(v[5]), "%" PRIu64, e->frame);
-	snprintf(v[6], sizeof(v[6]), "%d", (int)r->pid);
-	snprintf(v[7], sizeof(v[7]), "%" PRIu64, e->ts_ns);
+	snprintf(v[0], sizeof(v[0]), "PMT_BUDGET=%s", e->path);
+	snprintf(v[1], sizeof(v[1]), "PMT_STATE=%s", e->to == PMT_BUDGET_EXCEEDED ? "exceeded" :
+						    e->to == PMT_BUDGET_WARNING ? "approaching" : "ok");
+	snprintf(v[2], sizeof(v[2]), "PMT_USAGE_BYTES=%" PRIu64, e->usage);
+	snprintf(v[3], sizeof(v[3]), "PMT_LIMIT_BYTES=%" PRIu64, e->limit);
+	snprintf(v[4], sizeof(v[4]), "PMT_PERCENT=%u", e->percent);
+	snprintf(v[5], sizeof(v[5]), "PMT_FRAME=%" PRIu64, e->frame);
+	snprintf(v[6], sizeof(v[6]), "PMT_PID=%d", (int)r->pid);
+	snprintf(v[7], sizeof(v[7]), "PMT_TS_NS=%" PRIu64, e->ts_ns);
+	while (environ && environ[ne])
+		ne++;
+	envp = calloc(ne + NV + 1, sizeof(*envp));
+	if (!envp)
+		return;
+	/* Ours first: a shell takes the first of two equal names. */
+	for (i = 0; i < NV; i++)
+		envp[i] = v[i];
+	for (i = 0; i < ne; i++)
+		envp[NV + i] = environ[i];
 	pid = fork();
 	if (pid == 0) {
-		/* A grandchild runs the command, so nothing waits on it here. */
-		if (fork() == 0) {
-			setenv("PMT_BUDGET", v[0], 1);
-			setenv("PMT_STATE", v[1], 1);
-			setenv("PMT_USAGE_BYTES", v[2], 1);
-			setenv("PMT_LIMIT_BYTES", v[3], 1);
-			setenv("PMT_PERCENT", v[4], 1);
-			setenv("PMT_FRAME", v[5], 1);
-			setenv("PMT_PID", v[6], 1);
-			setenv("PMT_TS_NS", v[7], 1);
-			execl("/bin/sh", "sh", "-c", r->on_violation, (char *)NULL);
-			_exit(127);
-		}
+		if (fork() == 0)
+			execle("/bin/sh", "sh", "-c", r->on_violation, (char *)NULL, envp);
 		_exit(0);
 	}
 	if (pid > 0)
 		waitpid(pid, NULL, 0);
+	free(envp);
 }
 
 void pmt_budget_run_frame(struct pmt_budget_run *r, const struct pmt_frame *f,
