@@ -154,7 +154,6 @@ int pmt_asset_track_attach(struct pmt_asset_track *at, struct pmt_bpf *b,
 		if ((r->use_only && !at->track_use) || at->attached[i][0])
 			continue;
 		m = pmt_maps_find_lib(maps, r->lib);
-		if (getenv("PMT_DEBUG")) fprintf(stderr, "row %s lib %s\n", r->sym, m ? m->path : "-");
 		if (!m)
 			continue;
 		if (pmt_site_resolve(at->pid, maps, m->path, r->sym, ret, &site))
@@ -163,7 +162,6 @@ int pmt_asset_track_attach(struct pmt_asset_track *at, struct pmt_bpf *b,
 			at->pending = true; /* SDL not initialised yet: later */
 			continue;
 		}
-		if (getenv("PMT_DEBUG")) fprintf(stderr, "row %s: set %d\n", r->sym, pmt_bpf_set_asset_row(b, i, &br));
 		if (pmt_bpf_set_asset_row(b, i, &br) ||
 		    pmt_bpf_attach_asset(b, i, site.file, site.offset, how_to_attach(r)))
 			continue;
