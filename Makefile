@@ -34,7 +34,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean test unit integration bench demo
+.PHONY: all clean test unit integration bench demo pystack-check
 .DELETE_ON_ERROR:
 
 all: $(OUT)/pmtrace-bpf
@@ -87,7 +87,7 @@ unit-asan:
 	$(MAKE) OUT=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" build/asan/test_unit
 	ASAN_OPTIONS=detect_leaks=1 build/asan/test_unit
 
-integration: $(OUT)/pmtrace-bpf
+integration: $(OUT)/pmtrace-bpf $(OUT)/pystack_check
 	tests/integration/run.sh
 
 test: all unit unit-asan integration
@@ -103,3 +103,12 @@ clean:
 
 # The backend embeds the skeleton: rebuild it when the BPF side changes.
 $(OUT)/obj/user/bpf_backend.o: $(OUT)/pmtrace.skel.h
+
+# Manual check of the Python stack walker against a live process:
+#   build/pystack_check PID [TID]   or   build/pystack_check --run PYTHON
+$(OUT)/pystack_check: tests/pystack_check.c user/pystack.c user/pylayout.c user/python.c \
+		user/proc.c user/elf_file.c
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ -lelf -o $@
+
+pystack-check: $(OUT)/pystack_check
