@@ -219,6 +219,7 @@ int pmt_asset_track_set_python(struct pmt_asset_track *at, struct pmt_bpf *b,
 	return 0;
 }
 
+/* Size of @path (made absolute by intern_path()) as the game sees it. */
 static uint64_t file_size(pid_t pid, const char *path)
 {
 	char buf[PATH_MAX + 32];
@@ -226,17 +227,8 @@ static uint64_t file_size(pid_t pid, const char *path)
 
 	if (!path)
 		return 0;
-	snprintf(buf, sizeof(buf), "/proc/%d/root%s%s", (int)pid, path[0] == '/' ? "" : "/",
-		 path);
-	if (stat(buf, &st) && path[0] != '/') {
-		/* A relative path: resolve against the target's working directory. */
-		snprintf(buf, sizeof(buf), "/proc/%d/cwd/%s", (int)pid, path);
-		if (stat(buf, &st))
-			return 0;
-	} else if (path[0] == '/' && stat(buf, &st)) {
-		return 0;
-	}
-	return (uint64_t)st.st_size;
+	snprintf(buf, sizeof(buf), "/proc/%d/root%s", (int)pid, path);
+	return stat(buf, &st) ? 0 : (uint64_t)st.st_size;
 }
 
 /* Basename of the file mapped at @addr. */

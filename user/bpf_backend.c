@@ -306,35 +306,22 @@ void pmt_bpf_detach_marker(struct pmt_bpf *b, int slot, int alias)
 	b->markers[slot][alias] = NULL;
 }
 
-static void *destroy_link(void *arg)
-{
-	bpf_link__destroy(arg);
-	return NULL;
-}
-
 void pmt_bpf_detach_markers_now(struct pmt_bpf *b, const int *slots, const int *aliases, int n)
 {
-	pthread_t th[2 * PMT_MAX_MARKERS];
-	bool started[2 * PMT_MAX_MARKERS] = {};
-	int i;
+	struct bpf_link *links[2 * PMT_MAX_MARKERS];
+	int i, k = 0;
 
-	/* Each removal waits for its own grace period: overlap them. */
-	for (i = 0; i < n && i < 2 * PMT_MAX_MARKERS; i++) {
+	for (i = 0; i < n && k < 2 * PMT_MAX_MARKERS; i++) {
 		struct bpf_link **l;
 
 		if (slots[i] < 0 || slots[i] >= PMT_MAX_MARKERS || aliases[i] < 0 || aliases[i] > 1)
 			continue;
 		l = &b->markers[slots[i]][aliases[i]];
-		if (!*l)
-			continue;
-		started[i] = !pthread_create(&th[i], NULL, destroy_link, *l);
-		if (!started[i])
-			bpf_link__destroy(*l);
+		if (*l)
+			links[k++] = *l;
 		*l = NULL;
 	}
-	for (i = 0; i < n && i < 2 * PMT_MAX_MARKERS; i++)
-		if (started[i])
-			pthread_join(th[i], NULL);
+	destroy_links(links, k);
 }
 
 void pmt_bpf_detach_all_markers_now(struct pmt_bpf *b)

@@ -117,10 +117,10 @@ void pmt_text_summary(FILE *f, const char *title, const struct pmt_summary *s,
 		s->gc_collections[1], s->gc_collections[2], s->gc_collected, s->gc_ns / 1e6);
 	fprintf(f, "  %" PRIu64 " spikes (%" PRIu64 " memory, %" PRIu64 " time), %" PRIu64
 		   " dropped (gc %" PRIu64 ", page_faults %" PRIu64 ", heap_growth %" PRIu64
-		   ", other %" PRIu64 ")%s\n",
+		   ", other %" PRIu64 ")\n",
 		s->spikes, s->spikes_memory, s->spikes_time, s->dropped, s->causes[PMT_CAUSE_GC],
 		s->causes[PMT_CAUSE_PAGE_FAULTS], s->causes[PMT_CAUSE_HEAP_GROWTH],
-		s->causes[PMT_CAUSE_NONE], lost ? "" : "");
+		s->causes[PMT_CAUSE_NONE]);
 	if (lost)
 		fprintf(f, "  lost events: %llu (ring buffer full)\n", lost);
 	if (s->frames >= 30 && s->dropped * 10 >= s->frames * 9 && s->fps > 0)
