@@ -38,7 +38,6 @@ struct {
 } pmt_asset_scratch SEC(".maps");
 
 __u64 pmt_asset_lost = 0;
-struct pmt_pywalk_cfg pmt_pywalk = {}; /* set by userspace once CPython is found */
 
 static __always_inline void read_fields(const struct pmt_asset_row *r, struct pmt_asset_event *e)
 {

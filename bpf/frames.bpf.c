@@ -17,6 +17,7 @@ const volatile __u32 pmt_target_tgid = 0;
 struct pmt_counters pmt_cnt = {};
 __u32 pmt_frame_tid = 0;
 __u64 pmt_lost = 0;
+struct pmt_pywalk_cfg pmt_pywalk = {}; /* set by userspace once CPython is found */
 
 /* Written by userspace while running. */
 __u64 pmt_gc_stats_addr = 0;                 /* &gcstate->generation_stats */

@@ -23,6 +23,7 @@ extern const volatile __u32 pmt_target_tgid;
 extern struct pmt_counters pmt_cnt;  /* cumulative since attach */
 extern __u32 pmt_frame_tid;          /* thread that calls the marker */
 extern __u64 pmt_lost;               /* ring-buffer reservations that failed */
+extern struct pmt_pywalk_cfg pmt_pywalk; /* where Python frames are (interp 0: nowhere) */
 
 /* Scratch start times, keyed by tid | kind << 32. */
 #define PMT_START_GC 2ULL

@@ -55,9 +55,12 @@ static __always_inline __u64 py_tstate(const struct pmt_pywalk_cfg *c, bool *bad
 	return 0;
 }
 
-/* Fill code/pos with up to PMT_PY_DEPTH frames; returns the count. */
-static __always_inline __u32 py_walk(const struct pmt_pywalk_cfg *c, __u64 *code, __u64 *pos,
-				     __u32 *flags)
+/*
+ * Fill code/pos with up to @max frames (a power of two, a constant at each
+ * call site); returns the count.
+ */
+static __always_inline __u32 py_walk_max(const struct pmt_pywalk_cfg *c, __u64 *code, __u64 *pos,
+					 __u32 *flags, const __u32 max)
 {
 	bool bad = false;
 	__u64 ts, fr;
@@ -74,7 +77,7 @@ static __always_inline __u32 py_walk(const struct pmt_pywalk_cfg *c, __u64 *code
 	fr = py_ptr(ts, c->tstate_frame, &bad);
 	if (c->cframe_current != PMT_PYOFF_NONE_U32 && fr)
 		fr = py_ptr(fr, c->cframe_current, &bad);
-	for (i = 0; i < PMT_PY_DEPTH + PMT_PY_MAX_SKIP && fr && !bad; i++) {
+	for (i = 0; i < max + PMT_PY_MAX_SKIP && fr && !bad; i++) {
 		__u64 co, p = 0;
 
 		if (c->owner_cstack != PMT_PYOFF_NONE_U32 && c->frame_owner != PMT_PYOFF_NONE_U32) {
@@ -99,18 +102,24 @@ static __always_inline __u32 py_walk(const struct pmt_pywalk_cfg *c, __u64 *code
 		}
 		if (bad)
 			break;
-		if (n >= PMT_PY_DEPTH) {
+		if (n >= max) {
 			*flags |= PMT_PYF_TRUNCATED;
 			break;
 		}
-		code[n & (PMT_PY_DEPTH - 1)] = co;
-		pos[n & (PMT_PY_DEPTH - 1)] = p;
+		code[n & (max - 1)] = co;
+		pos[n & (max - 1)] = p;
 		n++;
 		fr = py_ptr(fr, c->frame_previous, &bad);
 	}
 	if (bad)
 		*flags |= PMT_PYF_FAULT;
 	return n;
+}
+
+static __always_inline __u32 py_walk(const struct pmt_pywalk_cfg *c, __u64 *code, __u64 *pos,
+				     __u32 *flags)
+{
+	return py_walk_max(c, code, pos, flags, PMT_PY_DEPTH);
 }
 
 #endif
