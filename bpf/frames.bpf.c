@@ -34,6 +34,9 @@ __u32 pmt_last_alias[PMT_MAX_MARKERS] = {};
 #define PMT_ALIAS_DEDUP_NS 100000
 
 struct pmt_starts_map pmt_starts SEC(".maps");
+struct pmt_pystacks_map pmt_pystacks SEC(".maps");
+struct pmt_stack_scratch_map pmt_stack_scratch SEC(".maps");
+__u64 pmt_stacks_dropped = 0;
 
 #define PMT_RB_WAKE (PMT_RB_BYTES / 4)
 

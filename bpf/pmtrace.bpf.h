@@ -47,6 +47,23 @@ struct pmt_events_map {
 };
 extern struct pmt_events_map pmt_events SEC(".maps");
 
+/* Deep Python stacks by id (pystack.bpf.h), and a per-CPU scratch one. */
+struct pmt_pystacks_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PMT_STACK_ENTRIES);
+	__type(key, __u64);
+	__type(value, struct pmt_pystack);
+};
+extern struct pmt_pystacks_map pmt_pystacks SEC(".maps");
+struct pmt_stack_scratch_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pmt_pystack);
+};
+extern struct pmt_stack_scratch_map pmt_stack_scratch SEC(".maps");
+extern __u64 pmt_stacks_dropped; /* stacks not stored: the map was full */
+
 static __always_inline bool pmt_is_target(void)
 {
 	return (bpf_get_current_pid_tgid() >> 32) == pmt_target_tgid;

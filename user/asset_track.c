@@ -21,6 +21,7 @@
 #include "asset_track.h"
 #include "bpf_backend.h"
 #include "markers.h"
+#include "pywalk.h"
 
 enum role { CREATE, FREE, RWFILE, USE };
 enum size_rule { SZ_NONE, SZ_SURFACE, SZ_TEXTURE_ARGS, SZ_SURFACE_ARG_RGBA, SZ_CHUNK, SZ_FILE };
@@ -180,41 +181,16 @@ int pmt_asset_track_attach(struct pmt_asset_track *at, struct pmt_bpf *b,
 int pmt_asset_track_set_python(struct pmt_asset_track *at, struct pmt_bpf *b,
 			       const struct pmt_python *py)
 {
-	struct pmt_pywalk_cfg c;
-	uint64_t interp = 0;
 	int err;
 
 	if (at->py_ready)
 		return 0;
-	err = pmt_pylayout_for(py->major, py->minor, &at->pyl);
+	err = pmt_pywalk_setup(at->pid, py, b, &at->pyl);
 	if (err)
 		return err;
-	if (py->minor >= 13)
-		pmt_pylayout_read_debug(at->pid, py->runtime_addr, &at->pyl);
-	err = pmt_mem_read(at->pid, py->runtime_addr + at->pyl.runtime_interp_main, &interp,
-			   sizeof(interp));
-	if (err)
-		return err;
-	if (!interp)
-		return -EAGAIN; /* not initialised yet */
 	err = pmt_pystack_cache_init(&at->pyc, at->pid, &at->pyl, 4096);
 	if (err)
 		return err;
-	memset(&c, 0, sizeof(c));
-	c.interp_addr = interp;
-	c.threads_head = at->pyl.interp_threads_head;
-	c.tstate_next = at->pyl.tstate_next;
-	c.tstate_native_tid = at->pyl.tstate_native_thread_id;
-	c.tstate_thread_id = at->pyl.tstate_thread_id;
-	c.tstate_frame = at->pyl.tstate_frame;
-	c.cframe_current = at->pyl.cframe_current_frame;
-	c.frame_previous = at->pyl.frame_previous;
-	c.frame_code = at->pyl.frame_code;
-	c.frame_pos = at->pyl.frame_pos;
-	c.frame_owner = at->pyl.frame_owner;
-	c.owner_cstack = at->pyl.frame_owner_cstack;
-	c.pos_is_ptr = at->pyl.pos_kind == PMT_PYPOS_INSTR_PTR;
-	pmt_bpf_set_pywalk(b, &c);
 	at->py_ready = true;
 	return 0;
 }

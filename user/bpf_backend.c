@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "bpf_backend.h"
@@ -453,6 +454,21 @@ void pmt_bpf_set_pywalk(struct pmt_bpf *b, const struct pmt_pywalk_cfg *cfg)
 	dst->interp_addr = 0;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	__atomic_store_n(&dst->interp_addr, cfg->interp_addr, __ATOMIC_SEQ_CST);
+}
+
+int pmt_bpf_stack_take(struct pmt_bpf *b, uint64_t id, struct pmt_pystack *out)
+{
+	int fd = bpf_map__fd(b->skel->maps.pmt_pystacks);
+
+	if (bpf_map_lookup_elem(fd, &id, out))
+		return -errno;
+	bpf_map_delete_elem(fd, &id);
+	return 0;
+}
+
+uint64_t pmt_bpf_stacks_dropped(const struct pmt_bpf *b)
+{
+	return __atomic_load_n(&b->skel->bss->pmt_stacks_dropped, __ATOMIC_RELAXED);
 }
 
 uint64_t pmt_bpf_asset_lost(const struct pmt_bpf *b)

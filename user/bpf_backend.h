@@ -66,6 +66,16 @@ uint64_t pmt_bpf_asset_lost(const struct pmt_bpf *b);
 /* Where the BPF side finds Python frames (interp_addr 0: nowhere). */
 void pmt_bpf_set_pywalk(struct pmt_bpf *b, const struct pmt_pywalk_cfg *cfg);
 
+/*
+ * Copy the deep Python stack stored under @id (see py_stack_id()) into
+ * @out and remove it from the kernel's table: the caller keeps what it
+ * resolved, and the program stores the stack again if it recurs.
+ * 0 or -errno (-ENOENT: not stored).
+ */
+int pmt_bpf_stack_take(struct pmt_bpf *b, uint64_t id, struct pmt_pystack *out);
+/* Stacks the kernel could not store (table full). */
+uint64_t pmt_bpf_stacks_dropped(const struct pmt_bpf *b);
+
 void pmt_bpf_set_gc_addr(struct pmt_bpf *b, uint64_t addr);
 void pmt_bpf_set_stop_on_dlopen(struct pmt_bpf *b, bool on);
 uint64_t pmt_bpf_lost(const struct pmt_bpf *b);

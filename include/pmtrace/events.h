@@ -126,6 +126,19 @@ struct pmt_pywalk_cfg {
 	__u32 pos_is_ptr;          /* 1: 8-byte instruction pointer; 0: 4-byte int */
 };
 
+/*
+ * A deep Python stack, stored once in the pmt_pystacks map under its hash
+ * (the id other records carry; 0: no Python frame was current).
+ */
+#define PMT_STACK_DEPTH 32
+#define PMT_STACK_ENTRIES 16384 /* distinct stacks kept */
+struct pmt_pystack {
+	__u64 code[PMT_STACK_DEPTH]; /* code objects, innermost first */
+	__u64 pos[PMT_STACK_DEPTH];  /* their positions */
+	__u32 depth;
+	__u32 flags;                 /* PMT_PYF_* */
+};
+
 #define PMT_PYF_NO_THREAD (1u << 0) /* no thread state for this thread */
 #define PMT_PYF_TRUNCATED (1u << 1) /* more frames than PMT_PY_DEPTH */
 #define PMT_PYF_FAULT (1u << 2)     /* a read failed: the stack is partial */
