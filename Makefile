@@ -12,7 +12,7 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes
 INCLUDES := -Iinclude -I$(OUT) -Iuser
 ALL_CFLAGS := $(CFLAGS) $(WARN) $(INCLUDES) -std=gnu11 -D_GNU_SOURCE $(EXTRA_CFLAGS)
-LDLIBS := -lbpf -lelf -lz -lm -lpthread -linih -ljson-c
+LDLIBS := -lbpf -lelf -lz -lm -lpthread -linih -ljson-c -lcapstone
 
 # frames.bpf.c defines the shared maps and globals: it links first.
 BPF_SRCS := bpf/frames.bpf.c $(filter-out bpf/frames.bpf.c,$(wildcard bpf/*.bpf.c))
@@ -74,7 +74,7 @@ $(OUT)/obj/platform_data.o: $(OUT)/platform_data.c
 
 $(OUT)/test_unit: $(UNIT_OBJS) $(PURE_OBJS) $(OUT)/obj/platform_data.o
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ -lcunit -linih -ljson-c -lm -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $^ -lcunit -linih -ljson-c -lcapstone -lm -o $@
 
 $(OUT)/bpf:
 	$(Q)mkdir -p $@

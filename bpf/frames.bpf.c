@@ -37,6 +37,11 @@ struct pmt_starts_map pmt_starts SEC(".maps");
 struct pmt_pystacks_map pmt_pystacks SEC(".maps");
 struct pmt_stack_scratch_map pmt_stack_scratch SEC(".maps");
 __u64 pmt_stacks_dropped = 0;
+struct pmt_trace_tot_map pmt_trace_tot SEC(".maps");
+__u32 pmt_trace_slot = 0xff;
+__u64 pmt_cur_seq = 0;
+__u64 pmt_trace_from = 0;
+__u64 pmt_trace_to = 0;
 
 #define PMT_RB_WAKE (PMT_RB_BYTES / 4)
 
@@ -68,6 +73,22 @@ static __always_inline void read_rss(struct mm_struct *mm, __u64 *out)
 		out[i] = v[i] > 0 ? v[i] : 0;
 }
 
+/* Trace mode: a new frame begins; clear its totals when it is traced. */
+static __always_inline void next_frame(__u64 seq)
+{
+	struct pmt_trace_totals *t;
+	__u32 k = seq % PMT_TRACE_RING;
+
+	if (seq >= pmt_trace_from && seq < pmt_trace_to) {
+		t = bpf_map_lookup_elem(&pmt_trace_tot, &k);
+		if (t) {
+			__builtin_memset(t, 0, sizeof(*t));
+			t->seq = seq;
+		}
+	}
+	pmt_cur_seq = seq;
+}
+
 SEC("uprobe")
 int BPF_KPROBE(pmt_marker)
 {
@@ -75,7 +96,7 @@ int BPF_KPROBE(pmt_marker)
 	__u32 slot = cookie & 0xff, alias = (cookie >> 8) & 0xff;
 	struct task_struct *task;
 	struct pmt_event *e;
-	__u64 addr, now;
+	__u64 addr, now, seq;
 
 	if (!pmt_is_target() || slot >= PMT_MAX_MARKERS)
 		return 0;
@@ -107,14 +128,16 @@ int BPF_KPROBE(pmt_marker)
 	pmt_last_ts[slot] = now;
 	pmt_last_alias[slot] = alias;
 
+	seq = __sync_fetch_and_add(&pmt_hits[slot], 1) + 1;
+	if (slot == pmt_trace_slot)
+		next_frame(seq);
 	e = bpf_ringbuf_reserve(&pmt_events, sizeof(*e), 0);
 	if (!e) {
 		__sync_fetch_and_add(&pmt_lost, 1);
-		__sync_fetch_and_add(&pmt_hits[slot], 1);
 		return 0;
 	}
 	e->ts_ns = now;
-	e->seq = __sync_fetch_and_add(&pmt_hits[slot], 1) + 1;
+	e->seq = seq;
 	e->kind = PMT_EV_FRAME;
 	e->marker = slot;
 	e->tid = (__u32)bpf_get_current_pid_tgid();

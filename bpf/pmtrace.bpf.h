@@ -64,6 +64,19 @@ struct pmt_stack_scratch_map {
 extern struct pmt_stack_scratch_map pmt_stack_scratch SEC(".maps");
 extern __u64 pmt_stacks_dropped; /* stacks not stored: the map was full */
 
+/* Trace mode (alloc.bpf.c): the traced range of marker hits and its totals. */
+extern __u32 pmt_trace_slot;  /* marker slot whose hits number frames */
+extern __u64 pmt_cur_seq;     /* its last hit: the frame in progress */
+extern __u64 pmt_trace_from;  /* frames [from, to) are traced */
+extern __u64 pmt_trace_to;
+struct pmt_trace_tot_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PMT_TRACE_RING);
+	__type(key, __u32);
+	__type(value, struct pmt_trace_totals);
+};
+extern struct pmt_trace_tot_map pmt_trace_tot SEC(".maps");
+
 static __always_inline bool pmt_is_target(void)
 {
 	return (bpf_get_current_pid_tgid() >> 32) == pmt_target_tgid;

@@ -125,33 +125,10 @@ static __always_inline __u32 py_walk(const struct pmt_pywalk_cfg *c, __u64 *code
 /*
  * The current thread's Python stack, up to PMT_STACK_DEPTH frames, stored
  * in pmt_pystacks under its hash (FNV-1a over frames and flags), which is
- * returned; 0 when no Python frame is current (native code only).
+ * returned; 0 when no Python frame is current (native code only). The
+ * scratch copy (pmt_stack_scratch) keeps the walk's flags for the caller.
+ * A global function (pystack.bpf.c): verified once, not at every caller.
  */
-static __always_inline __u64 py_stack_id(void)
-{
-	struct pmt_pystack *st;
-	__u32 zero = 0, i;
-	__u64 h = 0xcbf29ce484222325ULL;
-
-	st = bpf_map_lookup_elem(&pmt_stack_scratch, &zero);
-	if (!st)
-		return 0;
-	st->flags = 0;
-	st->depth = py_walk_max(&pmt_pywalk, st->code, st->pos, &st->flags, PMT_STACK_DEPTH);
-	if (!st->depth)
-		return 0;
-	for (i = 0; i < PMT_STACK_DEPTH; i++) {
-		if (i >= st->depth)
-			break;
-		h = (h ^ st->code[i]) * 0x100000001b3ULL;
-		h = (h ^ st->pos[i]) * 0x100000001b3ULL;
-	}
-	h = (h ^ ((__u64)st->flags << 32 | st->depth)) * 0x100000001b3ULL;
-	if (!h)
-		h = 1;
-	if (bpf_map_update_elem(&pmt_pystacks, &h, st, BPF_NOEXIST) == -7 /* -E2BIG: full */)
-		__sync_fetch_and_add(&pmt_stacks_dropped, 1);
-	return h;
-}
+__u64 py_stack_id(void);
 
 #endif

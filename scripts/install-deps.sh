@@ -8,6 +8,7 @@ PKGS=(
 	make gcc clang llvm pkg-config        # build; clang's BPF target
 	libbpf-dev bpftool libelf-dev zlib1g-dev
 	libinih-dev libjson-c-dev             # budget files, platform profiles
+	libcapstone-dev                       # x86 decoding: inlined allocator sites
 	libcunit1-dev                         # unit tests
 	python3 python3-pygame libsdl2-2.0-0  # demo game and workloads
 	util-linux procps                     # setpriv, pgrep for the tests

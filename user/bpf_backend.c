@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -38,6 +39,11 @@ struct retirer {
 	bool running;
 };
 
+#define MAX_ALLOC_LINKS 16
+#define PMT_TRACE_UPROBE_MULTI 48 /* enum bpf_attach_type, Linux 6.6 */
+#define PMT_BPF_LINK_CREATE 28
+#define PMT_UPROBE_MULTI_RETURN 1u
+
 struct pmt_bpf {
 	struct pmtrace_bpf *skel;
 	struct ring_buffer *rb;
@@ -52,6 +58,8 @@ struct pmt_bpf {
 	struct bpf_link *gc[MAX_GC_LINKS];
 	int n_gc;
 	struct retirer ret;
+	int alloc_fds[MAX_ALLOC_LINKS]; /* trace mode's uprobe_multi links */
+	int n_alloc_fds;
 };
 
 static void *retire_worker(void *arg)
@@ -168,6 +176,11 @@ struct pmt_bpf *pmt_bpf_open(pid_t tgid, bool verbose, pmt_event_fn fn, pmt_asse
 		goto err;
 	}
 	b->skel->rodata->pmt_target_tgid = (__u32)tgid;
+	/* Trace mode's programs attach through uprobe_multi links only. */
+	bpf_program__set_expected_attach_type(b->skel->progs.pmt_alloc_enter,
+					      (enum bpf_attach_type)PMT_TRACE_UPROBE_MULTI);
+	bpf_program__set_expected_attach_type(b->skel->progs.pmt_alloc_return,
+					      (enum bpf_attach_type)PMT_TRACE_UPROBE_MULTI);
 	err = pmtrace_bpf__load(b->skel);
 	if (err)
 		goto err;
@@ -240,6 +253,8 @@ void pmt_bpf_close(struct pmt_bpf *b)
 		all[n++] = b->assets[i];
 	if (b->dlopen)
 		all[n++] = b->dlopen;
+	for (i = 0; i < b->n_alloc_fds; i++)
+		close(b->alloc_fds[i]);
 	destroy_links(all, n);
 	ring_buffer__free(b->rb);
 	pmtrace_bpf__destroy(b->skel);
@@ -469,6 +484,143 @@ int pmt_bpf_stack_take(struct pmt_bpf *b, uint64_t id, struct pmt_pystack *out)
 uint64_t pmt_bpf_stacks_dropped(const struct pmt_bpf *b)
 {
 	return __atomic_load_n(&b->skel->bss->pmt_stacks_dropped, __ATOMIC_RELAXED);
+}
+
+/*
+ * union bpf_attr for BPF_LINK_CREATE of a uprobe_multi link, as in the
+ * kernel's uapi from 6.6 (libbpf 1.1 and the installed headers predate it).
+ */
+struct link_create_uprobe_multi {
+	uint32_t prog_fd;
+	uint32_t target_fd;
+	uint32_t attach_type;
+	uint32_t flags;
+	uint64_t path;
+	uint64_t offsets;
+	uint64_t ref_ctr_offsets;
+	uint64_t cookies;
+	uint32_t cnt;
+	uint32_t multi_flags;
+	uint32_t pid;
+	uint8_t zero[128 - 60]; /* the rest of union bpf_attr */
+};
+
+int pmt_bpf_attach_alloc(struct pmt_bpf *b, const char *file, const uint64_t *offsets,
+			 const uint64_t *cookies, int n, bool ret)
+{
+	struct link_create_uprobe_multi a;
+	struct bpf_program *p = ret ? b->skel->progs.pmt_alloc_return :
+				      b->skel->progs.pmt_alloc_enter;
+	int fd;
+
+	if (b->n_alloc_fds >= MAX_ALLOC_LINKS)
+		return -ENOSPC;
+	if (n <= 0)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	a.prog_fd = (uint32_t)bpf_program__fd(p);
+	a.attach_type = PMT_TRACE_UPROBE_MULTI;
+	a.path = (uint64_t)(uintptr_t)file;
+	a.offsets = (uint64_t)(uintptr_t)offsets;
+	a.cookies = (uint64_t)(uintptr_t)cookies;
+	a.cnt = (uint32_t)n;
+	a.multi_flags = ret ? PMT_UPROBE_MULTI_RETURN : 0;
+	a.pid = (uint32_t)b->tgid;
+	fd = (int)syscall(__NR_bpf, PMT_BPF_LINK_CREATE, &a, sizeof(a));
+	if (fd < 0)
+		return -errno;
+	b->alloc_fds[b->n_alloc_fds++] = fd;
+	return 0;
+}
+
+void pmt_bpf_detach_alloc(struct pmt_bpf *b)
+{
+	int i;
+
+	for (i = 0; i < b->n_alloc_fds; i++)
+		close(b->alloc_fds[i]);
+	b->n_alloc_fds = 0;
+}
+
+int pmt_bpf_set_alloc_site(struct pmt_bpf *b, uint32_t idx, const struct pmt_alloc_site *s)
+{
+	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.pmt_alloc_sites), &idx, s, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+void pmt_bpf_set_trace_slot(struct pmt_bpf *b, int slot)
+{
+	__atomic_store_n(&b->skel->data->pmt_trace_slot, (uint32_t)slot, __ATOMIC_SEQ_CST);
+}
+
+uint64_t pmt_bpf_cur_seq(const struct pmt_bpf *b)
+{
+	return __atomic_load_n(&b->skel->bss->pmt_cur_seq, __ATOMIC_SEQ_CST);
+}
+
+void pmt_bpf_set_trace_range(struct pmt_bpf *b, uint64_t from, uint64_t to)
+{
+	/* Close first, then open: never a moment with a wrong wide range. */
+	__atomic_store_n(&b->skel->bss->pmt_trace_to, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&b->skel->bss->pmt_trace_from, from, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&b->skel->bss->pmt_trace_to, to, __ATOMIC_SEQ_CST);
+}
+
+int pmt_bpf_trace_totals(struct pmt_bpf *b, uint64_t seq, struct pmt_trace_totals *out)
+{
+	uint32_t k = (uint32_t)(seq % PMT_TRACE_RING);
+
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.pmt_trace_tot), &k, out))
+		return -errno;
+	return out->seq == seq ? 0 : -ENOENT;
+}
+
+int pmt_bpf_trace_sites_take(struct pmt_bpf *b, uint64_t seq, pmt_trace_site_fn fn, void *ctx)
+{
+	int fd = bpf_map__fd(b->skel->maps.pmt_trace_sites);
+	struct pmt_trace_site_key k, next, *prev = NULL;
+	struct pmt_trace_site_val v;
+	int n = 0;
+
+	/* Deleting the key just visited would restart the walk: delete after. */
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (next.seq == seq && !bpf_map_lookup_elem(fd, &next, &v)) {
+			fn(ctx, next.stack_id, v.allocs, v.bytes);
+			n++;
+		}
+		if (prev && prev->seq <= seq)
+			bpf_map_delete_elem(fd, prev);
+		k = next;
+		prev = &k;
+	}
+	if (prev && prev->seq <= seq)
+		bpf_map_delete_elem(fd, prev);
+	return n;
+}
+
+void pmt_bpf_trace_forget_live(struct pmt_bpf *b)
+{
+	int fd = bpf_map__fd(b->skel->maps.pmt_live);
+	uint64_t keys[4096], k, *in = NULL;
+	uint32_t count;
+	struct { uint64_t seq, size; } vals[4096];
+	int err;
+
+	/* The probes are gone: nothing writes the map while it is drained. */
+	do {
+		count = 4096;
+		err = bpf_map_lookup_and_delete_batch(fd, in, &k, keys, vals, &count, NULL);
+		in = &k;
+	} while (!err && count);
+	/* Threads' call depths go too: calls in flight at detach never return here. */
+	fd = bpf_map__fd(b->skel->maps.pmt_alloc_threads);
+	{
+		uint32_t tid;
+
+		while (!bpf_map_get_next_key(fd, NULL, &tid))
+			bpf_map_delete_elem(fd, &tid);
+	}
 }
 
 uint64_t pmt_bpf_asset_lost(const struct pmt_bpf *b)

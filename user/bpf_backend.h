@@ -76,6 +76,30 @@ int pmt_bpf_stack_take(struct pmt_bpf *b, uint64_t id, struct pmt_pystack *out);
 /* Stacks the kernel could not store (table full). */
 uint64_t pmt_bpf_stacks_dropped(const struct pmt_bpf *b);
 
+/* ---- trace mode (alloc.bpf.c) ---- */
+/* Probe descriptor @idx (the cookie of its probes). 0 or -errno. */
+int pmt_bpf_set_alloc_site(struct pmt_bpf *b, uint32_t idx, const struct pmt_alloc_site *s);
+/* One uprobe_multi link: @n probes in @file at @offsets with @cookies;
+ * @ret: return probes. 0 or -errno (-EINVAL/-EOPNOTSUPP: kernel before 6.6). */
+int pmt_bpf_attach_alloc(struct pmt_bpf *b, const char *file, const uint64_t *offsets,
+			 const uint64_t *cookies, int n, bool ret);
+/* Remove every trace-mode probe (one grace period per link). */
+void pmt_bpf_detach_alloc(struct pmt_bpf *b);
+/* The marker slot whose hits number frames for trace mode. */
+void pmt_bpf_set_trace_slot(struct pmt_bpf *b, int slot);
+/* The last hit of that slot: the frame in progress began there. */
+uint64_t pmt_bpf_cur_seq(const struct pmt_bpf *b);
+/* Count allocations of frames begun by hits [from, to); 0, 0: none. */
+void pmt_bpf_set_trace_range(struct pmt_bpf *b, uint64_t from, uint64_t to);
+/* Totals of the frame begun by hit @seq; -ENOENT when overwritten or never traced. */
+int pmt_bpf_trace_totals(struct pmt_bpf *b, uint64_t seq, struct pmt_trace_totals *out);
+/* Hand the per-stack sums of frame @seq to @fn and delete them (and any
+ * older ones left). Returns how many. */
+typedef void (*pmt_trace_site_fn)(void *ctx, uint64_t stack_id, uint64_t allocs, uint64_t bytes);
+int pmt_bpf_trace_sites_take(struct pmt_bpf *b, uint64_t seq, pmt_trace_site_fn fn, void *ctx);
+/* After detaching: forget remembered addresses and threads' call depths. */
+void pmt_bpf_trace_forget_live(struct pmt_bpf *b);
+
 void pmt_bpf_set_gc_addr(struct pmt_bpf *b, uint64_t addr);
 void pmt_bpf_set_stop_on_dlopen(struct pmt_bpf *b, bool on);
 uint64_t pmt_bpf_lost(const struct pmt_bpf *b);

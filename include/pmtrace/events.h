@@ -164,4 +164,72 @@ struct pmt_asset_event {
 	char str[PMT_ASSET_STR];
 };
 
+/* ---- trace mode: every allocation of chosen frames ---------------------- */
+
+#define PMT_ALLOC_SITES 4096 /* allocator probe descriptors */
+#define PMT_TRACE_RING 64    /* frames whose totals the kernel keeps */
+#define PMT_HIST_SMALL 32    /* pymalloc size classes: 16, 32, ... 512 bytes */
+#define PMT_HIST_BINS 56     /* + large blocks by power of two: 1K, 2K, ... */
+#define PMT_REG_NONE 0xff    /* pmt_alloc_site: a constant, not a register */
+
+enum pmt_alloc_kind {
+	PMT_AK_MALLOC = 1,  /* a = size */
+	PMT_AK_CALLOC = 2,  /* a = count, b = element size */
+	PMT_AK_REALLOC = 3, /* a = pointer, b = size */
+	PMT_AK_FREE = 4,    /* a = pointer */
+};
+
+#define PMT_ASF_RAW (1u << 0)    /* the raw domain (PyMem_RawMalloc...) */
+#define PMT_ASF_INLINE (1u << 1) /* a fast path inlined by the compiler: the
+				    probe sits on the branch that picks it */
+#define PMT_ASF_RETURN (1u << 2) /* a function's return (the pointer made) */
+
+/*
+ * One allocator probe, by cookie. Arguments come from registers (indices
+ * into struct pt_regs, as 8-byte words) plus an offset, or are constants
+ * (reg PMT_REG_NONE: the offset is the value). A table function's entry
+ * has them in %rsi/%rdx (after ctx); an inlined site wherever the
+ * compiler left them, found by decoding its code (user/alloc_sites.c).
+ */
+struct pmt_alloc_site {
+	__u64 check_val; /* INLINE: the fast path runs iff check_reg holds this */
+	__s64 a_off;
+	__s64 b_off;
+	__u8 kind;       /* enum pmt_alloc_kind */
+	__u8 flags;      /* PMT_ASF_* */
+	__u8 check_reg;  /* PMT_REG_NONE: no check */
+	__u8 a_reg;
+	__u8 b_reg;
+	__u8 pad[3];
+};
+
+/* One traced frame's totals (slot seq % PMT_TRACE_RING of pmt_trace_tot). */
+struct pmt_trace_totals {
+	__u64 seq;          /* marker hit that began the frame (0: slot unused) */
+	__u64 allocs, alloc_bytes;
+	__u64 frees, free_bytes;   /* free_bytes: frees of blocks whose size is known */
+	__u64 churn, churn_bytes;  /* allocated and freed within this frame */
+	__u64 reallocs;
+	__u64 by_inline;    /* allocations counted at inlined fast paths */
+	__u64 ptr_unknown;  /* allocations whose address is not known (inlined) */
+	__u64 native;       /* allocations with no Python frame current */
+	__u64 partial;      /* allocations whose stack is partial */
+	__u64 live_full;    /* addresses not remembered: pmt_live was full */
+	__u64 sites_full;   /* allocations not attributed: pmt_trace_sites was full */
+	__u64 hits;         /* probe hits, counted or not */
+	__u64 prog_ns;      /* time inside the programs */
+	__u64 hist_count[PMT_HIST_BINS];
+	__u64 hist_bytes[PMT_HIST_BINS];
+};
+
+/* Allocations of one frame by Python stack. */
+struct pmt_trace_site_key {
+	__u64 stack_id; /* py_stack_id(); 0: native code */
+	__u64 seq;      /* the frame */
+};
+struct pmt_trace_site_val {
+	__u64 allocs;
+	__u64 bytes;
+};
+
 #endif /* PMTRACE_EVENTS_H */
