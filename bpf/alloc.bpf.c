@@ -172,6 +172,7 @@ static __always_inline void count_alloc(struct pmt_trace_totals *t, __u64 seq, _
 			__sync_fetch_and_add(&t->live_full, 1);
 	} else {
 		__sync_fetch_and_add(&t->ptr_unknown, 1);
+		__sync_fetch_and_add(&t->ptr_unknown_bytes, size);
 	}
 }
 
@@ -232,8 +233,16 @@ int BPF_KPROBE(pmt_alloc_enter)
 		t = totals(seq);
 	if (t)
 		__sync_fetch_and_add(&t->hits, 1);
-	if (s->check_reg != PMT_REG_NONE && reg_value(ctx, s->check_reg, 0) != s->check_val)
+	if (s->check_reg == PMT_REG_MEM) {
+		__u64 v = 0;
+
+		bpf_probe_read_user(&v, sizeof(v), (void *)s->check_addr);
+		if (v != s->check_val)
+			goto out;
+	} else if (s->check_reg != PMT_REG_NONE &&
+		   reg_value(ctx, s->check_reg, 0) != s->check_val) {
 		goto out; /* the branch goes to the indirect call, probed at its target */
+	}
 	tid = (__u32)bpf_get_current_pid_tgid();
 	th = thread_state(tid);
 	if (!th)
@@ -242,6 +251,12 @@ int BPF_KPROBE(pmt_alloc_enter)
 		goto nested; /* inside an allocator already counted */
 	a = reg_value(ctx, s->a_reg, s->a_off);
 	b = reg_value(ctx, s->b_reg, s->b_off);
+	if (s->mask32 & 1)
+		a &= 0xffffffffULL;
+	if (s->mask32 & 2)
+		b &= 0xffffffffULL;
+	if (s->flags & PMT_ASF_NOSIZE)
+		a = b = 0;
 	if (s->kind == PMT_AK_MALLOC)
 		size = a;
 	else if (s->kind == PMT_AK_CALLOC)
@@ -275,7 +290,9 @@ int BPF_KPROBE(pmt_alloc_enter)
 	}
 	/* An inlined fast path: count now, the address is not known. */
 	if (s->kind == PMT_AK_FREE) {
-		if (t)
+		if (t && (s->flags & PMT_ASF_NOSIZE))
+			__sync_fetch_and_add(&t->frees, 1);
+		else if (t)
 			count_free(t, seq, a);
 		th->last_free = a;
 		goto out;
@@ -289,6 +306,8 @@ int BPF_KPROBE(pmt_alloc_enter)
 		count_free(t, seq, a);
 	}
 	fl = s->flags;
+	if (fl & PMT_ASF_NOSIZE)
+		__sync_fetch_and_add(&t->size_unknown, 1);
 	count_alloc(t, seq, size, 0, stack_now(&fl), fl);
 	goto out;
 nested:

@@ -39,6 +39,7 @@ struct pmt_stack_scratch_map pmt_stack_scratch SEC(".maps");
 __u64 pmt_stacks_dropped = 0;
 struct pmt_trace_tot_map pmt_trace_tot SEC(".maps");
 __u32 pmt_trace_slot = 0xff;
+struct pmt_trace_totals pmt_tot_zero = {}; /* never written: the value a new frame starts from */
 __u64 pmt_cur_seq = 0;
 __u64 pmt_trace_from = 0;
 __u64 pmt_trace_to = 0;
@@ -80,11 +81,10 @@ static __always_inline void next_frame(__u64 seq)
 	__u32 k = seq % PMT_TRACE_RING;
 
 	if (seq >= pmt_trace_from && seq < pmt_trace_to) {
+		bpf_map_update_elem(&pmt_trace_tot, &k, &pmt_tot_zero, BPF_ANY);
 		t = bpf_map_lookup_elem(&pmt_trace_tot, &k);
-		if (t) {
-			__builtin_memset(t, 0, sizeof(*t));
+		if (t)
 			t->seq = seq;
-		}
 	}
 	pmt_cur_seq = seq;
 }

@@ -551,6 +551,10 @@ int pmt_bpf_set_alloc_site(struct pmt_bpf *b, uint32_t idx, const struct pmt_all
 
 void pmt_bpf_set_trace_slot(struct pmt_bpf *b, int slot)
 {
+	/* Until the slot's next hit, the frame in progress began at its last. */
+	__atomic_store_n(&b->skel->bss->pmt_cur_seq,
+			 __atomic_load_n(&b->skel->bss->pmt_hits[slot], __ATOMIC_SEQ_CST),
+			 __ATOMIC_SEQ_CST);
 	__atomic_store_n(&b->skel->data->pmt_trace_slot, (uint32_t)slot, __ATOMIC_SEQ_CST);
 }
 

@@ -173,3 +173,21 @@ int pmt_elf_is_dyn(struct pmt_elf *e)
 		return -EINVAL;
 	return eh.e_type == ET_DYN;
 }
+
+int pmt_elf_exec_segment(struct pmt_elf *e, uint64_t *vaddr, uint64_t *size)
+{
+	GElf_Phdr ph;
+	size_t n, i;
+
+	if (elf_getphdrnum(e->elf, &n))
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (!gelf_getphdr(e->elf, (int)i, &ph) || ph.p_type != PT_LOAD ||
+		    !(ph.p_flags & PF_X))
+			continue;
+		*vaddr = ph.p_vaddr;
+		*size = ph.p_filesz;
+		return 0;
+	}
+	return -ENOENT;
+}

@@ -33,6 +33,9 @@ int pmt_elf_read(struct pmt_elf *e, uint64_t vaddr, void *buf, size_t len);
 /* Addend of the R_*_RELATIVE relocation at @vaddr, or -ENOENT. */
 int pmt_elf_relative_addend(struct pmt_elf *e, uint64_t vaddr, uint64_t *addend);
 
+/* The first executable PT_LOAD segment's address and file size, or -ENOENT. */
+int pmt_elf_exec_segment(struct pmt_elf *e, uint64_t *vaddr, uint64_t *size);
+
 /* 1 for ET_DYN (PIE or shared object), 0 for ET_EXEC. */
 int pmt_elf_is_dyn(struct pmt_elf *e);
 

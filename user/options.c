@@ -51,6 +51,11 @@ enum {
 	OPT_EVICTION,
 	OPT_ON_VIOLATION,
 	OPT_FAIL_ON_VIOLATION,
+	OPT_TRACE_EVERY,
+	OPT_TRACE_ON_SPIKE,
+	OPT_TRACE_FRAMES,
+	OPT_TRACE_ALL,
+	OPT_MAX_OVERHEAD,
 };
 
 static const struct argp_option opts[] = {
@@ -83,6 +88,15 @@ static const struct argp_option opts[] = {
 	  "Run CMD (sh -c) when a budget changes state; details in PMT_* variables", 0 },
 	{ "fail-on-violation", OPT_FAIL_ON_VIOLATION, NULL, 0,
 	  "Exit 10 when a budget was exceeded (for CI soak runs)", 0 },
+	{ "trace-every", OPT_TRACE_EVERY, "N", 0,
+	  "Trace every allocation of every N-th frame, with its Python stack", 0 },
+	{ "trace-on-spike", OPT_TRACE_ON_SPIKE, "K", 0,
+	  "Trace the K frames after a memory spike or a memory-caused drop (default 3, 0 = off)",
+	  0 },
+	{ "trace-frames", OPT_TRACE_FRAMES, "A-B", 0, "Trace frames A to B (frame numbers)", 0 },
+	{ "trace-all", OPT_TRACE_ALL, NULL, 0, "Trace every frame (short deep dives)", 0 },
+	{ "max-overhead", OPT_MAX_OVERHEAD, "PERCENT", 0,
+	  "Keep what tracing costs the game under this share of its time (default 5)", 0 },
 	{},
 };
 
@@ -196,6 +210,29 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case OPT_FAIL_ON_VIOLATION:
 		o->fail_on_violation = true;
 		break;
+	case OPT_TRACE_EVERY:
+		o->trace_every = parse_ulong(st, "trace interval", arg, 1, 100000000);
+		break;
+	case OPT_TRACE_ON_SPIKE:
+		o->trace_on_spike = parse_ulong(st, "frames traced after a spike", arg, 0, 1000);
+		break;
+	case OPT_TRACE_FRAMES: {
+		unsigned long a, b;
+		int n = -1;
+
+		if (sscanf(arg, "%lu-%lu%n", &a, &b, &n) != 2 || n != (int)strlen(arg) || b < a ||
+		    arg[0] == '-')
+			usage_error(st, "invalid frame range '%s' (expected A-B, A <= B)", arg);
+		o->trace_from = a;
+		o->trace_to = b + 1;
+		break;
+	}
+	case OPT_TRACE_ALL:
+		o->trace_all = true;
+		break;
+	case OPT_MAX_OVERHEAD:
+		o->max_overhead = parse_double(st, "maximum overhead", arg, 0.01, 100);
+		break;
 	case ARGP_KEY_ARG:
 		if (!o->pid && !o->cmd && !strcmp(arg, "platforms") && st->next == st->argc) {
 			o->list_platforms = true;
@@ -231,6 +268,8 @@ void pmt_options_parse(int argc, char **argv, struct pmt_options *o)
 	o->spike_floor = 1UL << 20;
 	o->history = 1000;
 	o->top_n = 10;
+	o->trace_on_spike = 3;
+	o->max_overhead = 5;
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, o))
 		exit(PMT_EXIT_USAGE);
 }

@@ -34,6 +34,12 @@ struct pmt_options {
 	const char *on_violation; /* command run on a budget change of state */
 	bool fail_on_violation;
 	bool list_platforms;      /* `pmtrace-bpf platforms` */
+	/* Trace mode: every allocation of chosen frames. */
+	unsigned long trace_every;   /* trace every N-th frame; 0: off */
+	unsigned long trace_on_spike; /* frames traced after a spike or drop; 0: off */
+	unsigned long trace_from, trace_to; /* --trace-frames A-B (to inclusive); to 0: none */
+	bool trace_all;
+	double max_overhead;         /* percent of run time tracing may cost */
 };
 
 /* Parse argv; on error prints one line and exits PMT_EXIT_USAGE. */

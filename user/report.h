@@ -13,7 +13,7 @@
 #include "pmtrace/strtab.h"
 #include "asset_track.h"
 
-#define PMT_SCHEMA_VERSION 1
+#define PMT_SCHEMA_VERSION 2
 
 struct pmt_attach_info {
 	int pid;

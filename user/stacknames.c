@@ -155,6 +155,16 @@ const struct pmt_stackname *pmt_stacknames_get(struct pmt_stacknames *sn, struct
 	return s;
 }
 
+const struct pmt_stackname *pmt_stacknames_find(const struct pmt_stacknames *sn, uint64_t id)
+{
+	size_t i;
+
+	if (!sn->ready || !id)
+		return NULL;
+	i = slot_of(sn, id);
+	return sn->slot_ix[i] ? &sn->v[sn->slot_ix[i] - 1] : NULL;
+}
+
 const char *pmt_stacknames_str(const struct pmt_stacknames *sn, uint32_t sid)
 {
 	const char *s = pmt_strtab_get(&sn->strs, sid);

@@ -58,6 +58,9 @@ void pmt_stacknames_free(struct pmt_stacknames *sn);
 const struct pmt_stackname *pmt_stacknames_get(struct pmt_stacknames *sn, struct pmt_bpf *b,
 					       uint64_t id);
 
+/* The stack of @id if already resolved, else NULL. */
+const struct pmt_stackname *pmt_stacknames_find(const struct pmt_stacknames *sn, uint64_t id);
+
 /* A string of @sn (a frame or a key); "" for an unknown id. */
 const char *pmt_stacknames_str(const struct pmt_stacknames *sn, uint32_t sid);
 

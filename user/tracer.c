@@ -34,6 +34,8 @@
 #include "pmtrace/session.h"
 #include "python.h"
 #include "report.h"
+#include "pywalk.h"
+#include "trace_run.h"
 #include "tracer.h"
 
 #define TICK_MS 50
@@ -70,6 +72,9 @@ struct tracer {
 	struct pmt_session session;
 	struct pmt_asset_track assets;
 	struct pmt_budget_run budget;
+	struct pmt_trace_run trace;
+	struct pmt_pylayout pyl;
+	bool pywalk_ready; /* the BPF stack walker knows the interpreter */
 	bool assets_on;
 	struct pmt_asset_event *apend; /* asset records of the frame in progress */
 	size_t napend, capend;
@@ -184,6 +189,7 @@ static void emit_frame(struct tracer *t, const struct pmt_event *ev)
 		pmt_json_frame(t->json, &f);
 	pmt_budget_run_frame(&t->budget, &f, t->assets_on ? &t->assets : NULL, t->text, t->json,
 			     t->last_marker_ns);
+	pmt_trace_run_frame(&t->trace, t->bpf, &f, t->last_marker_ns, t->text, t->json);
 }
 
 /*
@@ -304,6 +310,10 @@ static int discover_python(struct tracer *t)
 		verbose(t, "runtime in %s (_PyRuntime at 0x%llx)", t->py.map_path,
 			(unsigned long long)t->py.runtime_addr);
 		attach_gc_timing(t);
+	}
+	if (!t->pywalk_ready && !pmt_pywalk_setup(t->pid, &t->py, t->bpf, &t->pyl)) {
+		t->pywalk_ready = true;
+		pmt_trace_run_python(&t->trace, t->bpf, &t->maps, &t->py, &t->pyl);
 	}
 	if (!t->gc_resolved && !pmt_python_resolve_gc(t->pid, &t->maps, &t->py)) {
 		t->gc_resolved = true;
@@ -592,6 +602,7 @@ static void report_interval(struct tracer *t)
 	report_assets(t, "report");
 	pmt_budget_run_report(&t->budget, t->assets_on ? &t->assets : NULL, s.rss_last_bytes,
 			      s.rss_peak_bytes, false, t->o->quiet ? NULL : t->text, t->json);
+	pmt_trace_run_report(&t->trace, false, t->o->quiet ? NULL : t->text, NULL);
 }
 
 static void report_final(struct tracer *t)
@@ -624,6 +635,7 @@ static void report_final(struct tracer *t)
 	report_assets(t, "final"); /* before the final record, which ends the file */
 	pmt_budget_run_report(&t->budget, t->assets_on ? &t->assets : NULL, s.rss_last_bytes,
 			      s.rss_peak_bytes, true, t->text, t->json);
+	pmt_trace_run_report(&t->trace, true, t->text, t->json);
 	if (t->json)
 		pmt_json_final(t->json, &s, &rf, &fi);
 }
@@ -638,6 +650,7 @@ static void choose(struct tracer *t, int slot)
 	int i;
 
 	t->chosen = slot;
+	pmt_bpf_set_trace_slot(t->bpf, slot);
 	for (i = 0; i < PMT_MAX_MARKERS; i++) {
 		struct slot *s = &t->slots[i];
 
@@ -895,6 +908,7 @@ static void cleanup(struct tracer *t)
 {
 	int i;
 
+	pmt_trace_run_free(&t->trace, t->bpf);
 	detach_markers_between_frames(t);
 	for (i = 0; i < PMT_MAX_MARKERS; i++)
 		free(t->slots[i].buf);
@@ -996,6 +1010,8 @@ static int event_loop(struct tracer *t)
 				    "no frame marker called in %.1f s; tried %s; name one with "
 				    "--frame-marker LIB:SYMBOL", t->o->marker_timeout_s, tried);
 		}
+		if (t->chosen >= 0)
+			pmt_trace_run_tick(&t->trace, t->bpf, now_ns(), t->json);
 		if (t->chosen >= 0 && interval && now_ns() - t->last_report_ns >= interval) {
 			report_interval(t);
 			t->last_report_ns = now_ns();
@@ -1055,6 +1071,7 @@ int pmt_tracer_run(const struct pmt_options *o)
 	if (rc)
 		goto out;
 	t.budget.pid = t.pid;
+	pmt_trace_run_init(&t.trace, o, t.pid);
 	rc = init_session(&t);
 	if (!rc)
 		rc = start_bpf(&t);

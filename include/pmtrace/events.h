@@ -171,6 +171,7 @@ struct pmt_asset_event {
 #define PMT_HIST_SMALL 32    /* pymalloc size classes: 16, 32, ... 512 bytes */
 #define PMT_HIST_BINS 56     /* + large blocks by power of two: 1K, 2K, ... */
 #define PMT_REG_NONE 0xff    /* pmt_alloc_site: a constant, not a register */
+#define PMT_REG_MEM 0xfe     /* pmt_alloc_site.check_reg: compare memory at check_addr */
 
 enum pmt_alloc_kind {
 	PMT_AK_MALLOC = 1,  /* a = size */
@@ -182,7 +183,8 @@ enum pmt_alloc_kind {
 #define PMT_ASF_RAW (1u << 0)    /* the raw domain (PyMem_RawMalloc...) */
 #define PMT_ASF_INLINE (1u << 1) /* a fast path inlined by the compiler: the
 				    probe sits on the branch that picks it */
-#define PMT_ASF_RETURN (1u << 2) /* a function's return (the pointer made) */
+#define PMT_ASF_NOSIZE (1u << 2) /* an inlined site whose arguments did not
+				    decode: counted, size unknown */
 
 /*
  * One allocator probe, by cookie. Arguments come from registers (indices
@@ -193,6 +195,7 @@ enum pmt_alloc_kind {
  */
 struct pmt_alloc_site {
 	__u64 check_val; /* INLINE: the fast path runs iff check_reg holds this */
+	__u64 check_addr; /* check_reg PMT_REG_MEM: the 8 bytes compared */
 	__s64 a_off;
 	__s64 b_off;
 	__u8 kind;       /* enum pmt_alloc_kind */
@@ -200,7 +203,8 @@ struct pmt_alloc_site {
 	__u8 check_reg;  /* PMT_REG_NONE: no check */
 	__u8 a_reg;
 	__u8 b_reg;
-	__u8 pad[3];
+	__u8 mask32;     /* bit 0: a is a 32-bit value, bit 1: b is */
+	__u8 pad[2];
 };
 
 /* One traced frame's totals (slot seq % PMT_TRACE_RING of pmt_trace_tot). */
@@ -212,10 +216,12 @@ struct pmt_trace_totals {
 	__u64 reallocs;
 	__u64 by_inline;    /* allocations counted at inlined fast paths */
 	__u64 ptr_unknown;  /* allocations whose address is not known (inlined) */
+	__u64 ptr_unknown_bytes;
 	__u64 native;       /* allocations with no Python frame current */
 	__u64 partial;      /* allocations whose stack is partial */
 	__u64 live_full;    /* addresses not remembered: pmt_live was full */
 	__u64 sites_full;   /* allocations not attributed: pmt_trace_sites was full */
+	__u64 size_unknown; /* allocations counted at sites whose size is not read */
 	__u64 hits;         /* probe hits, counted or not */
 	__u64 prog_ns;      /* time inside the programs */
 	__u64 hist_count[PMT_HIST_BINS];
