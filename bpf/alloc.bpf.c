@@ -49,6 +49,29 @@ struct {
 	__type(value, struct pmt_live_val);
 } pmt_live SEC(".maps");
 
+/* pymalloc's usedpools in an LTO build (0: unknown): where an inlined
+ * fast path takes its block from, read just before it does. */
+__u64 pmt_usedpools = 0;
+
+/*
+ * The block the inlined pymalloc fast path is about to hand out for @size:
+ * the first free block of the size class's first used pool (the pool is
+ * its list's head when the class has no pool: a new one is set up, and
+ * the address is not known here).
+ */
+static __always_inline __u64 next_block(__u64 size)
+{
+	__u64 u = pmt_usedpools, pool = 0, next = 0, bp = 0;
+
+	if (!u || !size || size > PMT_SMALL_MAX)
+		return 0;
+	if (bpf_probe_read_user(&pool, sizeof(pool), (void *)(u + 16 * ((size - 1) >> 4))) ||
+	    !pool || bpf_probe_read_user(&next, sizeof(next), (void *)(pool + 16)) || next == pool ||
+	    bpf_probe_read_user(&bp, sizeof(bp), (void *)(pool + 8)))
+		return 0;
+	return bp;
+}
+
 /* Per thread: allocator calls in progress, and what the outermost wants. */
 struct pmt_alloc_thread {
 	__u32 depth;
@@ -308,7 +331,10 @@ int BPF_KPROBE(pmt_alloc_enter)
 	fl = s->flags;
 	if (fl & PMT_ASF_NOSIZE)
 		__sync_fetch_and_add(&t->size_unknown, 1);
-	count_alloc(t, seq, size, 0, stack_now(&fl), fl);
+	count_alloc(t, seq, size,
+		    (fl & (PMT_ASF_RAW | PMT_ASF_NOSIZE)) || s->kind == PMT_AK_REALLOC ? 0 :
+											  next_block(size),
+		    stack_now(&fl), fl);
 	goto out;
 nested:
 	if (!(s->flags & PMT_ASF_INLINE) && s->kind != PMT_AK_FREE)

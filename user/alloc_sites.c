@@ -143,6 +143,34 @@ static void add_inlined(struct pmt_alloc_plan *p, int file, struct pmt_elf *e, c
 	}
 }
 
+/*
+ * usedpools of a non-PIE LTO build, where inlined copies allocate: the
+ * address the exported PyObject_Malloc indexes, checked against the list
+ * shape (each size class's head is a fake pool 16 bytes before its entry;
+ * the entry is that head, or a pool whose prevpool is that head).
+ */
+static uint64_t find_usedpools(pid_t pid, struct pmt_elf *e)
+{
+	uint8_t code[WRAPPER_BYTES];
+	uint64_t vaddr, size, u, ent[2 * PMT_HIST_SMALL], prev;
+	int i;
+
+	if (pmt_elf_symbol(e, "PyObject_Malloc", &vaddr, &size) ||
+	    pmt_elf_read(e, vaddr, code, sizeof(code)) ||
+	    pmt_x86_usedpools(code, sizeof(code), vaddr, &u) ||
+	    pmt_mem_read(pid, u, ent, sizeof(ent)))
+		return 0;
+	for (i = 0; i < PMT_HIST_SMALL; i++) {
+		uint64_t head = u + 16 * (uint64_t)i - 16;
+
+		if (ent[2 * i] == head)
+			continue;
+		if (pmt_mem_read(pid, ent[2 * i] + 24, &prev, sizeof(prev)) || prev != head)
+			return 0;
+	}
+	return u;
+}
+
 int pmt_alloc_plan_build(pid_t pid, const struct pmt_maps *maps, const struct pmt_python *py,
 			 struct pmt_alloc_plan *p, char *why, size_t len)
 {
@@ -208,6 +236,8 @@ found:
 		}
 		free(text);
 	}
+	if (p->n_inline)
+		p->usedpools = find_usedpools(pid, e);
 	pmt_elf_close(e);
 	if (!p->n) {
 		snprintf(why, len, "no allocator function could be probed in %s", py->map_path);

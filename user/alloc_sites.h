@@ -29,6 +29,7 @@ struct pmt_alloc_plan {
 	uint32_t n;
 	/* What was found, for --verbose and the reports. */
 	uint64_t table[3];              /* raw, mem, obj tables in the target */
+	uint64_t usedpools;             /* pymalloc's usedpools, when inlined copies need it */
 	uint32_t n_funcs, n_inline, n_nosize, n_direct, n_bad;
 	uint32_t n_expensive;           /* probes on single-stepped instructions */
 };

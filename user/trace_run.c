@@ -99,6 +99,7 @@ void pmt_trace_run_python(struct pmt_trace_run *tr, struct pmt_bpf *b, const str
 		free(p);
 		return;
 	}
+	pmt_bpf_set_usedpools(b, p->usedpools);
 	tr->plan = p;
 	tr->plan_ok = true;
 	tr->why[0] = 0;
@@ -106,8 +107,9 @@ void pmt_trace_run_python(struct pmt_trace_run *tr, struct pmt_bpf *b, const str
 		fprintf(stderr,
 			"pmtrace: trace probes: %u allocator functions (%u on single-stepped "
 			"instructions), %u inlined copies (%u of unknown size), %u direct calls and "
-			"%u undecoded comparisons skipped\n",
-			p->n_funcs, p->n_expensive, p->n_inline, p->n_nosize, p->n_direct, p->n_bad);
+			"%u undecoded comparisons skipped; usedpools %s\n",
+			p->n_funcs, p->n_expensive, p->n_inline, p->n_nosize, p->n_direct, p->n_bad,
+			p->usedpools ? "found" : "not used");
 }
 
 static int attach_probes(struct pmt_trace_run *tr, struct pmt_bpf *b)
@@ -160,8 +162,12 @@ static void attach_window(struct pmt_trace_run *tr, struct pmt_bpf *b,
 	/* The first frame that can be traced whole begins at the next hit. */
 	for (tries = 0; tries < 4; tries++) {
 		cur = pmt_bpf_cur_seq(b); /* the frame in progress is cur - 1 */
-		if (from < cur)
+		if (from < cur) {
+			/* "The next K frames" move with the attach; a range by number does not. */
+			if (trig != PMT_TRIG_RANGE && to != UINT64_MAX)
+				to += cur - from;
 			from = cur;
+		}
 		if (from >= to)
 			break;
 		pmt_bpf_set_trace_range(b, from + 1, to == UINT64_MAX ? UINT64_MAX : to + 1);
@@ -178,10 +184,10 @@ static void attach_window(struct pmt_trace_run *tr, struct pmt_bpf *b,
 	tr->windows++;
 	pmt_bpf_wake_each_frame(b, true);
 	if (tr->verbose)
-		fprintf(stderr, "pmtrace: tracing frames %llu to %llu (%s)\n",
+		fprintf(stderr, "pmtrace: tracing frames %llu to %llu (%s; frame in progress %llu)\n",
 			(unsigned long long)from,
 			to == UINT64_MAX ? 0ULL : (unsigned long long)to - 1,
-			pmt_trace_trigger_name(trig));
+			pmt_trace_trigger_name(trig), (unsigned long long)pmt_bpf_cur_seq(b) - 1);
 	if (from >= to) {
 		detach_window(tr, b);
 		pmt_trace_sched_done(&tr->sched, trig, from, to);
@@ -233,6 +239,9 @@ static void collect(struct pmt_trace_run *tr, struct pmt_bpf *b, const struct pm
 	tf.duration_ns = f->duration_ns;
 	tf.cost_ns = med && f->duration_ns > med ? (double)(f->duration_ns - med) : 0;
 	if (pmt_bpf_trace_totals(b, seq, &tf.tot)) {
+		if (tr->verbose)
+			fprintf(stderr, "pmtrace: frame %llu was not traced whole (probes late)\n",
+				(unsigned long long)f->index);
 		tr->incomplete++;
 		return; /* it began before the probes were ready */
 	}

@@ -42,6 +42,12 @@ struct pmt_slot_ref {
 int pmt_x86_wrapper_slot(const uint8_t *code, size_t n, uint64_t addr, struct pmt_slot_ref *out);
 
 /*
+ * pymalloc's usedpools array as an LTO wrapper's inlined fast path indexes
+ * it (mov usedpools(,%reg,8), %reg): its address, or -ENOENT.
+ */
+int pmt_x86_usedpools(const uint8_t *code, size_t n, uint64_t addr, uint64_t *out);
+
+/*
  * Where a function's entry (and return) probe should sit: the first
  * instruction the kernel emulates, reached before the stack pointer or an
  * argument register (rdi, rsi, rdx) changes; else the last instruction
