@@ -278,6 +278,13 @@ static void end_window(struct pmt_trace_run *tr, struct pmt_bpf *b, uint64_t now
 	tr->last_account_ns = now_ns;
 }
 
+static uint64_t lookahead_frames(uint64_t median_ns)
+{
+	uint64_t n = median_ns ? 250000000ULL / median_ns : 2;
+
+	return n < 2 ? 2 : n > 120 ? 120 : n;
+}
+
 static double g_window_cost; /* cost of the frames of the open window */
 
 void pmt_trace_run_frame(struct pmt_trace_run *tr, struct pmt_bpf *b, const struct pmt_frame *f,
@@ -318,7 +325,11 @@ void pmt_trace_run_frame(struct pmt_trace_run *tr, struct pmt_bpf *b, const stru
 	if (first < f->index + 2)
 		first = f->index + 2;
 	trig = pmt_trace_sched_next(&tr->sched, first, &from, &to);
-	if (trig == PMT_TRIG_NONE && from != UINT64_MAX && from <= first + 1)
+	/* Frames asked for by number: be ready early (records arrive late, and
+	 * placing the probes takes a while): about a quarter second ahead. */
+	med = median_dur(tr);
+	if (trig == PMT_TRIG_NONE && from != UINT64_MAX &&
+	    from <= first + lookahead_frames(med))
 		trig = pmt_trace_sched_next(&tr->sched, from, &from, &to);
 	if (trig != PMT_TRIG_NONE) {
 		g_window_cost = 0;

@@ -19,7 +19,7 @@ WORKLOADS = os.path.join(HERE, "workloads")
 PLANTED_PYGAME = os.path.join(WORKLOADS, "planted_pygame.py")
 PLANTED_SDL = os.path.join(WORKLOADS, "planted_sdl.py")
 DEBIAN_PY = "/usr/bin/python3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 PLAN = "alloc:40:64,gc:80,slow:120:40"
 # Oldest CPython the tool is expected to support; older ones must give exit 5.
 SUPPORTED_MIN = (3, 8)

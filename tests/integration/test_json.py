@@ -26,8 +26,15 @@ HOST = ["os", "arch", "total_bytes", "available_bytes", "cgroup_limit_bytes", "g
 BUDGETS = ["violations", "budgets"]
 VIOLATION = ["budget", "state", "usage_bytes", "limit_bytes", "percent", "frame", "ts_ns",
              "eviction_plan"]
+TRACE = ["frame", "trigger", "complete", "duration_ns", "cost_ns", "allocs", "alloc_bytes",
+         "frees", "freed_bytes_known", "reallocs", "churn", "survivors", "unclassified",
+         "histogram", "top_by_bytes", "top_by_count", "coverage", "probes", "probe_hits",
+         "probe_ns"]
+TRACE_SUMMARY = ["enabled", "off_reason", "frames_traced", "incomplete", "allocs", "alloc_bytes",
+                 "frees", "churn", "cost_ns", "overhead_pct", "max_overhead_pct", "every",
+                 "governed_every", "spikes_skipped", "top_by_bytes", "top_by_count"]
 TYPES = {"attached", "frame", "report", "final", "assets", "platforms", "host", "budgets",
-         "budget_violation"}
+         "budget_violation", "trace", "trace_summary"}
 
 
 class JsonTest(unittest.TestCase):
@@ -40,7 +47,8 @@ class JsonTest(unittest.TestCase):
         tmp = it.Tmp("json")
         self.addCleanup(tmp.cleanup)
         out = tmp("out.jsonl")
-        cmd = [it.TOOL, "--quiet", "--interval", "1", "--json", out, "--", it.DEBIAN_PY,
+        cmd = [it.TOOL, "--quiet", "--interval", "1", "--json", out, "--trace-frames", "20-21",
+               "--", it.DEBIAN_PY,
                it.PLANTED_PYGAME, "--frames", "150", "--plan", "alloc:40:16,gc:80:100000"]
         rc, sout, serr = it.run(cmd, timeout=120)
         self.assertEqual(rc, 0, it.describe(rc, sout, serr))
@@ -53,7 +61,8 @@ class JsonTest(unittest.TestCase):
                 continue
             keys = {"attached": ATTACHED, "frame": FRAME, "report": REPORT, "final": FINAL,
                         "assets": ASSETS, "platforms": PLATFORMS, "host": HOST,
-                        "budgets": BUDGETS, "budget_violation": VIOLATION}[t]
+                        "budgets": BUDGETS, "budget_violation": VIOLATION, "trace": TRACE,
+                        "trace_summary": TRACE_SUMMARY}[t]
             miss = self.missing(r, keys)
             if miss:
                 bad.append("line %d (%s): missing %s" % (n, t, miss))
@@ -101,6 +110,11 @@ class JsonTest(unittest.TestCase):
             bad.append("%d attached records" % types.count("attached"))
         if types.count("final") != 1 or types[-1] != "final":
             bad.append("final record: %d, last is %r" % (types.count("final"), types[-1:]))
+        traced = sorted(r["frame"] for r in recs if r["type"] == "trace")
+        if not {20, 21} <= set(traced):
+            bad.append("traced frames %s, --trace-frames 20-21 asked for" % traced)
+        if types.count("trace_summary") != 1:
+            bad.append("%d trace_summary records" % types.count("trace_summary"))
         if types.count("report") < 1:
             bad.append("no report record in a 2.5 s run with --interval 1")
         # a frame is the work between two marker calls: 150 calls, 149 frames
