@@ -347,8 +347,18 @@ void pmt_trace_run_tick(struct pmt_trace_run *tr, struct pmt_bpf *b, uint64_t no
 		limit = med * 50;
 	if (now_ns - tr->last_end_ns < limit)
 		return;
-	/* The game stopped presenting: keep what the open frame counted. */
 	seq = pmt_bpf_cur_seq(b);
+	if (seq < tr->from + 1) {
+		/* Waiting for a window that has not begun: try again later. */
+		if (tr->verbose)
+			fprintf(stderr, "pmtrace: no frame for %.1f s before the traced frames: "
+				"probes removed until frames come again\n",
+				(now_ns - tr->last_end_ns) / 1e9);
+		detach_window(tr, b);
+		g_window_cost = 0;
+		return;
+	}
+	/* The game stopped presenting: keep what the open frame counted. */
 	if (seq >= tr->from + 1 && seq < tr->to + 1) {
 		struct pmt_frame f = { 0 };
 

@@ -96,3 +96,46 @@ for _v, _exe in sorted(it.pyenv_pythons().items()):
         _pys.append((_exe, "pyenv_" + "_".join(_v.split(".")[:2])))
 for _py, _label in _pys:
     setattr(TraceTest, "test_trace_" + _label, _make(_py, _label))
+
+
+class TraceControlTest(unittest.TestCase):
+    def setUp(self):
+        if not it.has_sdl2():
+            self.skipTest("libSDL2 not found")
+        self.tmp = it.Tmp("trace_ctl")
+        self.addCleanup(self.tmp.cleanup)
+
+    def test_every(self):
+        """--trace-every 25 over 150 frames, with the governor out of the way:
+        traced frames are complete and spaced by at least 25."""
+        out = self.tmp("every.jsonl")
+        cmd = [it.TOOL, "--quiet", "--interval", "0", "--json", out, "--trace-every", "25",
+               "--max-overhead", "100", "--trace-on-spike", "0", "--", it.DEBIAN_PY, WORKLOAD,
+               "--frames", "150", "--fps", "60", "--objects", "500", "--blobs", "5"]
+        rc, sout, serr = it.run(cmd, timeout=120)
+        self.assertEqual(rc, 0, it.describe(rc, sout, serr))
+        frames = [r["frame"] for r in it.records_of(it.load_jsonl(out), "trace")]
+        self.assertGreaterEqual(len(frames), 3, frames)
+        self.assertLessEqual(len(frames), 6, frames)
+        gaps = [b - a for a, b in zip(frames, frames[1:])]
+        self.assertTrue(all(g >= 25 for g in gaps), frames)
+
+    def test_frame_never_ends(self):
+        """The game stops presenting inside a traced frame: the probes come out
+        after a while, the frame is reported incomplete, the game runs on."""
+        out = self.tmp("stall.jsonl")
+        cmd = [it.TOOL, "-v", "--quiet", "--interval", "0", "--json", out, "--trace-frames",
+               "30-31", "--trace-on-spike", "0", "--", it.DEBIAN_PY, WORKLOAD, "--frames", "60",
+               "--fps", "60", "--objects", "500", "--blobs", "5", "--stall-at", "30",
+               "--stall-seconds", "5"]
+        rc, sout, serr = it.run(cmd, timeout=120)
+        self.assertEqual(rc, 0, it.describe(rc, sout, serr))
+        self.assertIn("probes removed", serr)
+        self.assertRegex(serr, r"no frame ended for [0-9.]+ s while tracing")
+        recs = it.load_jsonl(out)
+        traces = it.records_of(recs, "trace")
+        self.assertTrue(traces and traces[0]["frame"] == 30 and not traces[0]["complete"],
+                        [(r["frame"], r["complete"]) for r in traces])
+        self.assertGreaterEqual(traces[0]["allocs"], 500)
+        # the game went on to the end: all its frames are there
+        self.assertEqual(len(it.records_of(recs, "frame")), 59)

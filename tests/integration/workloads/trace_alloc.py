@@ -6,7 +6,8 @@ ctypes and libSDL2 (marker: SDL_UpdateWindowSurface, once a frame).
 Every frame calls plant(), which makes exactly --objects instances of a
 class with __slots__ at the line marked PLANT_OBJ, and --blobs bytes objects
 of --blob-size bytes at the line marked PLANT_BLOB; what a frame planted it
-drops in the next frame. --reference runs one planted frame under
+drops in the next frame. --stall-at F stops presenting for a while in
+frame F (a loading screen). --reference runs one planted frame under
 tracemalloc instead and writes what tracemalloc saw at those lines (count
 and bytes) to --truth, with the lines themselves: the test's two references
 are the planted numbers and tracemalloc's."""
@@ -87,6 +88,9 @@ def main():
     ap.add_argument("--objects", type=int, default=5000)
     ap.add_argument("--blobs", type=int, default=50)
     ap.add_argument("--blob-size", type=int, default=3000)
+    ap.add_argument("--stall-at", type=int, default=-1,
+                    help="in this frame, stop presenting for --stall-seconds")
+    ap.add_argument("--stall-seconds", type=float, default=4)
     ap.add_argument("--reference", action="store_true")
     ap.add_argument("--truth")
     args = ap.parse_args()
@@ -107,8 +111,11 @@ def main():
     kept = None
     period = 1.0 / args.fps
     nxt = time.time()
-    for _ in range(args.frames):
+    for frame in range(args.frames):
         kept = plant(args.objects, args.blobs, args.blob_size)
+        if frame == args.stall_at + 1:  # pmtrace's frame F: after the (F+1)-th present
+            time.sleep(args.stall_seconds)
+            nxt = time.time()
         sdl.SDL_UpdateWindowSurface(win)
         sdl.SDL_PumpEvents()
         nxt += period
