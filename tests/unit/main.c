@@ -23,6 +23,8 @@ static void (*const registrations[])(void) = {
 	pmt_test_register_platform,
 	pmt_test_register_evict,
 	pmt_test_register_budget,
+	pmt_test_register_x86_sites,
+	pmt_test_register_trace,
 };
 
 /*

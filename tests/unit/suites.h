@@ -31,6 +31,8 @@ void pmt_test_register_assets(void);
 void pmt_test_register_platform(void);
 void pmt_test_register_evict(void);
 void pmt_test_register_budget(void);
+void pmt_test_register_x86_sites(void);
+void pmt_test_register_trace(void);
 
 #define PMT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
