@@ -84,6 +84,8 @@ void pmt_json_trace(FILE *f, const struct pmt_trace_frame *tf, const struct pmt_
 		PMT_SCHEMA_VERSION, (ull)tf->index, pmt_trace_trigger_name(tf->trigger),
 		tf->complete ? "true" : "false", (ull)tf->duration_ns, tf->cost_ns, (ull)t->allocs,
 		(ull)t->alloc_bytes, (ull)t->frees, (ull)t->free_bytes, (ull)t->reallocs);
+	if (tf->trigger == PMT_TRIG_SPIKE)
+		fprintf(f, ",\"spike_frame\":%llu", (ull)tf->spike_frame);
 	fprintf(f, ",\"churn\":{\"count\":%llu,\"bytes\":%llu}"
 		",\"survivors\":{\"count\":%llu,\"bytes\":%llu}"
 		",\"unclassified\":{\"count\":%llu,\"bytes\":%llu}",
@@ -214,4 +216,22 @@ void pmt_text_trace_summary(FILE *f, const struct pmt_trace_summary *s)
 			site->allocs);
 		text_stack(f, s, site);
 	}
+}
+
+void pmt_text_trace_spike(FILE *f, uint64_t spike, uint64_t from, uint64_t to,
+			  struct pmt_trace_sites *sites, const struct pmt_stacknames *names)
+{
+	struct pmt_trace_summary s = { .names = names };
+	size_t idx[3], n, i;
+	char a[32];
+
+	n = pmt_trace_sites_top(sites, true, idx, 3);
+	fprintf(f, "pmtrace: after the spike at frame %llu, frames %llu-%llu allocated most at:\n",
+		(ull)spike, (ull)from, (ull)to - 1);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "    %10s %8llu allocs  ", kib(a, sizeof(a), (double)sites->v[idx[i]].bytes),
+			(ull)sites->v[idx[i]].allocs);
+		text_stack(f, &s, &sites->v[idx[i]]);
+	}
+	fflush(f);
 }

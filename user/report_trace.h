@@ -37,5 +37,8 @@ void pmt_json_trace(FILE *f, const struct pmt_trace_frame *tf, const struct pmt_
 		    size_t top_n, const struct pmt_alloc_plan *plan);
 void pmt_json_trace_summary(FILE *f, const struct pmt_trace_summary *s);
 void pmt_text_trace_summary(FILE *f, const struct pmt_trace_summary *s);
+/* At once, when the frames traced after a spike are done. */
+void pmt_text_trace_spike(FILE *f, uint64_t spike, uint64_t from, uint64_t to,
+			  struct pmt_trace_sites *sites, const struct pmt_stacknames *names);
 
 #endif

@@ -40,6 +40,7 @@ void pmt_trace_run_init(struct pmt_trace_run *tr, const struct pmt_options *o, p
 	pmt_trace_sites_init(&tr->frame_sites);
 	pmt_trace_sites_init(&tr->all_sites);
 	pmt_trace_sites_init(&tr->interval_sites);
+	pmt_trace_sites_init(&tr->window_sites);
 	snprintf(tr->why, sizeof(tr->why), "%s", "CPython not found yet");
 }
 
@@ -69,6 +70,7 @@ void pmt_trace_run_free(struct pmt_trace_run *tr, struct pmt_bpf *b)
 	pmt_trace_sites_free(&tr->frame_sites);
 	pmt_trace_sites_free(&tr->all_sites);
 	pmt_trace_sites_free(&tr->interval_sites);
+	pmt_trace_sites_free(&tr->window_sites);
 }
 
 void pmt_trace_run_python(struct pmt_trace_run *tr, struct pmt_bpf *b, const struct pmt_maps *maps,
@@ -235,6 +237,7 @@ static void collect(struct pmt_trace_run *tr, struct pmt_bpf *b, const struct pm
 
 	tf.index = f->index;
 	tf.trigger = tr->trig;
+	tf.spike_frame = tr->spike_frame;
 	tf.complete = complete;
 	tf.duration_ns = f->duration_ns;
 	tf.cost_ns = med && f->duration_ns > med ? (double)(f->duration_ns - med) : 0;
@@ -251,6 +254,7 @@ static void collect(struct pmt_trace_run *tr, struct pmt_bpf *b, const struct pm
 	if (json)
 		pmt_json_trace(json, &tf, &tr->names, tr->top_n, tr->plan);
 	pmt_trace_sites_merge(&tr->interval_sites, &tr->frame_sites);
+	pmt_trace_sites_merge(&tr->window_sites, &tr->frame_sites);
 	pmt_trace_sites_merge(&tr->all_sites, &tr->frame_sites);
 	tr->frames_traced++;
 	tr->interval_traced++;
@@ -268,9 +272,14 @@ static void collect(struct pmt_trace_run *tr, struct pmt_bpf *b, const struct pm
 }
 
 static void end_window(struct pmt_trace_run *tr, struct pmt_bpf *b, uint64_t now_ns,
-		       double window_cost_ns)
+		       double window_cost_ns, FILE *text)
 {
 	detach_window(tr, b);
+	/* A spike's report: what the frames right after it allocated. */
+	if (tr->trig == PMT_TRIG_SPIKE && text && tr->window_sites.n)
+		pmt_text_trace_spike(text, tr->spike_frame, tr->from, tr->to, &tr->window_sites,
+				     &tr->names);
+	pmt_trace_sites_clear(&tr->window_sites);
 	pmt_trace_sched_done(&tr->sched, tr->trig, tr->from, tr->to);
 	if (!tr->last_account_ns)
 		tr->last_account_ns = tr->attach_ns;
@@ -305,7 +314,7 @@ void pmt_trace_run_frame(struct pmt_trace_run *tr, struct pmt_bpf *b, const stru
 			collect(tr, b, f, true, json);
 		tr->last_end_ns = now_ns;
 		if (tr->to != UINT64_MAX && f->index + 1 >= tr->to) {
-			end_window(tr, b, now_ns, g_window_cost);
+			end_window(tr, b, now_ns, g_window_cost, text);
 			g_window_cost = 0;
 		}
 	} else {
@@ -333,6 +342,8 @@ void pmt_trace_run_frame(struct pmt_trace_run *tr, struct pmt_bpf *b, const stru
 		trig = pmt_trace_sched_next(&tr->sched, from, &from, &to);
 	if (trig != PMT_TRIG_NONE) {
 		g_window_cost = 0;
+		if (trig == PMT_TRIG_SPIKE)
+			tr->spike_frame = tr->sched.spike_from - 1;
 		attach_window(tr, b, trig, from, to);
 	}
 }
@@ -369,7 +380,7 @@ void pmt_trace_run_tick(struct pmt_trace_run *tr, struct pmt_bpf *b, uint64_t no
 	if (tr->verbose)
 		fprintf(stderr, "pmtrace: no frame ended for %.1f s while tracing: probes removed\n",
 			(now_ns - tr->last_end_ns) / 1e9);
-	end_window(tr, b, now_ns, g_window_cost);
+	end_window(tr, b, now_ns, g_window_cost, NULL);
 	g_window_cost = 0;
 }
 

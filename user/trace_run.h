@@ -27,6 +27,7 @@ struct pmt_bpf;
 struct pmt_trace_frame {
 	uint64_t index;
 	enum pmt_trace_trigger trigger;
+	uint64_t spike_frame;       /* trigger spike: the frame that spiked */
 	bool complete;              /* the whole frame was traced */
 	struct pmt_trace_totals tot;
 	struct pmt_trace_sites *sites;
@@ -60,6 +61,8 @@ struct pmt_trace_run {
 	struct pmt_trace_sites frame_sites; /* the frame being reported */
 	struct pmt_trace_sites all_sites;   /* every traced frame */
 	struct pmt_trace_sites interval_sites;
+	struct pmt_trace_sites window_sites; /* the open window's frames */
+	uint64_t spike_frame;       /* the spike a SPIKE window follows */
 	uint64_t frames_traced, interval_traced, incomplete;
 	uint64_t allocs, alloc_bytes, frees, churn, churn_bytes, inline_allocs, size_unknown,
 		ptr_unknown;

@@ -47,7 +47,9 @@ bool pmt_trace_sched_enabled(const struct pmt_trace_sched *s);
 
 /*
  * The frames to trace next when frame @first is the first that can still
- * be traced whole: [*from, *to) with *from >= @first, and the trigger.
+ * be traced whole: [*from, *to) with *from >= @first, and the trigger. A
+ * spike's K frames are the first K from @first on (the spike is seen after
+ * it ended, and the probes take a while to place).
  * PMT_TRIG_NONE when nothing is due at @first (then *from is the first
  * frame something is due, or UINT64_MAX).
  */

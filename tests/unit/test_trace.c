@@ -81,7 +81,11 @@ static void test_spike(void)
 	pmt_trace_sched_spike(&s, 42);
 	CU_ASSERT_EQUAL(pmt_trace_sched_next(&s, 41, &from, &to), PMT_TRIG_SPIKE);
 	CU_ASSERT_EQUAL(to, 44);
-	pmt_trace_sched_done(&s, PMT_TRIG_SPIKE, 41, 44);
+	/* seen late: still K frames */
+	CU_ASSERT_EQUAL(pmt_trace_sched_next(&s, 43, &from, &to), PMT_TRIG_SPIKE);
+	CU_ASSERT_EQUAL(from, 43);
+	CU_ASSERT_EQUAL(to, 46);
+	pmt_trace_sched_done(&s, PMT_TRIG_SPIKE, 43, 46);
 	CU_ASSERT_EQUAL(pmt_trace_sched_next(&s, 44, &from, &to), PMT_TRIG_NONE);
 	/* over budget: a spike waits */
 	pmt_trace_sched_account(&s, 10e6, 100e6); /* 10 % > 5 % */

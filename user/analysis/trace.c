@@ -52,7 +52,8 @@ enum pmt_trace_trigger pmt_trace_sched_next(const struct pmt_trace_sched *s, uin
 	if (s->spike_to > s->spike_from && first < s->spike_to) {
 		*from = first > s->spike_from ? first : s->spike_from;
 		if (*from == first) {
-			*to = s->spike_to;
+			/* K frames, the first K that can still be traced whole */
+			*to = *from + (s->spike_to - s->spike_from);
 			return PMT_TRIG_SPIKE;
 		}
 		if (*from < due)
@@ -76,7 +77,7 @@ void pmt_trace_sched_done(struct pmt_trace_sched *s, enum pmt_trace_trigger trig
 			  uint64_t to)
 {
 	(void)from;
-	if (trig == PMT_TRIG_SPIKE && to >= s->spike_to)
+	if (trig == PMT_TRIG_SPIKE)
 		s->spike_from = s->spike_to = 0;
 	if (trig == PMT_TRIG_EVERY && s->eff_every)
 		s->next_every = from + s->eff_every;
