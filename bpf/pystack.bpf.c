@@ -6,6 +6,9 @@
 #include "pmtrace.bpf.h"
 #include "pystack.bpf.h"
 
+/* Frames kept per stack (--trace-depth), at most PMT_STACK_DEPTH; 0: no stacks. */
+__u32 pmt_stack_depth = PMT_STACK_DEPTH;
+
 struct walk {
 	struct pmt_pystack *st;
 	__u64 fr;
@@ -49,7 +52,7 @@ static long walk_step(__u32 i, void *data)
 	}
 	if (w->bad)
 		return 1;
-	if (w->n >= PMT_STACK_DEPTH) {
+	if (w->n >= PMT_STACK_DEPTH || w->n >= pmt_stack_depth) {
 		st->flags |= PMT_PYF_TRUNCATED;
 		return 1;
 	}
@@ -83,7 +86,7 @@ __noinline __u64 py_stack_id(void)
 		return 0;
 	w.st->flags = 0;
 	w.st->depth = 0;
-	if (!pmt_pywalk.interp_addr)
+	if (!pmt_pywalk.interp_addr || !pmt_stack_depth)
 		return 0;
 	ts = py_tstate(&pmt_pywalk, &w.bad);
 	if (!ts) {

@@ -549,6 +549,11 @@ int pmt_bpf_set_alloc_site(struct pmt_bpf *b, uint32_t idx, const struct pmt_all
 	return 0;
 }
 
+void pmt_bpf_set_stack_depth(struct pmt_bpf *b, unsigned depth)
+{
+	__atomic_store_n(&b->skel->data->pmt_stack_depth, depth, __ATOMIC_SEQ_CST);
+}
+
 void pmt_bpf_set_usedpools(struct pmt_bpf *b, uint64_t addr)
 {
 	__atomic_store_n(&b->skel->bss->pmt_usedpools, addr, __ATOMIC_SEQ_CST);

@@ -85,6 +85,8 @@ int pmt_bpf_attach_alloc(struct pmt_bpf *b, const char *file, const uint64_t *of
 			 const uint64_t *cookies, int n, bool ret);
 /* Remove every trace-mode probe (one grace period per link). */
 void pmt_bpf_detach_alloc(struct pmt_bpf *b);
+/* Python frames kept per deep stack (0: none; at most PMT_STACK_DEPTH). */
+void pmt_bpf_set_stack_depth(struct pmt_bpf *b, unsigned depth);
 /* pymalloc's usedpools (LTO builds): inlined allocations get their address. */
 void pmt_bpf_set_usedpools(struct pmt_bpf *b, uint64_t addr);
 /* The marker slot whose hits number frames for trace mode. */

@@ -56,6 +56,7 @@ enum {
 	OPT_TRACE_FRAMES,
 	OPT_TRACE_ALL,
 	OPT_MAX_OVERHEAD,
+	OPT_TRACE_DEPTH,
 };
 
 static const struct argp_option opts[] = {
@@ -95,6 +96,8 @@ static const struct argp_option opts[] = {
 	  0 },
 	{ "trace-frames", OPT_TRACE_FRAMES, "A-B", 0, "Trace frames A to B (frame numbers)", 0 },
 	{ "trace-all", OPT_TRACE_ALL, NULL, 0, "Trace every frame (short deep dives)", 0 },
+	{ "trace-depth", OPT_TRACE_DEPTH, "N", 0,
+	  "Python frames kept per allocation site, 0 to 32 (default 32; 0: no stacks)", 0 },
 	{ "max-overhead", OPT_MAX_OVERHEAD, "PERCENT", 0,
 	  "Keep what tracing costs the game under this share of its time (default 5)", 0 },
 	{},
@@ -230,6 +233,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case OPT_TRACE_ALL:
 		o->trace_all = true;
 		break;
+	case OPT_TRACE_DEPTH:
+		o->trace_depth = parse_ulong(st, "trace depth", arg, 0, 32);
+		break;
 	case OPT_MAX_OVERHEAD:
 		o->max_overhead = parse_double(st, "maximum overhead", arg, 0.01, 100);
 		break;
@@ -270,6 +276,7 @@ void pmt_options_parse(int argc, char **argv, struct pmt_options *o)
 	o->top_n = 10;
 	o->trace_on_spike = 3;
 	o->max_overhead = 5;
+	o->trace_depth = 32;
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, o))
 		exit(PMT_EXIT_USAGE);
 }

@@ -40,6 +40,7 @@ struct pmt_options {
 	unsigned long trace_from, trace_to; /* --trace-frames A-B (to inclusive); to 0: none */
 	bool trace_all;
 	double max_overhead;         /* percent of run time tracing may cost */
+	unsigned long trace_depth;   /* Python frames kept per stack (0: none) */
 };
 
 /* Parse argv; on error prints one line and exits PMT_EXIT_USAGE. */

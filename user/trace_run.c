@@ -36,6 +36,9 @@ void pmt_trace_run_init(struct pmt_trace_run *tr, const struct pmt_options *o, p
 	tr->enabled = pmt_trace_sched_enabled(&tr->sched);
 	tr->verbose = o->verbose;
 	tr->top_n = o->top_n ? o->top_n : 10;
+	tr->depth = (unsigned)o->trace_depth;
+	/* Benchmarks only (scripts/bench/trace.py): probes in place, never counting. */
+	tr->idle = getenv("PMT_BENCH_TRACE_IDLE") != NULL;
 	tr->pid = pid;
 	pmt_trace_sites_init(&tr->frame_sites);
 	pmt_trace_sites_init(&tr->all_sites);
@@ -102,6 +105,7 @@ void pmt_trace_run_python(struct pmt_trace_run *tr, struct pmt_bpf *b, const str
 		return;
 	}
 	pmt_bpf_set_usedpools(b, p->usedpools);
+	pmt_bpf_set_stack_depth(b, tr->depth);
 	tr->plan = p;
 	tr->plan_ok = true;
 	tr->why[0] = 0;
@@ -172,7 +176,8 @@ static void attach_window(struct pmt_trace_run *tr, struct pmt_bpf *b,
 		}
 		if (from >= to)
 			break;
-		pmt_bpf_set_trace_range(b, from + 1, to == UINT64_MAX ? UINT64_MAX : to + 1);
+		if (!tr->idle)
+			pmt_bpf_set_trace_range(b, from + 1, to == UINT64_MAX ? UINT64_MAX : to + 1);
 		if (pmt_bpf_cur_seq(b) < from + 1)
 			break; /* no frame began meanwhile: [from, to) is whole */
 	}
@@ -335,10 +340,11 @@ void pmt_trace_run_frame(struct pmt_trace_run *tr, struct pmt_bpf *b, const stru
 		first = f->index + 2;
 	trig = pmt_trace_sched_next(&tr->sched, first, &from, &to);
 	/* Frames asked for by number: be ready early (records arrive late, and
-	 * placing the probes takes a while): about a quarter second ahead. */
+	 * placing the probes takes a while): about a quarter second ahead.
+	 * Other windows are "the next frames": no need to wait with probes in. */
 	med = median_dur(tr);
-	if (trig == PMT_TRIG_NONE && from != UINT64_MAX &&
-	    from <= first + lookahead_frames(med))
+	if (trig == PMT_TRIG_NONE && from != UINT64_MAX && from == tr->sched.range_from &&
+	    tr->sched.range_to > tr->sched.range_from && from <= first + lookahead_frames(med))
 		trig = pmt_trace_sched_next(&tr->sched, from, &from, &to);
 	if (trig != PMT_TRIG_NONE) {
 		g_window_cost = 0;

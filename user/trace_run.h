@@ -39,6 +39,8 @@ struct pmt_trace_run {
 	bool enabled;
 	bool verbose;
 	size_t top_n;
+	unsigned depth;             /* --trace-depth */
+	bool idle;                  /* benchmarks: probes placed, nothing counted */
 	pid_t pid;
 	struct pmt_trace_sched sched;
 	bool plan_tried;
