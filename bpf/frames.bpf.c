@@ -43,6 +43,10 @@ struct pmt_trace_totals pmt_tot_zero = {}; /* never written: the value a new fra
 __u64 pmt_cur_seq = 0;
 __u64 pmt_trace_from = 0;
 __u64 pmt_trace_to = 0;
+struct pmt_growth_map pmt_growth SEC(".maps");
+__u32 pmt_growth_on = 0;
+__u64 pmt_growth_epoch = 0;
+__u64 pmt_growth_dropped = 0;
 
 #define PMT_RB_WAKE (PMT_RB_BYTES / 4)
 
@@ -96,7 +100,7 @@ int BPF_KPROBE(pmt_marker)
 	__u32 slot = cookie & 0xff, alias = (cookie >> 8) & 0xff;
 	struct task_struct *task;
 	struct pmt_event *e;
-	__u64 addr, now, seq;
+	__u64 addr, now, seq, epoch;
 
 	if (!pmt_is_target() || slot >= PMT_MAX_MARKERS)
 		return 0;
@@ -127,6 +131,8 @@ int BPF_KPROBE(pmt_marker)
 		return 0;
 	pmt_last_ts[slot] = now;
 	pmt_last_alias[slot] = alias;
+	/* Growth from here on belongs to the next frame (struct pmt_growth_key). */
+	epoch = __sync_fetch_and_add(&pmt_growth_epoch, 1) + 1;
 
 	seq = __sync_fetch_and_add(&pmt_hits[slot], 1) + 1;
 	if (slot == pmt_trace_slot)
@@ -138,6 +144,7 @@ int BPF_KPROBE(pmt_marker)
 	}
 	e->ts_ns = now;
 	e->seq = seq;
+	e->growth_epoch = epoch;
 	e->kind = PMT_EV_FRAME;
 	e->marker = slot;
 	e->tid = (__u32)bpf_get_current_pid_tgid();

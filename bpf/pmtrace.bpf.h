@@ -77,6 +77,18 @@ struct pmt_trace_tot_map {
 };
 extern struct pmt_trace_tot_map pmt_trace_tot SEC(".maps");
 
+/* Growth by (Python stack, epoch): memory.bpf.c adds, userspace drains. */
+struct pmt_growth_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PMT_GROWTH_ENTRIES);
+	__type(key, struct pmt_growth_key);
+	__type(value, struct pmt_growth_val);
+};
+extern struct pmt_growth_map pmt_growth SEC(".maps");
+extern __u32 pmt_growth_on;       /* userspace: attribute growth to stacks */
+extern __u64 pmt_growth_epoch;    /* marker hits counted (frames.bpf.c) */
+extern __u64 pmt_growth_dropped;  /* growth events not attributed: map full */
+
 static __always_inline bool pmt_is_target(void)
 {
 	return (bpf_get_current_pid_tgid() >> 32) == pmt_target_tgid;

@@ -60,6 +60,7 @@ struct pmt_bpf {
 	struct retirer ret;
 	int alloc_fds[MAX_ALLOC_LINKS]; /* trace mode's uprobe_multi links */
 	int n_alloc_fds;
+	struct pmt_growth_key growth_keys[PMT_GROWTH_ENTRIES]; /* drain scratch */
 };
 
 static void *retire_worker(void *arg)
@@ -640,6 +641,47 @@ void pmt_bpf_trace_forget_live(struct pmt_bpf *b)
 uint64_t pmt_bpf_asset_lost(const struct pmt_bpf *b)
 {
 	return __atomic_load_n(&b->skel->bss->pmt_asset_lost, __ATOMIC_RELAXED);
+}
+
+void pmt_bpf_set_growth(struct pmt_bpf *b, bool on)
+{
+	__atomic_store_n(&b->skel->bss->pmt_growth_on, on ? 1 : 0, __ATOMIC_SEQ_CST);
+}
+
+uint64_t pmt_bpf_growth_epoch(const struct pmt_bpf *b)
+{
+	return __atomic_load_n(&b->skel->bss->pmt_growth_epoch, __ATOMIC_SEQ_CST);
+}
+
+uint64_t pmt_bpf_growth_dropped(const struct pmt_bpf *b)
+{
+	return __atomic_load_n(&b->skel->bss->pmt_growth_dropped, __ATOMIC_RELAXED);
+}
+
+/*
+ * Keys are listed first, then read and removed: deleting while walking
+ * with get_next_key would restart the walk. The table only holds what grew
+ * since the last drain, so this is a handful of system calls.
+ */
+int pmt_bpf_growth_drain(struct pmt_bpf *b, uint64_t below, pmt_growth_fn fn, void *ctx)
+{
+	struct pmt_growth_key *keys = b->growth_keys;
+	int fd = bpf_map__fd(b->skel->maps.pmt_growth), n = 0, i, got = 0;
+	struct pmt_growth_key k, *prev = NULL;
+	struct pmt_growth_val v;
+
+	while (n < PMT_GROWTH_ENTRIES && !bpf_map_get_next_key(fd, prev, &k)) {
+		keys[n] = k;
+		prev = &keys[n++];
+	}
+	for (i = 0; i < n; i++) {
+		if (keys[i].epoch >= below || bpf_map_lookup_elem(fd, &keys[i], &v))
+			continue;
+		bpf_map_delete_elem(fd, &keys[i]);
+		fn(ctx, &keys[i], &v);
+		got++;
+	}
+	return got;
 }
 
 void pmt_bpf_set_gc_addr(struct pmt_bpf *b, uint64_t addr)

@@ -104,6 +104,21 @@ int pmt_bpf_trace_sites_take(struct pmt_bpf *b, uint64_t seq, pmt_trace_site_fn 
 /* After detaching: forget remembered addresses and threads' call depths. */
 void pmt_bpf_trace_forget_live(struct pmt_bpf *b);
 
+/* Attribute growth (faults, mmap/mremap/brk bytes) to Python stacks. */
+void pmt_bpf_set_growth(struct pmt_bpf *b, bool on);
+/* Marker hits counted so far: entries of lower epochs are complete. */
+uint64_t pmt_bpf_growth_epoch(const struct pmt_bpf *b);
+/* Growth events the kernel could not attribute (table full). */
+uint64_t pmt_bpf_growth_dropped(const struct pmt_bpf *b);
+typedef void (*pmt_growth_fn)(void *ctx, const struct pmt_growth_key *k,
+			      const struct pmt_growth_val *v);
+/*
+ * Hand every growth entry of an epoch below @below to @fn and remove it
+ * from the kernel's table (entries of later epochs may still be added to,
+ * so they stay). Returns the entries handed over or -errno.
+ */
+int pmt_bpf_growth_drain(struct pmt_bpf *b, uint64_t below, pmt_growth_fn fn, void *ctx);
+
 void pmt_bpf_set_gc_addr(struct pmt_bpf *b, uint64_t addr);
 void pmt_bpf_set_stop_on_dlopen(struct pmt_bpf *b, bool on);
 uint64_t pmt_bpf_lost(const struct pmt_bpf *b);

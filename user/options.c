@@ -57,6 +57,7 @@ enum {
 	OPT_TRACE_ALL,
 	OPT_MAX_OVERHEAD,
 	OPT_TRACE_DEPTH,
+	OPT_NO_GROWTH_SITES,
 };
 
 static const struct argp_option opts[] = {
@@ -80,6 +81,8 @@ static const struct argp_option opts[] = {
 	{ "track-use", OPT_TRACK_USE, NULL, 0,
 	  "Also probe blits and render copies, to find assets never used (costs per call)", 0 },
 	{ "no-assets", OPT_NO_ASSETS, NULL, 0, "Do not track surfaces, sounds, fonts...", 0 },
+	{ "no-growth-sites", OPT_NO_GROWTH_SITES, NULL, 0,
+	  "Do not walk the Python stack at page faults and mmap/brk growth", 0 },
 	{ "budget", OPT_BUDGET, "FILE", 0, "Memory budgets (INI; see scripts/budgets.example.ini)", 0 },
 	{ "platform", OPT_PLATFORM, "ID", 0,
 	  "Budget for a platform profile (list: pmtrace-bpf platforms)", 0 },
@@ -197,6 +200,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		break;
 	case OPT_NO_ASSETS:
 		o->no_assets = true;
+		break;
+	case OPT_NO_GROWTH_SITES:
+		o->no_growth_sites = true;
 		break;
 	case OPT_BUDGET:
 		o->budget_file = arg;

@@ -27,6 +27,7 @@ struct pmt_options {
 	const char *json_path; /* NULL: none; "-": stdout */
 	bool no_assets;       /* do not track assets */
 	bool track_use;       /* probe blits and render copies (orphans) */
+	bool no_growth_sites; /* do not attribute growth to Python stacks */
 	size_t top_n;         /* assets listed in reports */
 	const char *budget_file;
 	const char *platform;     /* --platform ID */

@@ -12,6 +12,7 @@
 #include "pmtrace/frame.h"
 #include "pmtrace/strtab.h"
 #include "asset_track.h"
+#include "growth_track.h"
 
 #define PMT_SCHEMA_VERSION 2
 
@@ -41,13 +42,15 @@ void pmt_text_summary(FILE *f, const char *title, const struct pmt_summary *s,
 		      const struct pmt_report_frames *rf, unsigned long long lost);
 
 void pmt_json_attached(FILE *f, const struct pmt_attach_info *a);
-void pmt_json_frame(FILE *f, const struct pmt_frame *fr);
+/* @g: the frame's growth sites, NULL when growth was not attributed. */
+void pmt_json_frame(FILE *f, const struct pmt_frame *fr, const struct pmt_growth_view *g);
 struct pmt_final_info {
 	unsigned long long frames;
 	unsigned long long lost_events; /* ring-buffer records dropped */
 	unsigned long long lost_frames; /* frames whose record never arrived */
 	const char *exit_reason;        /* "target_exited", "interrupted", "duration" */
 	int target_exit_code;           /* launch mode; -1 when not known */
+	const struct pmt_growth_view *growth; /* the run's growth sites, or NULL */
 };
 
 void pmt_json_report(FILE *f, const struct pmt_summary *s, const struct pmt_report_frames *rf,
@@ -69,6 +72,12 @@ struct pmt_asset_view {
 void pmt_text_assets(FILE *f, const struct pmt_asset_view *v);
 /* @scope: "report" or "final". */
 void pmt_json_assets(FILE *f, const struct pmt_asset_view *v, const char *scope);
+
+/* Growth sites (report_growth.c). "growth_sites":[...] or null, no comma. */
+void pmt_json_growth_sites(FILE *f, const struct pmt_growth_view *g, bool frames);
+/* The run's top growth sites, and the top site of each spike frame listed. */
+void pmt_text_growth(FILE *f, const struct pmt_growth_view *g);
+void pmt_text_growth_spikes(FILE *f, const struct pmt_growth_spike *const *sp, size_t n);
 
 /* Write @s as a JSON string (quoted, escaped). */
 void pmt_json_str(FILE *f, const char *s);

@@ -72,7 +72,7 @@ static void cause(FILE *f, enum pmt_cause c)
 		fputs("null", f);
 }
 
-void pmt_json_frame(FILE *f, const struct pmt_frame *fr)
+void pmt_json_frame(FILE *f, const struct pmt_frame *fr, const struct pmt_growth_view *g)
 {
 	fprintf(f,
 		"{\"type\":\"frame\",\"schema_version\":%d,\"frame\":%" PRIu64 ",\"ts_ns\":%" PRIu64
@@ -102,9 +102,11 @@ void pmt_json_frame(FILE *f, const struct pmt_frame *fr)
 		spike_kind(fr->spike_kind), fr->dropped ? "true" : "false");
 	cause(f, fr->cause);
 	if (fr->gc_generation >= 0)
-		fprintf(f, ",\"gc_generation\":%d}\n", fr->gc_generation);
+		fprintf(f, ",\"gc_generation\":%d,", fr->gc_generation);
 	else
-		fputs(",\"gc_generation\":null}\n", f);
+		fputs(",\"gc_generation\":null,", f);
+	pmt_json_growth_sites(f, g, false);
+	fputs("}\n", f);
 }
 
 /* The members of a report (no braces), shared by report and final. */
@@ -184,6 +186,13 @@ void pmt_json_final(FILE *f, const struct pmt_summary *s, const struct pmt_repor
 		fprintf(f, ",\"target_exit_code\":%d", fi->target_exit_code);
 	else
 		fputs(",\"target_exit_code\":null", f);
+	fputc(',', f);
+	pmt_json_growth_sites(f, fi->growth, true);
+	if (fi->growth)
+		fprintf(f, ",\"growth_dropped\":%" PRIu64 ",\"growth_unresolved\":%" PRIu64,
+			fi->growth->dropped, fi->growth->unresolved);
+	else
+		fputs(",\"growth_dropped\":null,\"growth_unresolved\":null", f);
 	fputs(",\"summary\":{", f);
 	summary_members(f, s, rf, fi->lost_events);
 	fputs("}}\n", f);

@@ -30,11 +30,13 @@
 #include "elf_file.h"
 #include "exit_codes.h"
 #include "fault_cost.h"
+#include "growth_track.h"
 #include "markers.h"
 #include "pmtrace/session.h"
 #include "python.h"
-#include "report.h"
 #include "pywalk.h"
+#include "report.h"
+#include "stacknames.h"
 #include "trace_run.h"
 #include "tracer.h"
 
@@ -42,6 +44,8 @@
 #define DETECT_HITS 3      /* records from one candidate before choosing */
 #define DETECT_BUF 4096    /* records buffered per candidate while detecting */
 #define PMT_ALIAS_MUTED 2  /* an alias no probe has: the slot counts nothing */
+#define GROWTH_FRAME_TOP 5 /* growth sites listed per frame, by faults and by bytes */
+#define WALKER_RETRY_NS 100000000ULL /* until the interpreter exists */
 
 volatile sig_atomic_t pmt_exiting;
 
@@ -79,6 +83,10 @@ struct tracer {
 	struct pmt_asset_event *apend; /* asset records of the frame in progress */
 	size_t napend, capend;
 	uint64_t assets_retry_ns; /* next time to look for asset functions */
+	struct pmt_stacknames stacks; /* deep stacks by id, named once (growth sites) */
+	bool growth_ready;        /* growth sites are attributed */
+	uint64_t growth_retry_ns;
+	struct pmt_growth_track growth;
 	FILE *json;
 	FILE *text;
 	bool need_rescan;
@@ -176,9 +184,14 @@ static void apply_assets(struct tracer *t, uint64_t frame)
 
 static void emit_frame(struct tracer *t, const struct pmt_event *ev)
 {
+	const struct pmt_growth_view *gv;
 	struct pmt_frame f;
+	int r = pmt_session_add(&t->session, ev, &f);
 
-	if (pmt_session_add(&t->session, ev, &f))
+	if (r < 0)
+		return;
+	gv = pmt_growth_track_frame(&t->growth, ev, r ? NULL : &f);
+	if (r)
 		return;
 	t->last_marker_ns = now_ns();
 	if (t->assets_on) {
@@ -186,7 +199,7 @@ static void emit_frame(struct tracer *t, const struct pmt_event *ev)
 		pmt_asset_frame_end(t->assets.store, f.index);
 	}
 	if (t->json)
-		pmt_json_frame(t->json, &f);
+		pmt_json_frame(t->json, &f, gv);
 	pmt_budget_run_frame(&t->budget, &f, t->assets_on ? &t->assets : NULL, t->text, t->json,
 			     t->last_marker_ns);
 	pmt_trace_run_frame(&t->trace, t->bpf, &f, t->last_marker_ns, t->text, t->json);
@@ -453,6 +466,22 @@ static void migrate_pending(struct tracer *t)
 	}
 }
 
+/*
+ * Once the BPF stack walker knows the interpreter (discover_python()),
+ * start attributing growth to Python stacks (unless --no-growth-sites).
+ */
+static void start_growth(struct tracer *t)
+{
+	if (t->growth_ready || t->o->no_growth_sites)
+		return;
+	t->growth_retry_ns = now_ns() + WALKER_RETRY_NS;
+	if (!t->pywalk_ready || pmt_stacknames_init(&t->stacks, t->pid, &t->pyl))
+		return;
+	t->growth_ready = true;
+	pmt_growth_track_start(&t->growth, t->bpf, &t->stacks);
+	verbose(t, "growth sites: Python stacks walked at page faults and mmap/brk growth");
+}
+
 static void attach_assets(struct tracer *t)
 {
 	if (!t->assets_on)
@@ -538,6 +567,7 @@ static void rescan(struct tracer *t)
 	attach_assets(t);
 	if ((t->launched || t->py_found) && discover_python(t) == -ENOTSUP)
 		t->unsupported = true;
+	start_growth(t);
 	if (t->chosen < 0)
 		scan_markers(t);
 	migrate_pending(t);
@@ -586,6 +616,14 @@ static void report_assets(struct tracer *t, const char *scope)
 		pmt_text_assets(t->text, &v);
 }
 
+static void text_growth_spikes(struct tracer *t, uint64_t first)
+{
+	const struct pmt_growth_spike *sp[PMT_GROWTH_SPIKES];
+	size_t n = pmt_growth_track_spikes(&t->growth, first, sp);
+
+	pmt_text_growth_spikes(t->text, sp, n);
+}
+
 static void report_interval(struct tracer *t)
 {
 	struct pmt_report_frames rf = { &t->session.ring, t->interval_first };
@@ -595,8 +633,10 @@ static void report_interval(struct tracer *t)
 	t->interval_first = t->session.frames;
 	if (t->json)
 		pmt_json_report(t->json, &s, &rf, pmt_bpf_lost(t->bpf));
-	if (!t->o->quiet)
+	if (!t->o->quiet) {
 		pmt_text_summary(t->text, "interval", &s, &rf, pmt_bpf_lost(t->bpf));
+		text_growth_spikes(t, rf.first_index);
+	}
 	if (t->assets_on)
 		pmt_asset_interval_end(t->assets.store);
 	report_assets(t, "report");
@@ -631,7 +671,10 @@ static void report_final(struct tracer *t)
 			apply_assets(t, t->session.frames);
 		t->napend = 0;
 	}
+	fi.growth = pmt_growth_track_run(&t->growth);
 	pmt_text_summary(t->text, "final", &s, &rf, fi.lost_events);
+	text_growth_spikes(t, 0);
+	pmt_text_growth(t->text, fi.growth);
 	report_assets(t, "final"); /* before the final record, which ends the file */
 	pmt_budget_run_report(&t->budget, t->assets_on ? &t->assets : NULL, s.rss_last_bytes,
 			      s.rss_peak_bytes, true, t->text, t->json);
@@ -916,6 +959,8 @@ static void cleanup(struct tracer *t)
 	if (t->launched && t->end != END_TARGET)
 		kill(t->pid, SIGCONT); /* never leave it stopped */
 	pmt_session_free(&t->session);
+	pmt_growth_track_free(&t->growth);
+	pmt_stacknames_free(&t->stacks);
 	pmt_budget_run_free(&t->budget);
 	if (t->assets_on)
 		pmt_asset_track_free(&t->assets);
@@ -955,6 +1000,9 @@ static int init_session(struct tracer *t)
 	if (err)
 		return fail(t, PMT_EXIT_ERROR, "out of memory");
 	t->session.ns_per_fault = pmt_fault_cost_ns();
+	if (pmt_growth_track_init(&t->growth, GROWTH_FRAME_TOP, t->o->top_n,
+				  (uint64_t)sysconf(_SC_PAGESIZE)))
+		return fail(t, PMT_EXIT_ERROR, "out of memory");
 	verbose(t, "a page fault costs %.0f ns here", t->session.ns_per_fault);
 	return 0;
 }
@@ -984,6 +1032,11 @@ static int event_loop(struct tracer *t)
 		    (t->assets_on && (t->assets.pending || (t->py_found && !t->assets.py_ready)) &&
 		     now_ns() > t->assets_retry_ns))
 			rescan(t);
+		else if (t->py_found && !t->growth_ready && !t->o->no_growth_sites &&
+			 now_ns() > t->growth_retry_ns) {
+			discover_python(t); /* the interpreter may exist now */
+			start_growth(t);
+		}
 		if (t->unsupported)
 			return unsupported_error(t);
 		if (t->launched && t->chosen < 0)
@@ -1088,6 +1141,7 @@ int pmt_tracer_run(const struct pmt_options *o)
 		gate = -1;
 	} else {
 		discover_python(&t);
+		start_growth(&t);
 		scan_markers(&t);
 		attach_assets(&t);
 	}

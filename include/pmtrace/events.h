@@ -72,6 +72,8 @@ struct pmt_event {
 	__s64 gc[PMT_GC_GENERATIONS][PMT_GC_STAT_FIELDS]; /* raw gc stats */
 	__u32 marker;                    /* marker slot (cookie low byte) */
 	__u32 flags;                     /* PMT_EVF_* */
+	__u64 growth_epoch;              /* marker hits counted so far, this one
+					    included (see struct pmt_growth_key) */
 };
 
 /* ---- assets ---------------------------------------------------------------- */
@@ -236,6 +238,32 @@ struct pmt_trace_site_key {
 struct pmt_trace_site_val {
 	__u64 allocs;
 	__u64 bytes;
+};
+
+/* ---- growth sites ---------------------------------------------------------- */
+
+/*
+ * Memory growth by Python stack: page faults on user addresses and the
+ * bytes of successful mmap/mremap/brk growth, added up per (stack, epoch)
+ * in the pmt_growth map. The epoch is the number of marker hits counted
+ * before the event, so the frame ended by a marker record with
+ * growth_epoch E, after one with P, holds the entries of epochs P..E-1.
+ * Keying by epoch rather than keeping one cumulative counter per stack
+ * lets userspace read the table tens of milliseconds late (it collects
+ * frame records in batches) and still split it between frames exactly;
+ * entries of finished epochs are removed as they are read.
+ */
+#define PMT_GROWTH_ENTRIES 8192 /* (stack, epoch) pairs held until read */
+#define PMT_GROWTH_NATIVE 0ULL   /* stack id of growth with no Python frame */
+
+struct pmt_growth_key {
+	__u64 stack_id; /* py_stack_id(), PMT_GROWTH_NATIVE: no Python frame */
+	__u64 epoch;
+};
+
+struct pmt_growth_val {
+	__u64 faults;       /* page faults on user addresses */
+	__u64 mapped_bytes; /* mmap + mremap growth + brk growth */
 };
 
 #endif /* PMTRACE_EVENTS_H */
