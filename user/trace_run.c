@@ -69,7 +69,6 @@ void pmt_trace_run_free(struct pmt_trace_run *tr, struct pmt_bpf *b)
 	if (tr->attached && b)
 		detach_window(tr, b);
 	free(tr->plan);
-	pmt_stacknames_free(&tr->names);
 	pmt_trace_sites_free(&tr->frame_sites);
 	pmt_trace_sites_free(&tr->all_sites);
 	pmt_trace_sites_free(&tr->interval_sites);
@@ -77,7 +76,7 @@ void pmt_trace_run_free(struct pmt_trace_run *tr, struct pmt_bpf *b)
 }
 
 void pmt_trace_run_python(struct pmt_trace_run *tr, struct pmt_bpf *b, const struct pmt_maps *maps,
-			  const struct pmt_python *py, const struct pmt_pylayout *l)
+			  const struct pmt_python *py, struct pmt_stacknames *names)
 {
 	struct pmt_alloc_plan *p;
 	uint32_t i;
@@ -92,8 +91,7 @@ void pmt_trace_run_python(struct pmt_trace_run *tr, struct pmt_bpf *b, const str
 		return;
 	}
 	err = pmt_alloc_plan_build(tr->pid, maps, py, p, tr->why, sizeof(tr->why));
-	if (!err && pmt_stacknames_init(&tr->names, tr->pid, l))
-		err = -ENOMEM;
+	tr->names = names;
 	for (i = 0; !err && i < p->n; i++)
 		err = pmt_bpf_set_alloc_site(b, i, &p->site[i]);
 	if (err) {
@@ -226,7 +224,7 @@ struct take_ctx {
 static void take_site(void *ctx, uint64_t stack_id, uint64_t allocs, uint64_t bytes)
 {
 	struct take_ctx *c = ctx;
-	const struct pmt_stackname *s = pmt_stacknames_get(&c->tr->names, c->b, stack_id);
+	const struct pmt_stackname *s = pmt_stacknames_get(c->tr->names, c->b, stack_id);
 
 	/* Key 0: native code. An id whose stack is lost keeps its own key. */
 	pmt_trace_sites_add(&c->tr->frame_sites, s ? s->key : stack_id ? UINT32_MAX : 0,
@@ -257,7 +255,7 @@ static void collect(struct pmt_trace_run *tr, struct pmt_bpf *b, const struct pm
 	pmt_bpf_trace_sites_take(b, seq, take_site, &c);
 	tf.sites = &tr->frame_sites;
 	if (json)
-		pmt_json_trace(json, &tf, &tr->names, tr->top_n, tr->plan);
+		pmt_json_trace(json, &tf, tr->names, tr->top_n, tr->plan);
 	pmt_trace_sites_merge(&tr->interval_sites, &tr->frame_sites);
 	pmt_trace_sites_merge(&tr->window_sites, &tr->frame_sites);
 	pmt_trace_sites_merge(&tr->all_sites, &tr->frame_sites);
@@ -283,7 +281,7 @@ static void end_window(struct pmt_trace_run *tr, struct pmt_bpf *b, uint64_t now
 	/* A spike's report: what the frames right after it allocated. */
 	if (tr->trig == PMT_TRIG_SPIKE && text && tr->window_sites.n)
 		pmt_text_trace_spike(text, tr->spike_frame, tr->from, tr->to, &tr->window_sites,
-				     &tr->names);
+				     tr->names);
 	pmt_trace_sites_clear(&tr->window_sites);
 	pmt_trace_sched_done(&tr->sched, tr->trig, tr->from, tr->to);
 	if (!tr->last_account_ns)
@@ -398,7 +396,7 @@ void pmt_trace_run_report(struct pmt_trace_run *tr, bool final, FILE *text, FILE
 		.why = tr->plan_ok ? NULL : tr->why,
 		.frames = final ? tr->frames_traced : tr->interval_traced,
 		.sites = final ? &tr->all_sites : &tr->interval_sites,
-		.names = &tr->names,
+		.names = tr->names,
 		.top_n = tr->top_n,
 		.plan = tr->plan,
 		.total_frames = tr->frames_traced,

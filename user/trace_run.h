@@ -47,7 +47,7 @@ struct pmt_trace_run {
 	bool plan_ok;
 	char why[256];              /* why tracing is off, when it is */
 	struct pmt_alloc_plan *plan;
-	struct pmt_stacknames names;
+	struct pmt_stacknames *names; /* shared with growth sites (the tracer's) */
 	/* The window being traced: frames [from, to). */
 	bool attached;
 	enum pmt_trace_trigger trig;
@@ -75,9 +75,9 @@ struct pmt_trace_run {
 void pmt_trace_run_init(struct pmt_trace_run *tr, const struct pmt_options *o, pid_t pid);
 void pmt_trace_run_free(struct pmt_trace_run *tr, struct pmt_bpf *b);
 
-/* CPython is known and its stack walker configured (@l): build the plan. */
+/* CPython is known, its stack walker configured and @names ready: build the plan. */
 void pmt_trace_run_python(struct pmt_trace_run *tr, struct pmt_bpf *b, const struct pmt_maps *maps,
-			  const struct pmt_python *py, const struct pmt_pylayout *l);
+			  const struct pmt_python *py, struct pmt_stacknames *names);
 
 /* Frame @f ended (classified): collect, schedule. Writes trace records. */
 void pmt_trace_run_frame(struct pmt_trace_run *tr, struct pmt_bpf *b, const struct pmt_frame *f,

@@ -324,9 +324,10 @@ static int discover_python(struct tracer *t)
 			(unsigned long long)t->py.runtime_addr);
 		attach_gc_timing(t);
 	}
-	if (!t->pywalk_ready && !pmt_pywalk_setup(t->pid, &t->py, t->bpf, &t->pyl)) {
+	if (!t->pywalk_ready && !pmt_pywalk_setup(t->pid, &t->py, t->bpf, &t->pyl) &&
+	    !pmt_stacknames_init(&t->stacks, t->pid, &t->pyl)) {
 		t->pywalk_ready = true;
-		pmt_trace_run_python(&t->trace, t->bpf, &t->maps, &t->py, &t->pyl);
+		pmt_trace_run_python(&t->trace, t->bpf, &t->maps, &t->py, &t->stacks);
 	}
 	if (!t->gc_resolved && !pmt_python_resolve_gc(t->pid, &t->maps, &t->py)) {
 		t->gc_resolved = true;
@@ -475,7 +476,7 @@ static void start_growth(struct tracer *t)
 	if (t->growth_ready || t->o->no_growth_sites)
 		return;
 	t->growth_retry_ns = now_ns() + WALKER_RETRY_NS;
-	if (!t->pywalk_ready || pmt_stacknames_init(&t->stacks, t->pid, &t->pyl))
+	if (!t->pywalk_ready)
 		return;
 	t->growth_ready = true;
 	pmt_growth_track_start(&t->growth, t->bpf, &t->stacks);
