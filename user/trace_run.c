@@ -297,7 +297,6 @@ static uint64_t lookahead_frames(uint64_t median_ns)
 	return n < 2 ? 2 : n > 120 ? 120 : n;
 }
 
-static double g_window_cost; /* cost of the frames of the open window */
 
 void pmt_trace_run_frame(struct pmt_trace_run *tr, struct pmt_bpf *b, const struct pmt_frame *f,
 			 uint64_t now_ns, FILE *text, FILE *json)
@@ -312,13 +311,13 @@ void pmt_trace_run_frame(struct pmt_trace_run *tr, struct pmt_bpf *b, const stru
 	if (tr->attached) {
 		med = median_dur(tr);
 		if (med && f->duration_ns > med)
-			g_window_cost += (double)(f->duration_ns - med);
+			tr->window_cost += (double)(f->duration_ns - med);
 		if (f->index >= tr->from && f->index < tr->to)
 			collect(tr, b, f, true, json);
 		tr->last_end_ns = now_ns;
 		if (tr->to != UINT64_MAX && f->index + 1 >= tr->to) {
-			end_window(tr, b, now_ns, g_window_cost, text);
-			g_window_cost = 0;
+			end_window(tr, b, now_ns, tr->window_cost, text);
+			tr->window_cost = 0;
 		}
 	} else {
 		tr->dur[tr->dur_head] = f->duration_ns;
@@ -345,7 +344,7 @@ void pmt_trace_run_frame(struct pmt_trace_run *tr, struct pmt_bpf *b, const stru
 	    tr->sched.range_to > tr->sched.range_from && from <= first + lookahead_frames(med))
 		trig = pmt_trace_sched_next(&tr->sched, from, &from, &to);
 	if (trig != PMT_TRIG_NONE) {
-		g_window_cost = 0;
+		tr->window_cost = 0;
 		if (trig == PMT_TRIG_SPIKE)
 			tr->spike_frame = tr->sched.spike_from - 1;
 		attach_window(tr, b, trig, from, to);
@@ -370,7 +369,7 @@ void pmt_trace_run_tick(struct pmt_trace_run *tr, struct pmt_bpf *b, uint64_t no
 				"probes removed until frames come again\n",
 				(now_ns - tr->last_end_ns) / 1e9);
 		detach_window(tr, b);
-		g_window_cost = 0;
+		tr->window_cost = 0;
 		return;
 	}
 	/* The game stopped presenting: keep what the open frame counted. */
@@ -384,8 +383,8 @@ void pmt_trace_run_tick(struct pmt_trace_run *tr, struct pmt_bpf *b, uint64_t no
 	if (tr->verbose)
 		fprintf(stderr, "pmtrace: no frame ended for %.1f s while tracing: probes removed\n",
 			(now_ns - tr->last_end_ns) / 1e9);
-	end_window(tr, b, now_ns, g_window_cost, NULL);
-	g_window_cost = 0;
+	end_window(tr, b, now_ns, tr->window_cost, NULL);
+	tr->window_cost = 0;
 }
 
 void pmt_trace_run_report(struct pmt_trace_run *tr, bool final, FILE *text, FILE *json)

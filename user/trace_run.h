@@ -55,6 +55,7 @@ struct pmt_trace_run {
 	uint64_t attach_ns;         /* when the probes went in */
 	uint64_t last_end_ns;       /* last frame end seen while attached */
 	uint64_t attach_cost_ns;    /* time to attach + detach, last window */
+	double window_cost;         /* cost of the open window's frames so far */
 	/* Untraced frame durations, for the cost of traced ones. */
 	uint64_t dur[64];
 	unsigned ndur, dur_head;

@@ -1033,8 +1033,10 @@ static int event_loop(struct tracer *t)
 		    (t->assets_on && (t->assets.pending || (t->py_found && !t->assets.py_ready)) &&
 		     now_ns() > t->assets_retry_ns))
 			rescan(t);
-		else if (t->py_found && !t->growth_ready && !t->o->no_growth_sites &&
+		else if (t->py_found &&
+			 (!t->pywalk_ready || (!t->growth_ready && !t->o->no_growth_sites)) &&
 			 now_ns() > t->growth_retry_ns) {
+			t->growth_retry_ns = now_ns() + WALKER_RETRY_NS;
 			discover_python(t); /* the interpreter may exist now */
 			start_growth(t);
 		}
