@@ -75,7 +75,8 @@ static const struct argp_option opts[] = {
 	  "Memory growth in one frame below this is never a spike (default 1048576)", 0 },
 	{ "max-frame-history", OPT_HISTORY, "N", 0, "Frames kept in memory (default 1000)", 0 },
 	{ "marker-timeout", OPT_MARKER_TIMEOUT, "SECONDS", 0,
-	  "Give up when no frame marker is called for this long (default 10)", 0 },
+	  "Give up when no frame marker is called for this long (default 10; 60 when launching)",
+	  0 },
 	{ "json", 'j', "FILE", 0, "Write JSON Lines records to FILE ('-' for stdout)", 0 },
 	{ "top", OPT_TOP, "N", 0, "Largest assets listed in reports (default 10)", 0 },
 	{ "track-use", OPT_TRACK_USE, NULL, 0,
@@ -257,6 +258,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case ARGP_KEY_END:
 		if (o->list_platforms)
 			break;
+		/* A game being launched may load for a while before its first frame. */
+		if (!o->marker_timeout_s)
+			o->marker_timeout_s = o->cmd ? 60 : 10;
 		if (!o->pid && !o->cmd)
 			usage_error(st, "%s", "give --pid PID or -- COMMAND");
 		if (o->pid && o->cmd)
@@ -274,7 +278,7 @@ void pmt_options_parse(int argc, char **argv, struct pmt_options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->interval_s = 5;
-	o->marker_timeout_s = 10;
+	o->marker_timeout_s = 0; /* auto: 10 s attaching, 60 s launching (see below) */
 	o->target_fps = 60;
 	o->spike_threshold = 0.1;
 	o->spike_floor = 1UL << 20;

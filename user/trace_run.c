@@ -128,15 +128,19 @@ static int attach_probes(struct pmt_trace_run *tr, struct pmt_bpf *b)
 		free(ck);
 		return -ENOMEM;
 	}
-	for (f = 0; f < p->nfiles && !err; f++) {
-		for (pass = 0; pass < 2 && !err; pass++) {
+	/*
+	 * Return probes first: a call whose entry is seen must have its return
+	 * seen too, or its thread would stay "inside an allocator" (uncounted).
+	 */
+	for (pass = 0; pass < 2 && !err; pass++) {
+		for (f = 0; f < p->nfiles && !err; f++) {
 			for (i = 0, n = 0; i < p->n; i++) {
-				if (p->file[i] != f || (pass && !p->ret[i]))
+				if (p->file[i] != f || (!pass && !p->ret[i]))
 					continue;
 				off[n] = p->off[i];
 				ck[n++] = i;
 			}
-			err = pmt_bpf_attach_alloc(b, p->files[f], off, ck, (int)n, pass == 1);
+			err = pmt_bpf_attach_alloc(b, p->files[f], off, ck, (int)n, pass == 0);
 			if (err && tr->verbose)
 				fprintf(stderr, "pmtrace: attaching %u trace probes in %s: %s\n", n,
 					p->files[f], strerror(-err));

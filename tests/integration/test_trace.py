@@ -45,14 +45,15 @@ def _make(py, label):
         # tracemalloc agrees with what was planted, or the reference is void
         self.assertEqual(lines["PLANT_OBJ"]["count"], OBJECTS)
         self.assertEqual(lines["PLANT_BLOB"]["count"], BLOBS)
-        cmd = [it.TOOL, "--quiet", "--interval", "0", "--json", out, "--trace-frames", "40-42",
+        cmd = [it.TOOL, "-v", "--quiet", "--interval", "0", "--json", out, "--trace-frames", "40-42",
                "--trace-on-spike", "0", "--", py, WORKLOAD, "--frames", "120", "--fps", "60"] + args
         rc, sout, serr = it.run(cmd, timeout=180)
         self.assertEqual(rc, 0, it.describe(rc, sout, serr))
         recs = it.load_jsonl(out)
         traces = it.records_of(recs, "trace")
         self.assertEqual(sorted(r["frame"] for r in traces), [40, 41, 42],
-                         "traced frames; stderr: %s" % it.tail(serr))
+                         "traced frames; stderr: %s" % "\n".join(
+                             l for l in serr.splitlines() if "trac" in l or "whole" in l))
         for r in traces:
             self.assertTrue(r["complete"])
             for marker, func in (("PLANT_OBJ", "plant"), ("PLANT_BLOB", "plant")):
@@ -139,3 +140,41 @@ class TraceControlTest(unittest.TestCase):
         self.assertGreaterEqual(traces[0]["allocs"], 500)
         # the game went on to the end: all its frames are there
         self.assertEqual(len(it.records_of(recs, "frame")), 59)
+
+
+def _make_attach(py, label):
+    def test(self):
+        """Attach to a running game: every traced frame counts the planted
+        objects (a call entered while the probes went in must not leave its
+        thread counted as inside an allocator)."""
+        if not it.has_sdl2():
+            self.skipTest("libSDL2 not found")
+        tmp = it.Tmp("trace_attach_" + label)
+        self.addCleanup(tmp.cleanup)
+        out = tmp("attach.jsonl")
+        game = it.spawn([py, WORKLOAD, "--frames", "100000", "--fps", "60", "--objects", "1000",
+                         "--blobs", "5"])
+        self.addCleanup(it.stop, game)
+        import time
+        time.sleep(1.5)
+        cmd = [it.TOOL, "--quiet", "--interval", "0", "--json", out, "--pid", str(game.pid),
+               "--duration", "4", "--trace-every", "40", "--max-overhead", "100",
+               "--trace-on-spike", "0"]
+        rc, sout, serr = it.run(cmd, timeout=120)
+        self.assertEqual(rc, 0, it.describe(rc, sout, serr))
+        traces = it.records_of(it.load_jsonl(out), "trace")
+        self.assertGreaterEqual(len(traces), 2)
+        for r in traces:
+            s = [x for x in r["top_by_count"] if x["stack"][0].startswith("plant (")]
+            self.assertTrue(s and s[0]["allocs"] == 1000,
+                            "frame %d: %s" % (r["frame"], [(x["allocs"], x["stack"][:1])
+                                                           for x in r["top_by_count"]]))
+        self.assertIsNone(game.poll(), "the game must still run")
+    test.__name__ = "test_attach_" + label
+    return test
+
+
+_att = [(p, l) for p, l in _pys if l == "debian"]
+_newest = [x for x in _pys if x[1] != "debian"][-1:]
+for _py, _label in _att + _newest:
+    setattr(TraceControlTest, "test_attach_" + _label, _make_attach(_py, _label))
