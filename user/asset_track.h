@@ -13,6 +13,7 @@
 
 #include "pmtrace/assets.h"
 #include "pmtrace/events.h"
+#include "pmtrace/gl.h"
 #include "pmtrace/strtab.h"
 #include "proc.h"
 #include "pylayout.h"
@@ -47,6 +48,9 @@ struct pmt_asset_track {
 	struct pmt_pystack_cache pyc;
 	bool pending;               /* rows waiting for SDL's jump table */
 	uint64_t events;
+	struct pmt_gl_textures gltex; /* GL textures' levels and faces, by key */
+	uint64_t gl_unbound;        /* GL uploads to an object bound before attach */
+	uint64_t gl_names_lost;     /* deleted GL names not read (unreadable, too many) */
 };
 
 /* Set up for @pid. Returns 0 or -ENOMEM. */

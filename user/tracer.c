@@ -607,6 +607,8 @@ static void report_assets(struct tracer *t, const char *scope)
 		.track_use = t->o->track_use,
 		.files = t->assets.files,
 		.nfiles = t->assets.nfiles,
+		.gl_unbound = t->assets.gl_unbound,
+		.gl_names_lost = t->assets.gl_names_lost,
 	};
 
 	if (!v.store)
