@@ -129,7 +129,7 @@ static const struct row rows[] = {
 #define NROWS ((int)PMT_ARRAY_LEN(rows))
 _Static_assert(sizeof(rows) / sizeof(rows[0]) <= PMT_ASSET_ROWS, "asset rows");
 
-int pmt_asset_track_init(struct pmt_asset_track *at, pid_t pid, bool track_use)
+int pmt_asset_track_init(struct pmt_asset_track *at, pid_t pid, bool track_use, bool gl)
 {
 	struct pmt_asset_config cfg;
 
@@ -146,6 +146,7 @@ int pmt_asset_track_init(struct pmt_asset_track *at, pid_t pid, bool track_use)
 	pmt_strtab_init(&at->strs);
 	at->pid = pid;
 	at->track_use = track_use;
+	at->gl = gl;
 	return 0;
 }
 
@@ -311,7 +312,7 @@ int pmt_asset_track_attach(struct pmt_asset_track *at, struct pmt_bpf *b,
 		bool ret = r->role == CREATE || r->role == RWFILE;
 		struct pmt_site site;
 
-		if ((r->use_only && !at->track_use) || at->attached[i][0])
+		if ((r->use_only && !at->track_use) || (is_gl(r) && !at->gl) || at->attached[i][0])
 			continue;
 		m = pmt_maps_find_lib(maps, r->lib);
 		if (!m)

@@ -38,6 +38,7 @@ struct pmt_asset_track {
 	uint32_t *rw_vals;
 	uint32_t rw_cap;
 	bool track_use;
+	bool gl;                    /* GL rows attached */
 	pid_t pid;
 	char attached[PMT_ASSET_ROWS][256]; /* library each row is attached in */
 	int rows_attached;
@@ -53,8 +54,8 @@ struct pmt_asset_track {
 	uint64_t gl_names_lost;     /* deleted GL names not read (unreadable, too many) */
 };
 
-/* Set up for @pid. Returns 0 or -ENOMEM. */
-int pmt_asset_track_init(struct pmt_asset_track *at, pid_t pid, bool track_use);
+/* Set up for @pid; @gl: probe GL textures and buffers too. Returns 0 or -ENOMEM. */
+int pmt_asset_track_init(struct pmt_asset_track *at, pid_t pid, bool track_use, bool gl);
 void pmt_asset_track_free(struct pmt_asset_track *at);
 
 /*
