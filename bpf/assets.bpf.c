@@ -201,3 +201,132 @@ int BPF_KRETPROBE(pmt_asset_return)
 	bpf_map_delete_elem(&pmt_asset_inflight, &key);
 	return 0;
 }
+
+/* ---- OpenGL ---------------------------------------------------------------- */
+
+/*
+ * GL uploads act on the object bound to a target, so the bind calls keep
+ * that state here (the kernel's view of each thread's binding, never sent
+ * to userspace): texture unit by thread, bound name by (thread, unit,
+ * target). LRU: threads that end leave their entries to be recycled.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u32);
+} pmt_gl_unit SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct pmt_gl_bind_key);
+	__type(value, __u32);
+} pmt_gl_bound SEC(".maps");
+
+#define GL_TEXTURE0 0x84C0
+#define GL_TEXTURE_CUBE_MAP 0x8513
+#define GL_CUBE_FACE_FIRST 0x8515
+#define GL_CUBE_FACE_LAST 0x851A
+
+static __always_inline void gl_bind_key(struct pmt_gl_bind_key *k, __u32 tid, __u64 target,
+					bool texture)
+{
+	__u32 *unit = texture ? bpf_map_lookup_elem(&pmt_gl_unit, &tid) : NULL;
+
+	k->tid = tid;
+	k->unit = unit ? *unit : 0;
+	k->target = (__u32)target;
+	if (k->target >= GL_CUBE_FACE_FIRST && k->target <= GL_CUBE_FACE_LAST)
+		k->target = GL_TEXTURE_CUBE_MAP;
+	k->pad = 0;
+}
+
+/* glDelete*(n, names): the names, PMT_GL_NAMES a record. */
+static __always_inline void gl_send_names(struct pmt_asset_event *e)
+{
+	__s32 n32 = (__s32)e->args[0]; /* GLsizei: the register's upper half is undefined */
+	__u64 n, p = e->args[1];
+	__u32 i;
+
+	if (n32 <= 0 || !p)
+		return;
+	n = (__u64)n32;
+	e->reads[0] = n;
+	for (i = 0; i < PMT_GL_NAME_RECORDS; i++) {
+		__u64 first = (__u64)i * PMT_GL_NAMES, cnt;
+
+		if (first >= n)
+			break;
+		cnt = n - first;
+		if (cnt > PMT_GL_NAMES)
+			cnt = PMT_GL_NAMES;
+		if (bpf_probe_read_user(e->str, cnt * 4, (void *)(p + first * 4)))
+			break;
+		e->reads[1] = first;
+		e->str_len = (__u32)cnt * 4;
+		submit(e);
+	}
+}
+
+/*
+ * Every GL row: an entry probe on a GLVND dispatch stub, which every call
+ * through that library's entry point (or through glXGetProcAddress, for
+ * libGLdispatch's) runs once. Binds update the state above; uploads look
+ * the bound name up and are recorded with the Python code that made them;
+ * deletions send the names.
+ */
+SEC("uprobe")
+int BPF_KPROBE(pmt_gl_call)
+{
+	struct pmt_asset_event *e;
+	struct pmt_asset_row *r = NULL;
+	struct pmt_gl_bind_key k;
+	__u32 *name;
+	__u32 tid, v;
+
+	e = start_record(ctx, &r);
+	if (!e || !r)
+		return 0;
+	tid = e->tid;
+	e->args[0] = PT_REGS_PARM1(ctx);
+	e->args[1] = PT_REGS_PARM2(ctx);
+	switch (r->read) {
+	case PMT_READ_GL_ACTIVE:
+		v = (__u32)e->args[0] - GL_TEXTURE0;
+		bpf_map_update_elem(&pmt_gl_unit, &tid, &v, BPF_ANY);
+		return 0;
+	case PMT_READ_GL_BIND_TEX:
+	case PMT_READ_GL_BIND_BUF:
+		gl_bind_key(&k, tid, e->args[0], r->read == PMT_READ_GL_BIND_TEX);
+		v = (__u32)e->args[1];
+		bpf_map_update_elem(&pmt_gl_bound, &k, &v, BPF_ANY);
+		return 0;
+	case PMT_READ_GL_NAMES:
+		__builtin_memset(e->reads, 0, sizeof(e->reads));
+		gl_send_names(e);
+		return 0;
+	case PMT_READ_GL_TEX:
+	case PMT_READ_GL_BUF:
+		break;
+	default:
+		return 0;
+	}
+	e->args[2] = PT_REGS_PARM3(ctx);
+	e->args[3] = PT_REGS_PARM4(ctx);
+	e->args[4] = PT_REGS_PARM5(ctx);
+	e->args[5] = ctx->r9; /* x86-64: the 6th argument (no PT_REGS_PARM6 in libbpf 1.1) */
+	bpf_probe_read_user(&e->caller, sizeof(e->caller), (void *)PT_REGS_SP(ctx));
+	gl_bind_key(&k, tid, e->args[0], r->read == PMT_READ_GL_TEX);
+	name = bpf_map_lookup_elem(&pmt_gl_bound, &k);
+	e->reads[0] = name ? *name : 0;
+	e->reads[1] = name ? 1 : 0;
+	e->reads[2] = 0;
+	/* glCompressedTexImage2D's imageSize is its 7th argument: on the stack. */
+	if (r->read == PMT_READ_GL_TEX)
+		bpf_probe_read_user(&e->reads[2], 4, (void *)(PT_REGS_SP(ctx) + 8));
+	e->reads[3] = k.unit;
+	e->py_depth = py_walk(&pmt_pywalk, e->py_code, e->py_pos, &e->py_flags);
+	submit(e);
+	return 0;
+}

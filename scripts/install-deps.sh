@@ -13,6 +13,7 @@ PKGS=(
 	python3 python3-pygame libsdl2-2.0-0  # demo game and workloads
 	util-linux procps                     # setpriv, pgrep for the tests
 	solarwolf                             # a real pygame game for the asset tests
+	xvfb libgl1 libglx-mesa0 libgl1-mesa-dri  # a headless GL context (llvmpipe): GL asset test
 )
 
 missing=()

@@ -10,6 +10,16 @@
  * file on disk for objects that stream from it (fonts, music). File names
  * come from path arguments or from the SDL_RWops an SDL_RWFromFile call
  * returned. A surface created from inside SDL_ttf is rendered text.
+ *
+ * OpenGL textures and buffers: the rows of GL_ROWS() sit on GLVND's
+ * dispatch stubs, one probe per library a call can enter by (libGL.so.1,
+ * libOpenGL.so.0, libGLESv2.so.2 by their exports; libGLdispatch.so.0,
+ * whose unexported stubs glXGetProcAddress and SDL_GL_GetProcAddress hand
+ * out, found by the dispatch slot its sibling's export jumps through). A
+ * call runs exactly one stub, so nothing is counted twice. Binds are kept
+ * in BPF; uploads arrive with the bound name, and user/analysis/gl.c
+ * turns them into bytes. A GL asset's key is its name (pmt_gl_key()), per
+ * process: see the README for why not per context.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,12 +29,19 @@
 #include <unistd.h>
 
 #include "asset_track.h"
+#include "elf_file.h"
 #include "bpf_backend.h"
 #include "markers.h"
 #include "pywalk.h"
 
-enum role { CREATE, FREE, RWFILE, USE };
-enum size_rule { SZ_NONE, SZ_SURFACE, SZ_TEXTURE_ARGS, SZ_SURFACE_ARG_RGBA, SZ_CHUNK, SZ_FILE };
+enum role { CREATE, FREE, RWFILE, USE, GLSTATE, GLLOAD, GLFREE };
+enum size_rule {
+	SZ_NONE, SZ_SURFACE, SZ_TEXTURE_ARGS, SZ_SURFACE_ARG_RGBA, SZ_CHUNK, SZ_FILE,
+	SZ_GL_IMAGE,      /* glTexImage2D(target, level, ifmt, w, h, ...) */
+	SZ_GL_COMPRESSED, /* glCompressedTexImage2D(..., imageSize, data) */
+	SZ_GL_STORAGE,    /* glTexStorage2D(target, levels, ifmt, w, h) */
+	SZ_GL_BUFFER,     /* glBufferData(target, size, data, usage) */
+};
 
 struct row {
 	const char *lib; /* basename prefix */
@@ -39,6 +56,34 @@ struct row {
 #define IMG "libSDL2_image"
 #define MIX "libSDL2_mixer"
 #define TTF "libSDL2_ttf"
+#define GLDISPATCH "libGLdispatch.so"
+
+/* Libraries whose exported gl* functions are GLVND stubs. */
+static const char *const gl_stub_libs[] = { "libGL.so", "libOpenGL.so", "libGLESv2.so" };
+
+#define GL_STATE(lib, sym, read) { lib, sym, GLSTATE, 0, read, SZ_NONE, -1, -1, -1, -1, false }
+#define GL_LOAD(lib, sym, type, read, size) { lib, sym, GLLOAD, type, read, size, -1, -1, -1, -1, false }
+#define GL_FREE(lib, sym, type) { lib, sym, GLFREE, type, PMT_READ_GL_NAMES, SZ_NONE, -1, -1, -1, -1, false }
+#define GL_TEX PMT_ASSET_TEXTURE
+#define GL_BUF PMT_ASSET_GPU_BUFFER
+#define GL_ROWS(lib)                                                                        \
+	GL_STATE(lib, "glActiveTexture", PMT_READ_GL_ACTIVE),                               \
+	GL_STATE(lib, "glActiveTextureARB", PMT_READ_GL_ACTIVE),                            \
+	GL_STATE(lib, "glBindTexture", PMT_READ_GL_BIND_TEX),                               \
+	GL_STATE(lib, "glBindTextureEXT", PMT_READ_GL_BIND_TEX),                            \
+	GL_STATE(lib, "glBindBuffer", PMT_READ_GL_BIND_BUF),                                \
+	GL_STATE(lib, "glBindBufferARB", PMT_READ_GL_BIND_BUF),                             \
+	GL_LOAD(lib, "glTexImage2D", GL_TEX, PMT_READ_GL_TEX, SZ_GL_IMAGE),                  \
+	GL_LOAD(lib, "glCompressedTexImage2D", GL_TEX, PMT_READ_GL_TEX, SZ_GL_COMPRESSED),   \
+	GL_LOAD(lib, "glCompressedTexImage2DARB", GL_TEX, PMT_READ_GL_TEX, SZ_GL_COMPRESSED), \
+	GL_LOAD(lib, "glTexStorage2D", GL_TEX, PMT_READ_GL_TEX, SZ_GL_STORAGE),              \
+	GL_LOAD(lib, "glTexStorage2DEXT", GL_TEX, PMT_READ_GL_TEX, SZ_GL_STORAGE),           \
+	GL_FREE(lib, "glDeleteTextures", GL_TEX),                                           \
+	GL_FREE(lib, "glDeleteTexturesEXT", GL_TEX),                                        \
+	GL_LOAD(lib, "glBufferData", GL_BUF, PMT_READ_GL_BUF, SZ_GL_BUFFER),                 \
+	GL_LOAD(lib, "glBufferDataARB", GL_BUF, PMT_READ_GL_BUF, SZ_GL_BUFFER),              \
+	GL_FREE(lib, "glDeleteBuffers", GL_BUF),                                            \
+	GL_FREE(lib, "glDeleteBuffersARB", GL_BUF)
 
 static const struct row rows[] = {
 	{ SDL, "SDL_CreateRGBSurface", CREATE, PMT_ASSET_SURFACE, PMT_READ_SURFACE_RET, SZ_SURFACE, -1, -1, -1, -1, false },
@@ -74,12 +119,17 @@ static const struct row rows[] = {
 	{ TTF, "TTF_OpenFontRW", CREATE, PMT_ASSET_FONT, PMT_READ_NONE, SZ_FILE, -1, 0, -1, -1, false },
 	{ TTF, "TTF_OpenFontIndexRW", CREATE, PMT_ASSET_FONT, PMT_READ_NONE, SZ_FILE, -1, 0, -1, -1, false },
 	{ TTF, "TTF_CloseFont", FREE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 0, -1, false },
+	GL_ROWS("libGL.so"),
+	GL_ROWS("libOpenGL.so"),
+	GL_ROWS("libGLESv2.so"),
+	GL_ROWS(GLDISPATCH),
 };
 
-#define NROWS ((int)(sizeof(rows) / sizeof(rows[0])))
+#define PMT_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define NROWS ((int)PMT_ARRAY_LEN(rows))
 _Static_assert(sizeof(rows) / sizeof(rows[0]) <= PMT_ASSET_ROWS, "asset rows");
 
-int pmt_asset_track_init(struct pmt_asset_track *at, pid_t pid, bool track_use)
+int pmt_asset_track_init(struct pmt_asset_track *at, pid_t pid, bool track_use, bool gl)
 {
 	struct pmt_asset_config cfg;
 
@@ -96,6 +146,7 @@ int pmt_asset_track_init(struct pmt_asset_track *at, pid_t pid, bool track_use)
 	pmt_strtab_init(&at->strs);
 	at->pid = pid;
 	at->track_use = track_use;
+	at->gl = gl;
 	return 0;
 }
 
@@ -104,6 +155,7 @@ void pmt_asset_track_free(struct pmt_asset_track *at)
 	if (at->py_ready)
 		pmt_pystack_cache_free(&at->pyc);
 	pmt_asset_store_free(at->store);
+	pmt_gl_textures_free(&at->gltex);
 	pmt_strtab_free(&at->strs);
 	free(at->files);
 	free(at->rw_keys);
@@ -139,9 +191,117 @@ static enum pmt_asset_attach how_to_attach(const struct row *r)
 	return PMT_ATTACH_ENTRY_RETURN;
 }
 
+static bool is_gl(const struct row *r)
+{
+	return r->role == GLSTATE || r->role == GLLOAD || r->role == GLFREE;
+}
+
+/* libGLdispatch's executable code, read once per attach pass. */
+struct gl_text {
+	const struct pmt_mapping *m;
+	uint8_t *code;
+	size_t len;
+};
+
+/*
+ * The dispatch slot GLVND's export of @sym jumps through, from the first
+ * stub library that has it: one the game maps, else one installed next to
+ * libGLdispatch (@dir). Slots are fixed per libglvnd build, so any of its
+ * stub libraries tells the slot of libGLdispatch's stub.
+ */
+static int gl_slot(pid_t pid, const struct pmt_maps *maps, const char *dispatch_path,
+		   const char *sym, uint32_t *slot)
+{
+	static const char *const siblings[] = { "libGL.so.1", "libOpenGL.so.0", "libGLESv2.so.2" };
+	char file[PATH_MAX + 64];
+	size_t i, dirlen;
+	const char *slash = strrchr(dispatch_path, '/');
+
+	dirlen = slash ? (size_t)(slash - dispatch_path) : 0;
+	for (i = 0; i < 2 * PMT_ARRAY_LEN(siblings); i++) {
+		size_t k = i % PMT_ARRAY_LEN(siblings);
+		const struct pmt_mapping *m = NULL;
+		struct pmt_elf *e;
+		uint64_t vaddr;
+		uint8_t code[32];
+		bool ok;
+
+		if (i < PMT_ARRAY_LEN(siblings)) {
+			m = pmt_maps_find_lib(maps, gl_stub_libs[k]);
+			if (!m)
+				continue;
+			snprintf(file, sizeof(file), "/proc/%d/root%s", (int)pid, m->path);
+		} else {
+			snprintf(file, sizeof(file), "/proc/%d/root%.*s/%s", (int)pid, (int)dirlen,
+				 dispatch_path, siblings[k]);
+		}
+		e = pmt_elf_open(file);
+		if (!e)
+			continue;
+		ok = !pmt_elf_symbol(e, sym, &vaddr, NULL) &&
+		     !pmt_elf_read(e, vaddr, code, sizeof(code)) &&
+		     pmt_gl_stub_slot(code, sizeof(code), slot);
+		pmt_elf_close(e);
+		if (ok)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+/*
+ * The probe site of GL row @r in library mapping @m: the exported stub's
+ * entry, or for libGLdispatch (no exports) its stub through the same slot.
+ * The probe stays on the stub's first instruction (a mov: single-stepped),
+ * the only one of the three every call runs that is not an indirect jump.
+ */
+static int gl_site(pid_t pid, const struct pmt_maps *maps, const struct pmt_mapping *m,
+		   const struct row *r, struct gl_text *text, struct pmt_site *site)
+{
+	struct pmt_insn in;
+	uint32_t slot;
+	size_t i;
+	long off;
+
+	if (strncmp(r->lib, GLDISPATCH, strlen(GLDISPATCH)))
+		return pmt_site_resolve(pid, maps, m->path, r->sym, true, site);
+	if (gl_slot(pid, maps, m->path, r->sym, &slot))
+		return -ENOENT;
+	if (!text->code) {
+		for (i = 0; i < maps->n; i++) {
+			const struct pmt_mapping *x = &maps->v[i];
+
+			if (x->path && !strcmp(x->path, m->path) && x->perms[2] == 'x')
+				break;
+		}
+		if (i == maps->n)
+			return -ENOENT;
+		text->m = &maps->v[i];
+		text->len = text->m->end - text->m->start;
+		text->code = malloc(text->len);
+		if (!text->code || pmt_mem_read(pid, text->m->start, text->code, text->len)) {
+			free(text->code);
+			text->code = NULL;
+			return -EFAULT;
+		}
+	}
+	off = pmt_gl_stub_find(text->code, text->len, slot);
+	if (off < 0)
+		return -ENOENT;
+	memset(site, 0, sizeof(*site));
+	pmt_insn_decode(text->code + off, text->len - (size_t)off, &in);
+	snprintf(site->symbol, sizeof(site->symbol), "%s", r->sym);
+	snprintf(site->map_path, sizeof(site->map_path), "%s", m->path);
+	snprintf(site->file, sizeof(site->file), "/proc/%d/root%s", (int)pid, m->path);
+	site->offset = text->m->offset + (uint64_t)off;
+	site->insn = in.kind;
+	site->entry_only = true;
+	return 0;
+}
+
 int pmt_asset_track_attach(struct pmt_asset_track *at, struct pmt_bpf *b,
 			   const struct pmt_maps *maps, bool verbose)
 {
+	struct gl_text text = { 0 };
 	int i, added = 0;
 
 	at->pending = false;
@@ -152,11 +312,26 @@ int pmt_asset_track_attach(struct pmt_asset_track *at, struct pmt_bpf *b,
 		bool ret = r->role == CREATE || r->role == RWFILE;
 		struct pmt_site site;
 
-		if ((r->use_only && !at->track_use) || at->attached[i][0])
+		if ((r->use_only && !at->track_use) || (is_gl(r) && !at->gl) || at->attached[i][0])
 			continue;
 		m = pmt_maps_find_lib(maps, r->lib);
 		if (!m)
 			continue;
+		if (is_gl(r)) {
+			if (gl_site(at->pid, maps, m, r, &text, &site))
+				continue; /* not in this library, or not a stub we know */
+			if (pmt_bpf_set_asset_row(b, i, &br) ||
+			    pmt_bpf_attach_asset(b, i, site.file, site.offset, PMT_ATTACH_GL))
+				continue;
+			snprintf(at->attached[i], sizeof(at->attached[i]), "%s", m->path);
+			at->rows_attached++;
+			added++;
+			if (verbose)
+				fprintf(stderr, "pmtrace: asset probe %s in %s at 0x%llx (%s)\n",
+					r->sym, r->lib, (unsigned long long)site.offset,
+					pmt_insn_name(site.insn));
+			continue;
+		}
 		if (pmt_site_resolve(at->pid, maps, m->path, r->sym, ret, &site))
 			continue; /* not in this version of the library */
 		if (site.slot_pending) {
@@ -175,6 +350,7 @@ int pmt_asset_track_attach(struct pmt_asset_track *at, struct pmt_bpf *b,
 				" (entry+return)", (unsigned long long)site.offset,
 				pmt_insn_name(site.insn));
 	}
+	free(text.code);
 	return added;
 }
 
@@ -302,6 +478,101 @@ static uint64_t bytes_per_pixel(uint64_t format)
 	return (format >> 28) == 1 ? (b ? b : 1) : 2;
 }
 
+/* "glTexImage2D@_ctypes": the GL call and the module that made it, without a Python frame. */
+static uint32_t site_of_call(struct pmt_asset_track *at, const struct pmt_maps *maps,
+			     const struct row *r, const struct pmt_asset_event *ev)
+{
+	char site[PMT_PYFUNC_MAX + PMT_PYFILE_MAX + 16];
+	const char *caller;
+
+	if (!python_site(at, ev, site, sizeof(site))) {
+		caller = lib_of(maps, ev->caller);
+		snprintf(site, sizeof(site), "%s@%.*s", r->sym, module_len(caller), caller);
+	}
+	return pmt_strtab_intern(&at->strs, site, strlen(site));
+}
+
+/*
+ * An upload to the bound texture or buffer. The first one that gives a
+ * name storage creates the asset (its site, frame, time); later ones (mip
+ * levels, re-specification, a new glBufferData) change its bytes only.
+ * GL arguments are 32-bit except a buffer's size: the upper halves of
+ * their registers are undefined, hence the casts.
+ */
+static void gl_load(struct pmt_asset_track *at, const struct pmt_maps *maps, const struct row *r,
+		    const struct pmt_asset_event *ev, uint64_t frame)
+{
+	bool tex = r->type == PMT_ASSET_TEXTURE;
+	uint64_t key = pmt_gl_key(tex ? PMT_GL_KIND_TEXTURE : PMT_GL_KIND_BUFFER,
+				  (uint32_t)ev->reads[0]);
+	struct pmt_asset_load l;
+
+	if (!ev->reads[1]) {
+		at->gl_unbound++; /* bound before attach: which object is unknown */
+		return;
+	}
+	memset(&l, 0, sizeof(l));
+	if (tex) {
+		struct pmt_gl_texture *t = pmt_gl_textures_get(&at->gltex, key, true);
+		uint32_t target = (uint32_t)ev->args[0], ifmt = (uint32_t)ev->args[2];
+		uint32_t w = (uint32_t)ev->args[3], h = (uint32_t)ev->args[4];
+		bool changed;
+
+		if (!t)
+			return;
+		if (r->size == SZ_GL_STORAGE)
+			changed = pmt_gl_tex_storage(t, target, (uint32_t)ev->args[1], ifmt, w, h);
+		else
+			changed = pmt_gl_tex_image(t, target, (int32_t)ev->args[1], ifmt, w, h,
+						   r->size == SZ_GL_COMPRESSED ?
+						   (uint32_t)ev->reads[2] : 0);
+		if (!changed) {
+			if (!pmt_asset_get(at->store, key))
+				pmt_gl_textures_del(&at->gltex, key);
+			return;
+		}
+		l.bytes = pmt_gl_texture_bytes(t);
+		l.width = t->width;
+		l.height = t->height;
+	} else {
+		l.bytes = ev->args[1]; /* GLsizeiptr: 64-bit */
+	}
+	l.obj = key;
+	l.ts_ns = ev->ts_ns;
+	l.frame = frame;
+	l.type = r->type;
+	if (!pmt_asset_get(at->store, key)) {
+		l.loader_id = pmt_strtab_intern(&at->strs, r->sym, strlen(r->sym));
+		l.site_id = site_of_call(at, maps, r, ev);
+	}
+	pmt_asset_loaded(at->store, &l);
+}
+
+/* glDeleteTextures / glDeleteBuffers: names that never held storage are no assets. */
+static void gl_delete(struct pmt_asset_track *at, const struct row *r,
+		      const struct pmt_asset_event *ev, uint64_t frame)
+{
+	bool tex = r->type == PMT_ASSET_TEXTURE;
+	uint32_t names[PMT_GL_NAMES], n = ev->str_len / 4, i;
+
+	if (n > PMT_GL_NAMES)
+		n = PMT_GL_NAMES;
+	memcpy(names, ev->str, n * 4);
+	if (ev->reads[1] == (uint64_t)(PMT_GL_NAME_RECORDS - 1) * PMT_GL_NAMES &&
+	    ev->reads[0] > ev->reads[1] + n)
+		at->gl_names_lost += ev->reads[0] - ev->reads[1] - n; /* past the last record */
+	for (i = 0; i < n; i++) {
+		uint64_t key = pmt_gl_key(tex ? PMT_GL_KIND_TEXTURE : PMT_GL_KIND_BUFFER, names[i]);
+
+		if (!names[i])
+			continue; /* GL ignores name 0 */
+		if (tex)
+			pmt_gl_textures_del(&at->gltex, key);
+		if (pmt_asset_get(at->store, key))
+			pmt_asset_freed(at->store, key, frame, ev->ts_ns);
+	}
+}
+
 void pmt_asset_track_event(struct pmt_asset_track *at, const struct pmt_maps *maps,
 			   const struct pmt_asset_event *ev, uint64_t frame)
 {
@@ -325,6 +596,14 @@ void pmt_asset_track_event(struct pmt_asset_track *at, const struct pmt_maps *ma
 		if (ev->ret && ev->str_len)
 			rw_put(at, ev->ret, intern_path(at, ev->str, ev->str_len));
 		return;
+	case GLLOAD:
+		gl_load(at, maps, r, ev, frame);
+		return;
+	case GLFREE:
+		gl_delete(at, r, ev, frame);
+		return;
+	case GLSTATE:
+		return; /* kept in BPF, never sent */
 	default:
 		break;
 	}

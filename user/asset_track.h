@@ -13,6 +13,7 @@
 
 #include "pmtrace/assets.h"
 #include "pmtrace/events.h"
+#include "pmtrace/gl.h"
 #include "pmtrace/strtab.h"
 #include "proc.h"
 #include "pylayout.h"
@@ -37,6 +38,7 @@ struct pmt_asset_track {
 	uint32_t *rw_vals;
 	uint32_t rw_cap;
 	bool track_use;
+	bool gl;                    /* GL rows attached */
 	pid_t pid;
 	char attached[PMT_ASSET_ROWS][256]; /* library each row is attached in */
 	int rows_attached;
@@ -47,10 +49,13 @@ struct pmt_asset_track {
 	struct pmt_pystack_cache pyc;
 	bool pending;               /* rows waiting for SDL's jump table */
 	uint64_t events;
+	struct pmt_gl_textures gltex; /* GL textures' levels and faces, by key */
+	uint64_t gl_unbound;        /* GL uploads to an object bound before attach */
+	uint64_t gl_names_lost;     /* deleted GL names not read (unreadable, too many) */
 };
 
-/* Set up for @pid. Returns 0 or -ENOMEM. */
-int pmt_asset_track_init(struct pmt_asset_track *at, pid_t pid, bool track_use);
+/* Set up for @pid; @gl: probe GL textures and buffers too. Returns 0 or -ENOMEM. */
+int pmt_asset_track_init(struct pmt_asset_track *at, pid_t pid, bool track_use, bool gl);
 void pmt_asset_track_free(struct pmt_asset_track *at);
 
 /*

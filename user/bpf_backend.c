@@ -437,6 +437,8 @@ int pmt_bpf_attach_asset(struct pmt_bpf *b, int row, const char *file, uint64_t 
 	if (how == PMT_ATTACH_RETURN)
 		a = attach_uprobe(b, b->skel->progs.pmt_asset_return_only, true, file, offset,
 				  (uint64_t)row);
+	else if (how == PMT_ATTACH_GL)
+		a = attach_uprobe(b, b->skel->progs.pmt_gl_call, false, file, offset, (uint64_t)row);
 	else
 		a = attach_uprobe(b, how == PMT_ATTACH_ENTRY_RETURN ? b->skel->progs.pmt_asset_enter :
 								      b->skel->progs.pmt_asset_call,

@@ -59,6 +59,7 @@ enum pmt_asset_attach {
 	PMT_ATTACH_CALL,        /* one probe at @offset (frees, uses) */
 	PMT_ATTACH_ENTRY_RETURN, /* entry + return probes at the function's entry */
 	PMT_ATTACH_RETURN,      /* a return probe alone (no argument needed) */
+	PMT_ATTACH_GL,          /* one probe on a GL dispatch stub (pmt_gl_call) */
 };
 int pmt_bpf_attach_asset(struct pmt_bpf *b, int row, const char *file, uint64_t offset,
 			 enum pmt_asset_attach how);

@@ -26,6 +26,7 @@ struct pmt_options {
 	size_t history;
 	const char *json_path; /* NULL: none; "-": stdout */
 	bool no_assets;       /* do not track assets */
+	bool no_gl_assets;    /* do not track OpenGL textures and buffers */
 	bool track_use;       /* probe blits and render copies (orphans) */
 	bool no_growth_sites; /* do not attribute growth to Python stacks */
 	size_t top_n;         /* assets listed in reports */

@@ -67,6 +67,8 @@ struct pmt_asset_view {
 	bool track_use;
 	const struct pmt_loaded_file *files; /* by path id - 1 */
 	uint32_t nfiles;
+	uint64_t gl_unbound;    /* GL uploads to objects bound before attach */
+	uint64_t gl_names_lost; /* deleted GL names not read */
 };
 
 void pmt_text_assets(FILE *f, const struct pmt_asset_view *v);

@@ -130,6 +130,9 @@ void pmt_text_assets(FILE *f, const struct pmt_asset_view *v)
 		fprintf(f, "  note  : %" PRIu64 " frees of assets loaded before attach, %" PRIu64
 			   " not tracked (table full), %" PRIu64 " asset records lost\n",
 			pmt_asset_unknown_frees(v->store), pmt_asset_dropped(v->store), v->lost);
+	if (v->gl_unbound || v->gl_names_lost)
+		fprintf(f, "  note  : %" PRIu64 " GL uploads to objects bound before attach, %" PRIu64
+			   " deleted GL names not read\n", v->gl_unbound, v->gl_names_lost);
 	fflush(f);
 }
 
@@ -258,7 +261,8 @@ void pmt_json_assets(FILE *f, const struct pmt_asset_view *v, const char *scope)
 		fputs(",\"orphans\":null", f);
 	}
 	fprintf(f, ",\"unknown_frees\":%" PRIu64 ",\"untracked\":%" PRIu64 ",\"lost_events\":%" PRIu64
-		   "}\n",
-		pmt_asset_unknown_frees(v->store), pmt_asset_dropped(v->store), v->lost);
+		   ",\"gl_unbound_uploads\":%" PRIu64 ",\"gl_names_lost\":%" PRIu64 "}\n",
+		pmt_asset_unknown_frees(v->store), pmt_asset_dropped(v->store), v->lost,
+		v->gl_unbound, v->gl_names_lost);
 	fflush(f);
 }

@@ -607,6 +607,8 @@ static void report_assets(struct tracer *t, const char *scope)
 		.track_use = t->o->track_use,
 		.files = t->assets.files,
 		.nfiles = t->assets.nfiles,
+		.gl_unbound = t->assets.gl_unbound,
+		.gl_names_lost = t->assets.gl_names_lost,
 	};
 
 	if (!v.store)
@@ -839,7 +841,7 @@ static int start_bpf(struct tracer *t)
 		return fail(t, PMT_EXIT_BPF, "cannot attach the memory probes: %s",
 			    strerror(-err));
 	if (!t->o->no_assets) {
-		if (pmt_asset_track_init(&t->assets, t->pid, t->o->track_use))
+		if (pmt_asset_track_init(&t->assets, t->pid, t->o->track_use, !t->o->no_gl_assets))
 			return fail(t, PMT_EXIT_ERROR, "out of memory");
 		t->assets_on = true;
 	}

@@ -78,7 +78,7 @@ struct pmt_event {
 
 /* ---- assets ---------------------------------------------------------------- */
 
-#define PMT_ASSET_ROWS 64   /* rows of the asset probe table */
+#define PMT_ASSET_ROWS 128  /* rows of the asset probe table */
 #define PMT_ASSET_STR 160   /* bytes of a path argument kept */
 
 /* What the BPF side reads for a row (pmt_asset_row.read). */
@@ -87,6 +87,33 @@ enum pmt_asset_read {
 	PMT_READ_SURFACE_RET,  /* SDL_Surface *ret: w, h, pitch, flags */
 	PMT_READ_SURFACE_ARG1, /* SDL_Surface *args[1]: w, h, pitch, flags */
 	PMT_READ_CHUNK_RET,    /* Mix_Chunk *ret: alen */
+	/* OpenGL (pmt_gl_call): entry probes on GLVND's dispatch stubs */
+	PMT_READ_GL_ACTIVE,    /* glActiveTexture(unit): this thread's unit, no record */
+	PMT_READ_GL_BIND_TEX,  /* glBindTexture(target, name): bound name, no record */
+	PMT_READ_GL_BIND_BUF,  /* glBindBuffer(target, name): bound name, no record */
+	PMT_READ_GL_TEX,       /* upload to the bound texture: reads[] = name, known,
+				  7th argument (stack), unit; Python stack */
+	PMT_READ_GL_BUF,       /* glBufferData on the bound buffer: reads[] = name,
+				  known; Python stack */
+	PMT_READ_GL_NAMES,     /* glDelete*(n, names): names in str[] (u32 each,
+				  PMT_GL_NAMES a record, several records if needed),
+				  reads[0] = n, reads[1] = index of the first */
+};
+
+#define PMT_GL_NAMES (PMT_ASSET_STR / 4) /* names a deletion record carries */
+#define PMT_GL_NAME_RECORDS 16          /* records a deletion call sends at most */
+
+/*
+ * The name bound to a target, per thread and texture unit (buffers: unit
+ * 0), in pmt_gl_bound. A GL context is current on one thread at a time, so
+ * the thread stands for its context here; cube-map faces are looked up
+ * under GL_TEXTURE_CUBE_MAP.
+ */
+struct pmt_gl_bind_key {
+	__u32 tid;
+	__u32 unit;
+	__u32 target;
+	__u32 pad;
 };
 
 /* Per-row instructions for the BPF programs, in the pmt_asset_rows map. */
