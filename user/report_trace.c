@@ -154,6 +154,21 @@ static const char *kib(char *buf, size_t len, double v)
 	return buf;
 }
 
+/* "func (/long/path/file.py:12)" -> "func (file.py:12)", for the text reports. */
+static const char *short_frame(const char *frame)
+{
+	static char buf[PMT_PYFUNC_MAX + PMT_PYFILE_MAX + 32];
+	const char *open = strrchr(frame, '('), *slash;
+
+	if (!open)
+		return frame;
+	slash = strrchr(open, '/');
+	if (!slash)
+		return frame;
+	snprintf(buf, sizeof(buf), "%.*s%s", (int)(open - frame + 1), frame, slash + 1);
+	return buf;
+}
+
 static void text_stack(FILE *f, const struct pmt_trace_summary *s, const struct pmt_trace_site *site)
 {
 	const struct pmt_stackname *sn = site->key ? pmt_stacknames_find(s->names, site->stack_id) :
@@ -169,7 +184,8 @@ static void text_stack(FILE *f, const struct pmt_trace_summary *s, const struct 
 		return;
 	}
 	for (i = 0; i < sn->depth && i < 4; i++)
-		fprintf(f, "%s%s", i ? " <- " : "", pmt_stacknames_str(s->names, sn->frames[i]));
+		fprintf(f, "%s%s", i ? " <- " : "",
+			short_frame(pmt_stacknames_str(s->names, sn->frames[i])));
 	fprintf(f, "%s%s\n", sn->depth > 4 ? " <- ..." : "",
 		sn->flags & PMT_PYF_FAULT ? " (partial)" : "");
 }

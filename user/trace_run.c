@@ -288,8 +288,6 @@ static void end_window(struct pmt_trace_run *tr, struct pmt_bpf *b, uint64_t now
 				     tr->names);
 	pmt_trace_sites_clear(&tr->window_sites);
 	pmt_trace_sched_done(&tr->sched, tr->trig, tr->from, tr->to);
-	if (!tr->last_account_ns)
-		tr->last_account_ns = tr->attach_ns;
 	pmt_trace_sched_account(&tr->sched, window_cost_ns, (double)(now_ns - tr->last_account_ns));
 	tr->last_account_ns = now_ns;
 }
@@ -312,6 +310,8 @@ void pmt_trace_run_frame(struct pmt_trace_run *tr, struct pmt_bpf *b, const stru
 	(void)text;
 	if (!tr->enabled)
 		return;
+	if (!tr->last_account_ns)
+		tr->last_account_ns = now_ns - f->duration_ns; /* the run's time starts here */
 	if (tr->attached) {
 		med = median_dur(tr);
 		if (med && f->duration_ns > med)
