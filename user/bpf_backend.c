@@ -59,6 +59,7 @@ struct pmt_bpf {
 	int n_gc;
 	struct retirer ret;
 	int alloc_fds[MAX_ALLOC_LINKS]; /* trace mode's uprobe_multi links */
+	bool no_trace;                  /* trace mode's programs not loaded */
 	int n_alloc_fds;
 	struct pmt_growth_key growth_keys[PMT_GROWTH_ENTRIES]; /* drain scratch */
 };
@@ -152,6 +153,32 @@ static void ensure_tracefs(void)
 	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
 }
 
+static int open_and_load(struct pmt_bpf *b, pid_t tgid, bool with_trace)
+{
+	int err;
+
+	if (b->skel)
+		pmtrace_bpf__destroy(b->skel);
+	b->skel = pmtrace_bpf__open();
+	if (!b->skel)
+		return -errno;
+	b->skel->rodata->pmt_target_tgid = (__u32)tgid;
+	/* Trace mode's programs attach through uprobe_multi links only. */
+	bpf_program__set_expected_attach_type(b->skel->progs.pmt_alloc_enter,
+					      (enum bpf_attach_type)PMT_TRACE_UPROBE_MULTI);
+	bpf_program__set_expected_attach_type(b->skel->progs.pmt_alloc_return,
+					      (enum bpf_attach_type)PMT_TRACE_UPROBE_MULTI);
+	bpf_program__set_autoload(b->skel->progs.pmt_alloc_enter, with_trace);
+	bpf_program__set_autoload(b->skel->progs.pmt_alloc_return, with_trace);
+	b->no_trace = !with_trace;
+	err = pmtrace_bpf__load(b->skel);
+	if (err) {
+		pmtrace_bpf__destroy(b->skel);
+		b->skel = NULL;
+	}
+	return err;
+}
+
 struct pmt_bpf *pmt_bpf_open(pid_t tgid, bool verbose, pmt_event_fn fn, pmt_asset_fn afn,
 			     void *ctx)
 {
@@ -171,18 +198,13 @@ struct pmt_bpf *pmt_bpf_open(pid_t tgid, bool verbose, pmt_event_fn fn, pmt_asse
 	b->afn = afn;
 	retirer_start(&b->ret);
 	b->ctx = ctx;
-	b->skel = pmtrace_bpf__open();
-	if (!b->skel) {
-		err = -errno;
-		goto err;
+	err = open_and_load(b, tgid, true);
+	if (err && err != -EPERM && err != -EACCES) {
+		/* A kernel before 6.6 may refuse uprobe_multi programs: all but trace mode. */
+		err = open_and_load(b, tgid, false);
+		if (!err && verbose)
+			fprintf(stderr, "pmtrace: this kernel has no uprobe_multi: trace mode off\n");
 	}
-	b->skel->rodata->pmt_target_tgid = (__u32)tgid;
-	/* Trace mode's programs attach through uprobe_multi links only. */
-	bpf_program__set_expected_attach_type(b->skel->progs.pmt_alloc_enter,
-					      (enum bpf_attach_type)PMT_TRACE_UPROBE_MULTI);
-	bpf_program__set_expected_attach_type(b->skel->progs.pmt_alloc_return,
-					      (enum bpf_attach_type)PMT_TRACE_UPROBE_MULTI);
-	err = pmtrace_bpf__load(b->skel);
 	if (err)
 		goto err;
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.pmt_events), on_ring, b, NULL);
@@ -516,6 +538,8 @@ int pmt_bpf_attach_alloc(struct pmt_bpf *b, const char *file, const uint64_t *of
 				      b->skel->progs.pmt_alloc_enter;
 	int fd;
 
+	if (b->no_trace)
+		return -EOPNOTSUPP;
 	if (b->n_alloc_fds >= MAX_ALLOC_LINKS)
 		return -ENOSPC;
 	if (n <= 0)
