@@ -90,9 +90,9 @@ int pmt_pyheap_check_used(pmt_pyheap_read_fn rd, void *ctx, uint64_t addr, uint6
 
 /*
  * Confirm that @l's arenas and maxarenas are the ones the pools of
- * @l->usedpools live in: for every used class, the pool's arenaindex is
- * below maxarenas and its arena_object has address <= pool < address +
- * arena_size and at most arena_size / pool_size pools. Returns 0, -ENOENT
+ * @l->usedpools live in: for the first and last pool of every used class,
+ * its arenaindex is below maxarenas and its arena_object has address <=
+ * pool < address + arena_size and at most arena_size / pool_size pools. Returns 0, -ENOENT
  * on a mismatch, -EAGAIN when no class is used yet (nothing to check
  * against: try again later), or the read function's error.
  */

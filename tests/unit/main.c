@@ -26,6 +26,7 @@ static void (*const registrations[])(void) = {
 	pmt_test_register_x86_sites,
 	pmt_test_register_trace,
 	pmt_test_register_growth,
+	pmt_test_register_pyheap,
 };
 
 /*

@@ -109,11 +109,12 @@ int pmt_pyheap_check_arenas(pmt_pyheap_read_fn rd, void *ctx, const struct pmt_p
 		return err;
 	if (maxarenas > PMT_PYHEAP_MAX_ARENAS || (maxarenas && !plausible(arenas)))
 		return -ENOENT;
-	for (i = 0; i < PMT_PYHEAP_USED_ENTRIES / 2; i++) {
-		uint64_t pool = ent[2 * i], ao[PMT_PYHEAP_ARENA_OBJ / 8];
+	for (i = 0; i < PMT_PYHEAP_USED_ENTRIES; i++) {
+		uint64_t pool = ent[i], ao[PMT_PYHEAP_ARENA_OBJ / 8];
 		uint32_t nfree, ntotal;
 
-		if (pool == l->usedpools + 16 * (uint64_t)i - 16)
+		/* Each used class's first and last pool. */
+		if (pool == l->usedpools + 16 * (uint64_t)(i / 2) - 16 || (i & 1 && pool == ent[i - 1]))
 			continue;
 		err = rd(ctx, pool + PMT_PYHEAP_POOL_ARENAINDEX, &idx, sizeof(idx));
 		if (err)
