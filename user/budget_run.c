@@ -4,8 +4,8 @@
  *
  * Usage per category comes from the frame (RSS), the glibc heap mapping
  * (native heap, re-read at most every 250 ms) and the asset store (live
- * bytes per asset type). python_heap is not measured yet: a budget that
- * counts it is refused at load rather than silently counting nothing.
+ * bytes per asset type) and pymalloc's arenas read at the frame's end
+ * (python_heap, see pyheap.h); reports use the last frame's python_heap.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -139,14 +139,8 @@ int pmt_budget_run_init(struct pmt_budget_run *r, const struct pmt_options *o, c
 		r->active = true;
 	}
 	for (i = 0; i < pmt_budgets_count(&r->budgets); i++)
-		if (pmt_budget_categories(&r->budgets, (int)i) & PMT_BUDGET_CAT(PMT_CAT_PYTHON_HEAP)) {
-			snprintf(err, errlen, "%s: budget %s counts python_heap, which this version "
-				 "does not measure yet (use rss)",
-				 pmt_budget_origin(&r->budgets, (int)i) ?
-					 pmt_budget_origin(&r->budgets, (int)i) : o->budget_file,
-				 pmt_budget_path(&r->budgets, (int)i));
-			return -EINVAL;
-		}
+		if (pmt_budget_categories(&r->budgets, (int)i) & PMT_BUDGET_CAT(PMT_CAT_PYTHON_HEAP))
+			r->counts_python_heap = true;
 	r->last_hook_ns = calloc(pmt_budgets_count(&r->budgets) + 1, sizeof(uint64_t));
 	if (!r->last_hook_ns) {
 		snprintf(err, errlen, "out of memory");
@@ -214,7 +208,8 @@ static uint64_t glob_bytes(void *ctx, const char *const *globs, size_t n, uint32
 }
 
 static void fill_sample(struct pmt_budget_run *r, struct pmt_asset_track *at, uint64_t rss,
-			uint64_t now_ns, struct pmt_budget_sample *s, struct glob_ctx *g)
+			uint64_t pyheap, uint64_t now_ns, struct pmt_budget_sample *s,
+			struct glob_ctx *g)
 {
 	static const struct {
 		enum pmt_category cat;
@@ -235,6 +230,7 @@ static void fill_sample(struct pmt_budget_run *r, struct pmt_asset_track *at, ui
 	}
 	s->bytes[PMT_CAT_RSS] = rss;
 	s->bytes[PMT_CAT_NATIVE_HEAP] = r->heap_bytes;
+	s->bytes[PMT_CAT_PYTHON_HEAP] = pyheap;
 	if (at && at->store)
 		for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 			s->bytes[map[i].cat] = pmt_asset_type_stats(at->store, map[i].type)->live_bytes;
@@ -403,9 +399,14 @@ void pmt_budget_run_frame(struct pmt_budget_run *r, const struct pmt_frame *f,
 	struct glob_ctx g;
 	int n, i;
 
+	if (f->python_heap_known) {
+		r->python_heap_bytes = f->python_heap_bytes;
+		if (f->python_heap_bytes > r->peak[PMT_CAT_PYTHON_HEAP])
+			r->peak[PMT_CAT_PYTHON_HEAP] = f->python_heap_bytes;
+	}
 	if (!r->active)
 		return;
-	fill_sample(r, at, f->rss_bytes, now_ns, &s, &g);
+	fill_sample(r, at, f->rss_bytes, r->python_heap_bytes, now_ns, &s, &g);
 	n = pmt_budgets_check(&r->budgets, &s, f->index, f->ts_ns, ev, 16);
 	for (i = 0; i < n; i++) {
 		const struct pmt_budget_event *e = &ev[i];
@@ -457,7 +458,7 @@ static void report_budgets(struct pmt_budget_run *r, struct pmt_asset_track *at,
 	struct glob_ctx g;
 	size_t i, n = pmt_budgets_count(&r->budgets);
 
-	fill_sample(r, at, rss, 0, &s, &g);
+	fill_sample(r, at, rss, r->python_heap_bytes, 0, &s, &g);
 	if (text)
 		fprintf(text, "  budgets:\n");
 	if (json)
@@ -521,12 +522,17 @@ static void report_platforms(struct pmt_budget_run *r, uint64_t rss_peak, FILE *
 	for (c = 0; c < PMT_CAT_COUNT; c++)
 		m.peak_by_cat[c] = r->peak[c];
 	m.peak_by_cat[PMT_CAT_RSS] = rss_peak > r->peak[PMT_CAT_RSS] ? rss_peak : r->peak[PMT_CAT_RSS];
-	if (text)
+	if (text && m.peak_by_cat[PMT_CAT_PYTHON_HEAP])
+		fprintf(text, "  platforms (peak %.1f MiB, python heap peak %.1f MiB):",
+			m.peak_by_cat[PMT_CAT_RSS] / 1048576.0,
+			m.peak_by_cat[PMT_CAT_PYTHON_HEAP] / 1048576.0);
+	else if (text)
 		fprintf(text, "  platforms (peak %.1f MiB):", m.peak_by_cat[PMT_CAT_RSS] / 1048576.0);
 	if (json)
 		fprintf(json, "{\"type\":\"platforms\",\"schema_version\":%d,\"peak_bytes\":%" PRIu64
-			      ",\"profiles\":[",
-			PMT_SCHEMA_VERSION, m.peak_by_cat[PMT_CAT_RSS]);
+			      ",\"python_heap_peak_bytes\":%" PRIu64 ",\"profiles\":[",
+			PMT_SCHEMA_VERSION, m.peak_by_cat[PMT_CAT_RSS],
+			m.peak_by_cat[PMT_CAT_PYTHON_HEAP]);
 	for (k = PMT_FIT_RECOMMENDED; text && k <= PMT_FIT_OVER + 1; k++) {
 		const char *title[] = { "", "fits the recommended target", "fits", "over",
 					"unknown limit" };

@@ -34,6 +34,8 @@ struct pmt_budget_run {
 	bool use_tracked;
 	pid_t pid;
 	uint64_t heap_bytes, heap_next_ns;
+	bool counts_python_heap;   /* a budget counts python_heap */
+	uint64_t python_heap_bytes; /* the last frame's, for reports */
 	uint64_t peak[PMT_CAT_COUNT];
 	uint64_t last_check_frame;
 	struct pmt_asset *scratch; /* live assets, for globs and plans */
@@ -51,7 +53,10 @@ int pmt_budget_run_init(struct pmt_budget_run *r, const struct pmt_options *o, c
 			size_t errlen);
 void pmt_budget_run_free(struct pmt_budget_run *r);
 
-/* Check the budgets after frame @f; alerts go out at once. */
+/*
+ * Check the budgets after frame @f; alerts go out at once. python_heap is
+ * f->python_heap_bytes (0 while f->python_heap_known is false).
+ */
 void pmt_budget_run_frame(struct pmt_budget_run *r, const struct pmt_frame *f,
 			  struct pmt_asset_track *at, FILE *text, FILE *json, uint64_t now_ns);
 

@@ -93,6 +93,10 @@ void pmt_json_frame(FILE *f, const struct pmt_frame *fr, const struct pmt_growth
 			fr->gc_collected, fr->gc_uncollectable);
 	else
 		fputs(",\"gc_collections\":null,\"gc_collected\":null,\"gc_uncollectable\":null", f);
+	if (fr->python_heap_known)
+		fprintf(f, ",\"python_heap_bytes\":%" PRIu64, fr->python_heap_bytes);
+	else
+		fputs(",\"python_heap_bytes\":null", f);
 	if (fr->gc_timed)
 		fprintf(f, ",\"gc_ns\":%" PRIu64, fr->gc_ns);
 	else

@@ -27,6 +27,7 @@
 #include "asset_track.h"
 #include "bpf_backend.h"
 #include "budget_run.h"
+#include "pyheap.h"
 #include "elf_file.h"
 #include "exit_codes.h"
 #include "fault_cost.h"
@@ -46,6 +47,7 @@
 #define PMT_ALIAS_MUTED 2  /* an alias no probe has: the slot counts nothing */
 #define GROWTH_FRAME_TOP 5 /* growth sites listed per frame, by faults and by bytes */
 #define WALKER_RETRY_NS 100000000ULL /* until the interpreter exists */
+#define PYHEAP_TRIES 10   /* looks for pymalloc's arenas, one a second */
 
 volatile sig_atomic_t pmt_exiting;
 
@@ -87,6 +89,9 @@ struct tracer {
 	bool growth_ready;        /* growth sites are attributed */
 	uint64_t growth_retry_ns;
 	struct pmt_growth_track growth;
+	struct pmt_pyheap pyheap;   /* python_heap: pymalloc's arenas */
+	uint64_t pyheap_retry_ns;   /* next time to look for them */
+	int pyheap_tries;
 	FILE *json;
 	FILE *text;
 	bool need_rescan;
@@ -182,6 +187,45 @@ static void apply_assets(struct tracer *t, uint64_t frame)
 	t->napend = 0;
 }
 
+static int refresh_maps(struct tracer *t);
+
+/*
+ * python_heap at the end of frame @f: pymalloc's arenas, read from the
+ * target now (records reach us up to 50 ms after the marker call). The
+ * arenas are looked for at the first frames, then every second, up to
+ * PYHEAP_TRIES times.
+ */
+static void read_pyheap(struct tracer *t, struct pmt_frame *f)
+{
+	char why[256];
+	int err;
+
+	if (!t->pyheap.ready) {
+		if (!t->py_found || t->pyheap_tries >= PYHEAP_TRIES ||
+		    t->last_marker_ns < t->pyheap_retry_ns)
+			return;
+		t->pyheap_retry_ns = t->last_marker_ns + 1000000000ULL;
+		refresh_maps(t);
+		err = pmt_pyheap_init(&t->pyheap, t->pid, &t->maps, &t->py, why, sizeof(why));
+		if (err) {
+			verbose(t, "python_heap: %s", why);
+			if (++t->pyheap_tries == PYHEAP_TRIES || err == -ENOTSUP) {
+				t->pyheap_tries = PYHEAP_TRIES;
+				if (t->budget.counts_python_heap)
+					fprintf(t->text, "pmtrace: python_heap is not measured (%s): "
+						"budgets counting it see 0\n", why);
+			}
+			return;
+		}
+		verbose(t, "python_heap: usedpools at 0x%llx (%s), arenas at 0x%llx, maxarenas at "
+			"0x%llx (%s), %llu KiB arenas", (unsigned long long)t->pyheap.l.usedpools,
+			t->pyheap.used_how, (unsigned long long)t->pyheap.l.arenas_addr,
+			(unsigned long long)t->pyheap.l.maxarenas_addr, t->pyheap.arenas_how,
+			(unsigned long long)(t->pyheap.l.arena_size >> 10));
+	}
+	f->python_heap_known = !pmt_pyheap_read(&t->pyheap, &f->python_heap_bytes);
+}
+
 static void emit_frame(struct tracer *t, const struct pmt_event *ev)
 {
 	const struct pmt_growth_view *gv;
@@ -194,6 +238,7 @@ static void emit_frame(struct tracer *t, const struct pmt_event *ev)
 	if (r)
 		return;
 	t->last_marker_ns = now_ns();
+	read_pyheap(t, &f);
 	if (t->assets_on) {
 		apply_assets(t, f.index);
 		pmt_asset_frame_end(t->assets.store, f.index);
@@ -963,6 +1008,7 @@ static void cleanup(struct tracer *t)
 		kill(t->pid, SIGCONT); /* never leave it stopped */
 	pmt_session_free(&t->session);
 	pmt_growth_track_free(&t->growth);
+	pmt_pyheap_free(&t->pyheap);
 	pmt_stacknames_free(&t->stacks);
 	pmt_budget_run_free(&t->budget);
 	if (t->assets_on)

@@ -48,7 +48,9 @@ struct pmt_frame {
 	uint64_t gc_collected;             /* objects collected */
 	uint64_t gc_uncollectable;
 	uint64_t gc_ns; /* time in the GC during the frame (0 if untimed) */
+	uint64_t python_heap_bytes; /* pymalloc's arenas at frame end (see pyheap.h) */
 	bool gc_known;  /* gc_* fields are real (interpreter state resolved) */
+	bool python_heap_known; /* python_heap_bytes was read */
 	bool gc_timed;  /* gc_ns is measured */
 	bool partial;   /* spans lost records: more than one frame */
 

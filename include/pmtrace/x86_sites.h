@@ -47,6 +47,22 @@ int pmt_x86_wrapper_slot(const uint8_t *code, size_t n, uint64_t addr, struct pm
  */
 int pmt_x86_usedpools(const uint8_t *code, size_t n, uint64_t addr, uint64_t *out);
 
+/* A load from a fixed address: a global variable and the bytes read. */
+struct pmt_x86_load {
+	uint64_t addr;
+	uint8_t size;
+};
+
+/*
+ * The mov loads from fixed addresses (rip-relative or absolute, no index)
+ * into a register in the function at @addr, in code order up to its first
+ * ret, at most @max of them: how a stripped build's small functions name
+ * its globals (pymalloc's arenas and maxarenas in _Py_GetAllocatedBlocks).
+ * Returns how many were stored, or -ENOMEM.
+ */
+int pmt_x86_global_loads(const uint8_t *code, size_t n, uint64_t addr, struct pmt_x86_load *out,
+			 int max);
+
 /*
  * Where a function's entry (and return) probe should sit: the first
  * instruction the kernel emulates, reached before the stack pointer or an

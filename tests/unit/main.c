@@ -27,6 +27,7 @@ static void (*const registrations[])(void) = {
 	pmt_test_register_trace,
 	pmt_test_register_growth,
 	pmt_test_register_gl,
+	pmt_test_register_pyheap,
 };
 
 /*

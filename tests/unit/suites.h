@@ -35,6 +35,7 @@ void pmt_test_register_x86_sites(void);
 void pmt_test_register_trace(void);
 void pmt_test_register_growth(void);
 void pmt_test_register_gl(void);
+void pmt_test_register_pyheap(void);
 
 #define PMT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

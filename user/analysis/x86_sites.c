@@ -253,6 +253,44 @@ int pmt_x86_usedpools(const uint8_t *code, size_t n, uint64_t addr, uint64_t *ou
 	return rc;
 }
 
+int pmt_x86_global_loads(const uint8_t *code, size_t n, uint64_t addr, struct pmt_x86_load *out,
+			 int max)
+{
+	csh h = cs();
+	const uint8_t *p = code;
+	uint64_t a = addr;
+	size_t left = n;
+	cs_insn *in;
+	int k, nout = 0;
+
+	if (!h)
+		return -ENOMEM;
+	in = cs_malloc(h);
+	if (!in)
+		return -ENOMEM;
+	for (k = 0; k < MAX_WRAPPER_INSNS && nout < max && cs_disasm_iter(h, &p, &left, &a, in);
+	     k++) {
+		cs_x86 *x = &in->detail->x86;
+		const cs_x86_op *m = &x->operands[1];
+
+		if (in->id == X86_INS_RET)
+			break;
+		if (in->id != X86_INS_MOV || x->op_count != 2 || x->operands[0].type != X86_OP_REG ||
+		    m->type != X86_OP_MEM || m->mem.index != X86_REG_INVALID ||
+		    m->mem.segment != X86_REG_INVALID)
+			continue;
+		if (m->mem.base == X86_REG_RIP)
+			out[nout].addr = in->address + in->size + (uint64_t)m->mem.disp;
+		else if (m->mem.base == X86_REG_INVALID && m->mem.disp > 0)
+			out[nout].addr = (uint64_t)m->mem.disp;
+		else
+			continue;
+		out[nout++].size = m->size;
+	}
+	cs_free(in, 1);
+	return nout;
+}
+
 /* ---- where a function's probe goes ----------------------------------------- */
 
 int pmt_x86_entry_probe(const uint8_t *code, size_t n, uint64_t addr, uint64_t *probe,
