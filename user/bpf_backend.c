@@ -60,6 +60,7 @@ struct pmt_bpf {
 	struct retirer ret;
 	int alloc_fds[MAX_ALLOC_LINKS]; /* trace mode's uprobe_multi links */
 	bool no_trace;                  /* trace mode's programs not loaded */
+	unsigned wake_reasons;          /* PMT_WAKE_* bits wanting each frame at once */
 	int n_alloc_fds;
 	struct pmt_growth_key growth_keys[PMT_GROWTH_ENTRIES]; /* drain scratch */
 };
@@ -376,9 +377,13 @@ void pmt_bpf_detach_all_markers_now(struct pmt_bpf *b)
 	pmt_bpf_detach_markers_now(b, slots, aliases, n);
 }
 
-void pmt_bpf_wake_each_frame(struct pmt_bpf *b, bool on)
+void pmt_bpf_wake_each_frame(struct pmt_bpf *b, unsigned reason, bool on)
 {
-	__atomic_store_n(&b->skel->bss->pmt_wake_next, on ? 1 : 0, __ATOMIC_SEQ_CST);
+	if (on)
+		b->wake_reasons |= reason;
+	else
+		b->wake_reasons &= ~reason;
+	__atomic_store_n(&b->skel->bss->pmt_wake_next, b->wake_reasons ? 1 : 0, __ATOMIC_SEQ_CST);
 }
 
 void pmt_bpf_set_stop_on_stub(struct pmt_bpf *b, bool on)

@@ -48,8 +48,13 @@ void pmt_bpf_set_active_alias(struct pmt_bpf *b, int slot, int alias);
 int pmt_bpf_attach_gc_usdt(struct pmt_bpf *b, const char *file);
 int pmt_bpf_attach_gc_uprobe(struct pmt_bpf *b, const char *file, uint64_t offset);
 
-/* Wake the reader at every frame (on) or only when the buffer fills (off). */
-void pmt_bpf_wake_each_frame(struct pmt_bpf *b, bool on);
+/* Wake the reader at every frame while any reason wants it (PMT_WAKE_*),
+ * else only when the buffer fills: each wake-up costs the game a little. */
+#define PMT_WAKE_DETECT 1u    /* removing muted candidates after a frame */
+#define PMT_WAKE_TRACE 2u     /* a trace window is open */
+#define PMT_WAKE_BUDGET 4u    /* a budget needs values read at frame end */
+#define PMT_WAKE_CLOSING 8u   /* the last frame before detaching */
+void pmt_bpf_wake_each_frame(struct pmt_bpf *b, unsigned reason, bool on);
 /* Detach every marker probe now, in parallel. */
 void pmt_bpf_detach_all_markers_now(struct pmt_bpf *b);
 

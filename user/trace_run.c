@@ -56,7 +56,7 @@ static void detach_window(struct pmt_trace_run *tr, struct pmt_bpf *b)
 	pmt_bpf_set_trace_range(b, 0, 0);
 	pmt_bpf_detach_alloc(b);
 	pmt_bpf_trace_forget_live(b);
-	pmt_bpf_wake_each_frame(b, false);
+	pmt_bpf_wake_each_frame(b, PMT_WAKE_TRACE, false);
 	tr->attached = false;
 	tr->attach_cost_ns += mono_ns() - t0;
 	if (tr->verbose)
@@ -191,7 +191,7 @@ static void attach_window(struct pmt_trace_run *tr, struct pmt_bpf *b,
 	tr->attach_ns = mono_ns();
 	tr->last_end_ns = tr->attach_ns;
 	tr->windows++;
-	pmt_bpf_wake_each_frame(b, true);
+	pmt_bpf_wake_each_frame(b, PMT_WAKE_TRACE, true);
 	if (tr->verbose)
 		fprintf(stderr, "pmtrace: tracing frames %llu to %llu (%s; frame in progress %llu)\n",
 			(unsigned long long)from,

@@ -592,7 +592,7 @@ static void remove_expensive(struct tracer *t)
 {
 	int aliases[PMT_MAX_MARKERS], i;
 
-	pmt_bpf_wake_each_frame(t->bpf, false);
+	pmt_bpf_wake_each_frame(t->bpf, PMT_WAKE_DETECT, false);
 	for (i = 0; i < t->n_expensive; i++)
 		aliases[i] = t->slots[t->expensive[i]].alias;
 	pmt_bpf_detach_markers_now(t->bpf, t->expensive, aliases, t->n_expensive);
@@ -774,8 +774,11 @@ static void choose(struct tracer *t, int slot)
 		   "to remove between frames", t->muted, t->n_expensive);
 	if (t->n_expensive) {
 		t->frame_seen = false;
-		pmt_bpf_wake_each_frame(t->bpf, true);
+		pmt_bpf_wake_each_frame(t->bpf, PMT_WAKE_DETECT, true);
 	}
+	/* A python_heap budget is judged at each frame's end: read it then. */
+	if (t->budget.counts_python_heap)
+		pmt_bpf_wake_each_frame(t->bpf, PMT_WAKE_BUDGET, true);
 	fill_attach_info(t, &a, ver, sizeof(ver));
 	if (t->json)
 		pmt_json_attached(t->json, &a);
@@ -988,7 +991,7 @@ static void detach_markers_between_frames(struct tracer *t)
 	t->closing = true;
 	if (t->chosen >= 0 && !t->end_target_gone) {
 		t->frame_seen = false;
-		pmt_bpf_wake_each_frame(t->bpf, true);
+		pmt_bpf_wake_each_frame(t->bpf, PMT_WAKE_CLOSING, true);
 		while (!t->frame_seen && now_ns() < until)
 			pmt_bpf_poll(t->bpf, 10);
 	}
