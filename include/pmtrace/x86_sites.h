@@ -73,6 +73,29 @@ int pmt_x86_global_loads(const uint8_t *code, size_t n, uint64_t addr, struct pm
 int pmt_x86_entry_probe(const uint8_t *code, size_t n, uint64_t addr, uint64_t *probe,
 			bool *emulated);
 
+/* Where pmt_x86_entry_probe_regs() puts a function's entry probe. */
+struct pmt_entry_probe {
+	uint64_t addr;     /* the probe's address */
+	uint32_t sp_delta; /* bytes the stack pointer moved down from the entry to there */
+	bool emulated;     /* the instruction there is one the kernel emulates */
+};
+
+/* pt_regs word indexes of the argument registers, for @arg_regs masks. */
+#define PMT_X86_ARG_REGS(nargs)                                                              \
+	((nargs) >= 6 ? 0x7b00u : (nargs) == 5 ? 0x7a00u : (nargs) == 4 ? 0x7800u :       \
+	 (nargs) == 3 ? 0x7000u : (nargs) == 2 ? 0x6000u : (nargs) == 1 ? 0x4000u : 0u)
+
+/*
+ * Like pmt_x86_entry_probe(), for a function whose arguments in the
+ * registers of @arg_regs (bits by pt_regs word index: PMT_X86_ARG_REGS())
+ * must be intact at the probe. The stack may move first, by pushes and
+ * subtractions of constants, up to @max_sp bytes: *@out says by how much,
+ * so the return address and stack arguments are still found (at
+ * sp + sp_delta and above). Returns 0, -ENOENT when nothing decodes, -ENOMEM.
+ */
+int pmt_x86_entry_probe_regs(const uint8_t *code, size_t n, uint64_t addr, uint32_t arg_regs,
+			     uint32_t max_sp, struct pmt_entry_probe *out);
+
 /* Addresses of cmp instructions against immediate @imm in @text (at @text_addr). */
 size_t pmt_x86_find_cmps(const uint8_t *text, size_t n, uint64_t text_addr, uint32_t imm,
 			 uint64_t *out, size_t max);

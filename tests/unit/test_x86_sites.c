@@ -159,6 +159,68 @@ static void test_entry_probe(void)
 	}
 }
 
+/* Mesa 22.3's swrast_dri.so (Debian 12): _mesa_TexImage2D, _mesa_BindBuffer,
+ * _mesa_DeleteBuffers, _mesa_TexStorage2D, as the dispatch table reaches them. */
+static const uint8_t mesa_teximage2d[] = {
+	0x48, 0x83, 0xec, 0x08, 0x48, 0x8b, 0x05, 0xe5, 0x3c, 0x75, 0x01, 0x64, 0x48, 0x8b,
+	0x00, 0xff, 0x74, 0x24, 0x20, 0x6a, 0x00, 0x44, 0x8b, 0x54, 0x24, 0x28, 0x41, 0x52,
+	0x44, 0x8b, 0x54, 0x24, 0x28, 0x41, 0x52, 0x41, 0x51, 0x41, 0x89, 0xd1, 0xba, 0x02,
+	0x00, 0x00, 0x00,
+};
+static const uint8_t mesa_bindbuffer[] = {
+	0x48, 0x8b, 0x05, 0x39, 0x34, 0x68, 0x01, 0x53, 0x41, 0x89, 0xf8, 0x41, 0x89, 0xf1,
+	0x89, 0xfe, 0x64, 0x48, 0x8b, 0x18,
+};
+static const uint8_t mesa_deletebuffers[] = {
+	0x48, 0x8b, 0x05, 0x19, 0x33, 0x68, 0x01, 0x48, 0x89, 0xf2, 0x64, 0x48, 0x8b, 0x00,
+	0x85, 0xff, 0x78, 0x0e, 0x89, 0xfe,
+};
+static const uint8_t mesa_texstorage2d[] = {
+	0x48, 0x83, 0xec, 0x08, 0x48, 0x8d, 0x05, 0xe7, 0x7a, 0xfa, 0x00, 0x45, 0x89, 0xc1,
+	0x41, 0x89, 0xc8, 0x50, 0x89, 0xd1,
+};
+
+static void test_entry_probe_regs(void)
+{
+	struct pmt_entry_probe ep;
+
+	/* sub $8,%rsp; mov; mov %fs; push 0x20(%rsp); push $0; mov ..,%r10d;
+	 * push %r10: the first emulated instruction, 24 bytes down, rdi..r8 intact */
+	CU_ASSERT_EQUAL(pmt_x86_entry_probe_regs(mesa_teximage2d, sizeof(mesa_teximage2d),
+						 0xa6190, PMT_X86_ARG_REGS(5), 64, &ep), 0);
+	CU_ASSERT_EQUAL(ep.addr, 0xa61aa);
+	CU_ASSERT_EQUAL(ep.sp_delta, 24);
+	CU_ASSERT_TRUE(ep.emulated);
+	/* without room for the stack to move: the sub, single-stepped */
+	CU_ASSERT_EQUAL(pmt_x86_entry_probe_regs(mesa_teximage2d, sizeof(mesa_teximage2d),
+						 0xa6190, PMT_X86_ARG_REGS(5), 0, &ep), 0);
+	CU_ASSERT_EQUAL(ep.addr, 0xa6190);
+	CU_ASSERT_EQUAL(ep.sp_delta, 0);
+	CU_ASSERT_FALSE(ep.emulated);
+	/* mov ..,%rax; push %rbx */
+	CU_ASSERT_EQUAL(pmt_x86_entry_probe_regs(mesa_bindbuffer, sizeof(mesa_bindbuffer),
+						 0x176a40, PMT_X86_ARG_REGS(2), 64, &ep), 0);
+	CU_ASSERT_EQUAL(ep.addr, 0x176a47);
+	CU_ASSERT_EQUAL(ep.sp_delta, 0);
+	CU_ASSERT_TRUE(ep.emulated);
+	/* mov %rsi,%rdx changes no argument of a 2-argument call: on to the js */
+	CU_ASSERT_EQUAL(pmt_x86_entry_probe_regs(mesa_deletebuffers, sizeof(mesa_deletebuffers),
+						 0x176b60, PMT_X86_ARG_REGS(2), 64, &ep), 0);
+	CU_ASSERT_EQUAL(ep.addr, 0x176b70);
+	CU_ASSERT_TRUE(ep.emulated);
+	/* ...but does for three arguments: the probe stays on it, single-stepped */
+	CU_ASSERT_EQUAL(pmt_x86_entry_probe_regs(mesa_deletebuffers, sizeof(mesa_deletebuffers),
+						 0x176b60, PMT_X86_ARG_REGS(3), 64, &ep), 0);
+	CU_ASSERT_EQUAL(ep.addr, 0x176b67);
+	CU_ASSERT_FALSE(ep.emulated);
+	/* mov %ecx,%r8d overwrites the 5th argument before any push */
+	CU_ASSERT_EQUAL(pmt_x86_entry_probe_regs(mesa_texstorage2d, sizeof(mesa_texstorage2d),
+						 0xb6830, PMT_X86_ARG_REGS(5), 64, &ep), 0);
+	CU_ASSERT_EQUAL(ep.addr, 0xb683e);
+	CU_ASSERT_EQUAL(ep.sp_delta, 8);
+	CU_ASSERT_FALSE(ep.emulated);
+}
+
 static void test_find_cmps(void)
 {
 	uint64_t out[8];
@@ -249,6 +311,7 @@ void pmt_test_register_x86_sites(void)
 		{ "wrapper slot: none", test_wrapper_none },
 		{ "usedpools", test_usedpools },
 		{ "entry probe placement", test_entry_probe },
+		{ "entry probe past stack moves, by argument registers", test_entry_probe_regs },
 		{ "cmp against an address", test_find_cmps },
 		{ "inlined copy in the Debian wrapper", test_inline_site },
 		{ "inlined copy shapes", test_inline_shapes },

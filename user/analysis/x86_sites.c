@@ -293,22 +293,44 @@ int pmt_x86_global_loads(const uint8_t *code, size_t n, uint64_t addr, struct pm
 
 /* ---- where a function's probe goes ----------------------------------------- */
 
-int pmt_x86_entry_probe(const uint8_t *code, size_t n, uint64_t addr, uint64_t *probe,
-			bool *emulated)
+/*
+ * Bytes @in moves the stack pointer down by: a push, or a subtraction of a
+ * constant. False for any other write to it (its effect is not followed).
+ */
+static bool sp_moves(const cs_insn *in, uint32_t *down)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	if (in->id == X86_INS_PUSH) {
+		*down = x->op_count == 1 && x->operands[0].size == 2 ? 2 : 8;
+		return true;
+	}
+	if (in->id == X86_INS_SUB && x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
+	    x->operands[0].reg == X86_REG_RSP && x->operands[1].type == X86_OP_IMM &&
+	    x->operands[1].imm >= 0 && x->operands[1].imm < 4096) {
+		*down = (uint32_t)x->operands[1].imm;
+		return true;
+	}
+	return false;
+}
+
+int pmt_x86_entry_probe_regs(const uint8_t *code, size_t n, uint64_t addr, uint32_t arg_regs,
+			     uint32_t max_sp, struct pmt_entry_probe *out)
 {
 	csh h = cs();
 	const uint8_t *p = code;
 	uint64_t a = addr;
 	size_t left = n;
+	uint32_t sp = 0, down;
 	cs_insn *in;
-	int k, rc = -ENOENT;
+	int k, rc = -ENOENT, max_insns = max_sp ? 16 : 8;
 
 	if (!h)
 		return -ENOMEM;
 	in = cs_malloc(h);
 	if (!in)
 		return -ENOMEM;
-	for (k = 0; k < 8; k++) {
+	for (k = 0; k < max_insns; k++) {
 		struct pmt_insn pi;
 		uint64_t at = a;
 		int w[8], nw, i;
@@ -317,25 +339,42 @@ int pmt_x86_entry_probe(const uint8_t *code, size_t n, uint64_t addr, uint64_t *
 		pmt_insn_decode(p, left, &pi);
 		if (!cs_disasm_iter(h, &p, &left, &a, in))
 			break;
+		out->addr = at;
+		out->sp_delta = sp;
+		rc = 0;
 		if (pi.emulated && pi.kind != PMT_INSN_NOP5) {
-			*probe = at;
-			*emulated = true;
-			rc = 0;
+			out->emulated = true;
 			break;
 		}
+		out->emulated = false; /* no cheaper place before the frame changes */
 		nw = written_gprs(h, in, w, 8);
 		for (i = 0; i < nw; i++)
-			if (w[i] == PT_RSI || w[i] == PT_RDX || w[i] == PT_RDI)
+			if (w[i] >= 0 && w[i] < 32 && (arg_regs & (1u << w[i])))
 				stop = true;
-		if (stop || nw < 0 || writes_sp(h, in) || in->id == X86_INS_RET ||
-		    in->id == X86_INS_JMP || in->id == X86_INS_CALL || is_jcc(in->id) || k == 7) {
-			*probe = at; /* no cheaper place before the frame changes */
-			*emulated = false;
-			rc = 0;
+		if (stop || nw < 0 || in->id == X86_INS_RET || in->id == X86_INS_JMP ||
+		    in->id == X86_INS_CALL || is_jcc(in->id) || k == max_insns - 1)
 			break;
+		if (writes_sp(h, in)) {
+			if (!sp_moves(in, &down) || sp + down > max_sp)
+				break;
+			sp += down;
 		}
 	}
 	cs_free(in, 1);
+	return rc;
+}
+
+int pmt_x86_entry_probe(const uint8_t *code, size_t n, uint64_t addr, uint64_t *probe,
+			bool *emulated)
+{
+	struct pmt_entry_probe ep;
+	int rc = pmt_x86_entry_probe_regs(code, n, addr,
+					  1u << PT_RDI | 1u << PT_RSI | 1u << PT_RDX, 0, &ep);
+
+	if (!rc) {
+		*probe = ep.addr;
+		*emulated = ep.emulated;
+	}
 	return rc;
 }
 
