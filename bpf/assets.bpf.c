@@ -81,7 +81,7 @@ static __always_inline void submit(struct pmt_asset_event *src)
 static __always_inline struct pmt_asset_event *start_record(struct pt_regs *ctx,
 							    struct pmt_asset_row **r)
 {
-	__u32 row = (__u32)bpf_get_attach_cookie(ctx), zero = 0;
+	__u32 row = (__u32)bpf_get_attach_cookie(ctx) & PMT_GL_COOKIE_ROW, zero = 0;
 	struct pmt_asset_event *e;
 
 	if (!pmt_is_target() || row >= PMT_ASSET_ROWS)
@@ -270,25 +270,86 @@ static __always_inline void gl_send_names(struct pmt_asset_event *e)
 }
 
 /*
+ * Which probes count: GLVND's stubs (0), or the vendor's functions the
+ * stubs lead to (1), once userspace has found and probed them. Written by
+ * userspace; the thread and %fs base of the last call through a stub tell
+ * it whose dispatch table to read.
+ */
+__u32 pmt_gl_vendor = 0;
+__u32 pmt_gl_tid = 0;
+__u64 pmt_gl_fsbase = 0;
+
+/*
+ * While the probes move (pmt_gl_moving), a call may pass a stub probe that
+ * counts it and then a vendor probe that counts from then on: the stub
+ * leaves its thread here, and the vendor probe that follows on that thread
+ * takes the mark instead of counting the call again.
+ */
+__u32 pmt_gl_moving = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u64); /* when the stub counted it */
+} pmt_gl_straddle SEC(".maps");
+
+#define PMT_GL_STRADDLE_NS 1000000 /* a stub's jump reaches the vendor well within */
+
+/*
  * Every GL row: an entry probe on a GLVND dispatch stub, which every call
  * through that library's entry point (or through glXGetProcAddress, for
- * libGLdispatch's) runs once. Binds update the state above; uploads look
- * the bound name up and are recorded with the Python code that made them;
- * deletions send the names.
+ * libGLdispatch's) runs once, or on the vendor's function every stub leads
+ * to (after the stack moved by the cookie's offset). Binds update the
+ * state above; uploads look the bound name up and are recorded with the
+ * Python code that made them; deletions send the names.
  */
-SEC("uprobe")
-int BPF_KPROBE(pmt_gl_call)
+static __always_inline int gl_call(struct pt_regs *ctx)
 {
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	__u64 sp = PT_REGS_SP(ctx) + PMT_GL_COOKIE_SP(cookie);
+	bool vendor = cookie & PMT_GL_COOKIE_VENDOR;
 	struct pmt_asset_event *e;
 	struct pmt_asset_row *r = NULL;
 	struct pmt_gl_bind_key k;
 	__u32 *name;
 	__u32 tid, v;
 
+	/* While probes move from the stubs to the vendor, one kind counts. */
+	if (vendor != (pmt_gl_vendor != 0)) {
+		if (vendor && pmt_gl_moving) {
+			tid = (__u32)bpf_get_current_pid_tgid();
+			bpf_map_delete_elem(&pmt_gl_straddle, &tid);
+		}
+		return 0;
+	}
+	if (pmt_gl_moving && pmt_is_target()) {
+		__u64 now = bpf_ktime_get_ns(), *ts;
+
+		tid = (__u32)bpf_get_current_pid_tgid();
+		if (!vendor) {
+			bpf_map_update_elem(&pmt_gl_straddle, &tid, &now, BPF_ANY);
+		} else {
+			ts = bpf_map_lookup_elem(&pmt_gl_straddle, &tid);
+			if (ts) {
+				bool mine = now - *ts < PMT_GL_STRADDLE_NS;
+
+				bpf_map_delete_elem(&pmt_gl_straddle, &tid);
+				if (mine)
+					return 0; /* its stub counted it */
+			}
+		}
+	}
 	e = start_record(ctx, &r);
 	if (!e || !r)
 		return 0;
 	tid = e->tid;
+	if (!vendor && pmt_gl_tid != tid) {
+		struct task_struct *task = bpf_get_current_task_btf();
+
+		pmt_gl_fsbase = BPF_CORE_READ(task, thread.fsbase);
+		pmt_gl_tid = tid;
+	}
 	e->args[0] = PT_REGS_PARM1(ctx);
 	e->args[1] = PT_REGS_PARM2(ctx);
 	switch (r->read) {
@@ -316,7 +377,7 @@ int BPF_KPROBE(pmt_gl_call)
 	e->args[3] = PT_REGS_PARM4(ctx);
 	e->args[4] = PT_REGS_PARM5(ctx);
 	e->args[5] = ctx->r9; /* x86-64: the 6th argument (no PT_REGS_PARM6 in libbpf 1.1) */
-	bpf_probe_read_user(&e->caller, sizeof(e->caller), (void *)PT_REGS_SP(ctx));
+	bpf_probe_read_user(&e->caller, sizeof(e->caller), (void *)sp);
 	gl_bind_key(&k, tid, e->args[0], r->read == PMT_READ_GL_TEX);
 	name = bpf_map_lookup_elem(&pmt_gl_bound, &k);
 	e->reads[0] = name ? *name : 0;
@@ -324,9 +385,23 @@ int BPF_KPROBE(pmt_gl_call)
 	e->reads[2] = 0;
 	/* glCompressedTexImage2D's imageSize is its 7th argument: on the stack. */
 	if (r->read == PMT_READ_GL_TEX)
-		bpf_probe_read_user(&e->reads[2], 4, (void *)(PT_REGS_SP(ctx) + 8));
+		bpf_probe_read_user(&e->reads[2], 4, (void *)(sp + 8));
 	e->reads[3] = k.unit;
 	e->py_depth = py_walk(&pmt_pywalk, e->py_code, e->py_pos, &e->py_flags);
 	submit(e);
 	return 0;
+}
+
+/* The same program for uprobe_multi links (Linux 6.6+): one link per library
+ * is removed with one grace period, where single probes take one each. */
+SEC("uprobe")
+int BPF_KPROBE(pmt_gl_call)
+{
+	return gl_call(ctx);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(pmt_gl_call_multi)
+{
+	return gl_call(ctx);
 }

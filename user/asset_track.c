@@ -33,6 +33,7 @@
 #include "bpf_backend.h"
 #include "markers.h"
 #include "pywalk.h"
+#include "pmtrace/x86_sites.h"
 
 enum role { CREATE, FREE, RWFILE, USE, GLSTATE, GLLOAD, GLFREE };
 enum size_rule {
@@ -298,10 +299,42 @@ static int gl_site(pid_t pid, const struct pmt_maps *maps, const struct pmt_mapp
 	return 0;
 }
 
+/* GL rows found in one stub library, attached together (one uprobe_multi link). */
+struct gl_batch {
+	char file[PATH_MAX + 32];
+	const char *lib, *path; /* row library, its mapped path */
+	int n, rows[NROWS];
+	uint64_t offsets[NROWS], cookies[NROWS], addrs[NROWS];
+	enum pmt_insn_kind insn[NROWS];
+};
+
+static int gl_flush(struct pmt_asset_track *at, struct pmt_bpf *b, struct gl_batch *g,
+		    bool verbose)
+{
+	int i, n = g->n;
+
+	g->n = 0;
+	if (!n || pmt_bpf_attach_gl(b, false, g->file, g->offsets, g->cookies, n))
+		return 0;
+	for (i = 0; i < n; i++) {
+		const struct row *r = &rows[g->rows[i]];
+
+		snprintf(at->attached[g->rows[i]], sizeof(at->attached[0]), "%s", g->path);
+		at->gl_stub_addr[g->rows[i]] = g->addrs[i];
+		at->gl_stubs++;
+		at->rows_attached++;
+		if (verbose)
+			fprintf(stderr, "pmtrace: asset probe %s in %s at 0x%llx (%s)\n", r->sym,
+				r->lib, (unsigned long long)g->offsets[i], pmt_insn_name(g->insn[i]));
+	}
+	return n;
+}
+
 int pmt_asset_track_attach(struct pmt_asset_track *at, struct pmt_bpf *b,
 			   const struct pmt_maps *maps, bool verbose)
 {
 	struct gl_text text = { 0 };
+	struct gl_batch *gl = calloc(1, sizeof(*gl));
 	int i, added = 0;
 
 	at->pending = false;
@@ -312,24 +345,27 @@ int pmt_asset_track_attach(struct pmt_asset_track *at, struct pmt_bpf *b,
 		bool ret = r->role == CREATE || r->role == RWFILE;
 		struct pmt_site site;
 
-		if ((r->use_only && !at->track_use) || (is_gl(r) && !at->gl) || at->attached[i][0])
+		if (gl && gl->n && gl->lib != r->lib)
+			added += gl_flush(at, b, gl, verbose);
+		if ((r->use_only && !at->track_use) || (is_gl(r) && (!at->gl || at->gl_vendor)) ||
+		    at->attached[i][0])
 			continue;
 		m = pmt_maps_find_lib(maps, r->lib);
 		if (!m)
 			continue;
 		if (is_gl(r)) {
-			if (gl_site(at->pid, maps, m, r, &text, &site))
+			if (!gl || gl_site(at->pid, maps, m, r, &text, &site))
 				continue; /* not in this library, or not a stub we know */
-			if (pmt_bpf_set_asset_row(b, i, &br) ||
-			    pmt_bpf_attach_asset(b, i, site.file, site.offset, PMT_ATTACH_GL))
+			if (pmt_bpf_set_asset_row(b, i, &br))
 				continue;
-			snprintf(at->attached[i], sizeof(at->attached[i]), "%s", m->path);
-			at->rows_attached++;
-			added++;
-			if (verbose)
-				fprintf(stderr, "pmtrace: asset probe %s in %s at 0x%llx (%s)\n",
-					r->sym, r->lib, (unsigned long long)site.offset,
-					pmt_insn_name(site.insn));
+			snprintf(gl->file, sizeof(gl->file), "%s", site.file);
+			gl->lib = r->lib;
+			gl->path = m->path;
+			gl->rows[gl->n] = i;
+			gl->offsets[gl->n] = site.offset;
+			gl->cookies[gl->n] = (uint64_t)i;
+			gl->addrs[gl->n] = pmt_maps_file_addr(maps, m->path, site.offset);
+			gl->insn[gl->n++] = site.insn;
 			continue;
 		}
 		if (pmt_site_resolve(at->pid, maps, m->path, r->sym, ret, &site))
@@ -350,8 +386,245 @@ int pmt_asset_track_attach(struct pmt_asset_track *at, struct pmt_bpf *b,
 				" (entry+return)", (unsigned long long)site.offset,
 				pmt_insn_name(site.insn));
 	}
+	if (gl)
+		added += gl_flush(at, b, gl, verbose);
+	free(gl);
 	free(text.code);
 	return added;
+}
+
+/* ---- GL: from GLVND's stubs to the vendor's functions ----------------------- */
+
+/* Libraries made of dispatch stubs and no-op tables, never a GL implementation. */
+static bool gl_dispatch_lib(const char *path)
+{
+	static const char *const libs[] = { "libGL.so", "libOpenGL.so", "libGLESv2.so",
+					    "libGLESv1_CM.so", "libGLX.so", GLDISPATCH,
+					    "libglapi.so" };
+	const char *base = strrchr(path, '/');
+	size_t i;
+
+	base = base ? base + 1 : path;
+	for (i = 0; i < PMT_ARRAY_LEN(libs); i++)
+		if (!strncmp(base, libs[i], strlen(libs[i])))
+			return true;
+	return false;
+}
+
+static int gl_read(void *ctx, uint64_t addr, void *buf, size_t n)
+{
+	return pmt_mem_read(*(pid_t *)ctx, addr, buf, n);
+}
+
+/* Argument registers a GL row's BPF program reads (struct pmt_x86 masks). */
+static uint32_t gl_arg_regs(const struct row *r)
+{
+	switch (r->read) {
+	case PMT_READ_GL_ACTIVE:
+		return PMT_X86_ARG_REGS(1);
+	case PMT_READ_GL_TEX:
+		return PMT_X86_ARG_REGS(5); /* target, level, format, w, h */
+	default:
+		return PMT_X86_ARG_REGS(2);
+	}
+}
+
+/* One vendor function, and the GL rows (by name) that lead to it. */
+struct gl_fn {
+	uint64_t addr;
+	int row;      /* the row its probe serves: the first name leading here */
+	char names[160];
+};
+
+#define GL_MAX_FNS 32
+
+static bool gl_same_role(const struct row *a, const struct row *b)
+{
+	return a->role == b->role && a->read == b->read && a->size == b->size &&
+	       a->type == b->type;
+}
+
+/* Note once per name why it gets no probe of its own. */
+static void gl_skip(char *skipped, size_t len, const char *sym, const char *why, bool verbose)
+{
+	char key[136];
+	size_t k = strlen(skipped);
+
+	snprintf(key, sizeof(key), " %s ", sym);
+	if (strstr(skipped, key))
+		return;
+	snprintf(skipped + k, len - k, "%s", k ? key + 1 : key);
+	if (verbose)
+		fprintf(stderr, "pmtrace: GL: %s %s: not probed there\n", sym, why);
+}
+
+/*
+ * Where every probed GL name leads on thread @tid (%fs base @fs): fills
+ * @fns, one per vendor function, or says in at->gl_why why not. The
+ * implementation (@impl) is where glBindTexture leads: when that is a
+ * dispatch library's no-op, no context is current there. Names leading
+ * elsewhere are skipped: a no-op (the vendor lacks the function), or a
+ * wrapper calling back through the dispatch table (libGLX_mesa's
+ * glDeleteTexturesEXT), whose callee sees the call. So are functions that
+ * several kinds of call share (a no-op for what the context lacks).
+ */
+static int gl_vendor_fns(struct pmt_asset_track *at, const struct pmt_maps *maps, uint32_t tid,
+			 uint64_t fs, struct gl_fn *fns, char *impl, size_t impl_len, bool verbose)
+{
+	uint64_t dest[NROWS];
+	char skipped[1024] = "", why[PATH_MAX + 64];
+	int i, j, n = 0, hops, pass;
+	const struct pmt_mapping *m;
+	pid_t pid = at->pid;
+
+	memset(dest, 0, sizeof(dest));
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < NROWS; i++) {
+			bool bind = !strcmp(rows[i].sym, "glBindTexture");
+			int err;
+
+			if (!at->gl_stub_addr[i] || bind != !pass)
+				continue;
+			err = pmt_gl_follow(at->gl_stub_addr[i], fs, gl_read, &pid, &dest[i], &hops);
+			m = err ? NULL : pmt_maps_find_addr(maps, dest[i]);
+			if (m && m->path && m->perms[2] == 'x' && !gl_dispatch_lib(m->path) &&
+			    (!impl[0] || !strcmp(m->path, impl))) {
+				if (!impl[0])
+					snprintf(impl, impl_len, "%s", m->path);
+				continue;
+			}
+			dest[i] = 0;
+			if (bind) {
+				snprintf(at->gl_why, sizeof(at->gl_why),
+					 "glBindTexture leads to %s on thread %u: no context current",
+					 err ? strerror(-err) : m && m->path ? m->path : "no code",
+					 tid);
+				return -EAGAIN;
+			}
+			snprintf(why, sizeof(why), "leads to %s, not %s",
+				 err ? strerror(-err) : m && m->path ? m->path : "no code", impl);
+			gl_skip(skipped, sizeof(skipped), rows[i].sym, why, verbose);
+		}
+	}
+	if (!impl[0]) {
+		snprintf(at->gl_why, sizeof(at->gl_why), "glBindTexture is not probed");
+		return -EAGAIN;
+	}
+	for (i = 0; i < NROWS; i++) {
+		struct gl_fn *f = NULL;
+
+		if (!dest[i])
+			continue;
+		for (j = 0; j < n; j++)
+			if (fns[j].addr == dest[i])
+				f = &fns[j];
+		if (f && (f->row < 0 || !gl_same_role(&rows[f->row], &rows[i]))) {
+			if (f->row >= 0)
+				gl_skip(skipped, sizeof(skipped), rows[f->row].sym,
+					"shares its function with other calls", verbose);
+			gl_skip(skipped, sizeof(skipped), rows[i].sym,
+				"shares its function with other calls", verbose);
+			f->row = -1; /* a shared no-op */
+			continue;
+		}
+		if (!f) {
+			if (n == GL_MAX_FNS)
+				return -ENOSPC;
+			f = &fns[n++];
+			f->addr = dest[i];
+			f->row = i;
+			f->names[0] = 0;
+		}
+		if (!strstr(f->names, rows[i].sym)) {
+			size_t len = strlen(f->names);
+
+			snprintf(f->names + len, sizeof(f->names) - len, "%s%s", len ? ", " : "",
+				 rows[i].sym);
+		}
+	}
+	return n;
+}
+
+int pmt_asset_track_gl_vendor(struct pmt_asset_track *at, struct pmt_bpf *b,
+			      const struct pmt_maps *maps, bool verbose)
+{
+	struct gl_fn fns[GL_MAX_FNS];
+	uint64_t offsets[GL_MAX_FNS], cookies[GL_MAX_FNS];
+	char impl[PATH_MAX] = "", task[64], file[PATH_MAX + 32];
+	int i, n, probes = 0, emulated = 0, err;
+	uint64_t fs;
+	uint32_t tid;
+
+	if (!pmt_asset_track_gl_waiting(at))
+		return at->gl_vendor ? 1 : 0;
+	if (pmt_bpf_gl_thread(b, &tid, &fs)) {
+		snprintf(at->gl_why, sizeof(at->gl_why), "no GL call seen yet");
+		return 0;
+	}
+	snprintf(task, sizeof(task), "/proc/%d/task/%u", (int)at->pid, tid);
+	if (access(task, F_OK)) {
+		snprintf(at->gl_why, sizeof(at->gl_why), "thread %u (last GL call) has ended", tid);
+		return 0;
+	}
+	n = gl_vendor_fns(at, maps, tid, fs, fns, impl, sizeof(impl), verbose);
+	if (n == -EAGAIN)
+		return 0;
+	if (access(task, F_OK)) /* its TLS may have been reused while read */
+		return 0;
+	err = n < 0 ? n : 0;
+	for (i = 0; i < n && !err; i++) {
+		const struct pmt_mapping *m = pmt_maps_find_addr(maps, fns[i].addr);
+		struct pmt_entry_probe ep;
+		uint8_t code[96];
+		size_t len = sizeof(code);
+
+		if (fns[i].row < 0)
+			continue;
+		if (m->end - fns[i].addr < len)
+			len = (size_t)(m->end - fns[i].addr);
+		err = pmt_mem_read(at->pid, fns[i].addr, code, len);
+		if (!err)
+			err = pmt_x86_entry_probe_regs(code, len, fns[i].addr,
+						       gl_arg_regs(&rows[fns[i].row]), 256, &ep);
+		if (err)
+			break;
+		snprintf(file, sizeof(file), "/proc/%d/root%s", (int)at->pid, m->path);
+		offsets[probes] = m->offset + (ep.addr - m->start);
+		cookies[probes++] = (uint64_t)fns[i].row | PMT_GL_COOKIE_VENDOR |
+				    (uint64_t)ep.sp_delta << 32;
+		emulated += ep.emulated;
+		if (verbose)
+			fprintf(stderr, "pmtrace: GL probe %s on the vendor's function %s+0x%llx "
+				"at +%llu (%s, stack +%u)\n", fns[i].names, impl,
+				(unsigned long long)(m->offset + (fns[i].addr - m->start)),
+				(unsigned long long)(ep.addr - fns[i].addr),
+				ep.emulated ? "emulated" : "single-stepped", ep.sp_delta);
+	}
+	if (!err && probes)
+		err = pmt_bpf_attach_gl(b, true, file, offsets, cookies, probes);
+	if (err || !probes) {
+		pmt_bpf_gl_moving(b, false);
+		at->gl_vendor_failed = true;
+		snprintf(at->gl_why, sizeof(at->gl_why), "probing %s failed (%s)", impl,
+			 strerror(err ? -err : ENOENT));
+		if (verbose)
+			fprintf(stderr, "pmtrace: GL probes stay on GLVND's stubs "
+				"(single-stepped, ~22 us a call): %s\n", at->gl_why);
+		return err ? err : -ENOENT;
+	}
+	/* From now on the vendor's probes count and the stubs' return at once;
+	 * a call straddling the switch is counted by its stub only. Marks are
+	 * left only once the vendor's probes are in place to take them. */
+	pmt_bpf_gl_moving(b, true);
+	pmt_bpf_gl_use_vendor(b, true);
+	pmt_bpf_gl_drop(b, false);
+	at->gl_vendor = true;
+	at->gl_why[0] = 0;
+	if (verbose)
+		fprintf(stderr, "pmtrace: GL probes moved from GLVND's %d stub probes to %d in %s "
+			"(%d on emulated instructions), read from thread %u's dispatch table\n",
+			at->gl_stubs, probes, impl, emulated, tid);
+	return 1;
 }
 
 int pmt_asset_track_set_python(struct pmt_asset_track *at, struct pmt_bpf *b,

@@ -52,6 +52,11 @@ struct pmt_asset_track {
 	struct pmt_gl_textures gltex; /* GL textures' levels and faces, by key */
 	uint64_t gl_unbound;        /* GL uploads to an object bound before attach */
 	uint64_t gl_names_lost;     /* deleted GL names not read (unreadable, too many) */
+	uint64_t gl_stub_addr[PMT_ASSET_ROWS]; /* GL rows probed on a stub: its address */
+	int gl_stubs;               /* GL rows probed on stubs */
+	bool gl_vendor;             /* GL probes moved to the vendor's functions */
+	bool gl_vendor_failed;      /* could not probe them: the stubs stay */
+	char gl_why[192];           /* why the GL probes are still on the stubs */
 };
 
 /* Set up for @pid; @gl: probe GL textures and buffers too. Returns 0 or -ENOMEM. */
@@ -70,6 +75,24 @@ int pmt_asset_track_attach(struct pmt_asset_track *at, struct pmt_bpf *b,
  * Give the BPF walker the Python layout of @py, once its main interpreter
  * exists. Returns 0, -EAGAIN to call again later, or -errno.
  */
+/*
+ * Move the GL probes from GLVND's stubs (single-stepped, ~22 us a call) to
+ * the vendor's functions the stubs lead to (an emulated instruction where
+ * one comes before the arguments change), read from the dispatch table of
+ * the last thread that called GL through a stub. Returns 1 once moved, 0
+ * while not possible yet (at->gl_why says why: call again later), or a
+ * negative errno when the vendor's functions could not be probed (the
+ * stubs stay; at->gl_vendor_failed).
+ */
+int pmt_asset_track_gl_vendor(struct pmt_asset_track *at, struct pmt_bpf *b,
+			      const struct pmt_maps *maps, bool verbose);
+
+/* True while GL probes sit on the stubs and moving them may still succeed. */
+static inline bool pmt_asset_track_gl_waiting(const struct pmt_asset_track *at)
+{
+	return at->gl_stubs && !at->gl_vendor && !at->gl_vendor_failed;
+}
+
 int pmt_asset_track_set_python(struct pmt_asset_track *at, struct pmt_bpf *b,
 			       const struct pmt_python *py);
 

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -21,6 +22,7 @@
 #define MAX_GC_LINKS 8
 #define MAX_ASSET_LINKS (2 * PMT_ASSET_ROWS * 2)
 #define MAX_RETIRED 64
+#define MAX_GL_LINKS PMT_ASSET_ROWS
 
 /*
  * Removing a uprobe waits for an RCU grace period, about 120 ms on the
@@ -44,6 +46,14 @@ struct retirer {
 #define PMT_BPF_LINK_CREATE 28
 #define PMT_UPROBE_MULTI_RETURN 1u
 
+/* GL probes: uprobe_multi links (one per library), or single uprobes. */
+struct gl_links {
+	int fds[MAX_GL_LINKS];
+	int n_fds;
+	struct bpf_link *links[MAX_GL_LINKS];
+	int n_links;
+};
+
 struct pmt_bpf {
 	struct pmtrace_bpf *skel;
 	struct ring_buffer *rb;
@@ -53,6 +63,10 @@ struct pmt_bpf {
 	void *ctx;
 	struct bpf_link *assets[MAX_ASSET_LINKS];
 	int n_assets;
+	struct gl_links gl[2];   /* GL probes: on GLVND's stubs, on the vendor's functions */
+	struct gl_links gl_dropped; /* being removed by gl_dropper */
+	pthread_t gl_dropper;
+	bool gl_dropping;
 	struct bpf_link *markers[PMT_MAX_MARKERS][2];
 	struct bpf_link *dlopen;
 	struct bpf_link *gc[MAX_GC_LINKS];
@@ -169,8 +183,11 @@ static int open_and_load(struct pmt_bpf *b, pid_t tgid, bool with_trace)
 					      (enum bpf_attach_type)PMT_TRACE_UPROBE_MULTI);
 	bpf_program__set_expected_attach_type(b->skel->progs.pmt_alloc_return,
 					      (enum bpf_attach_type)PMT_TRACE_UPROBE_MULTI);
+	bpf_program__set_expected_attach_type(b->skel->progs.pmt_gl_call_multi,
+					      (enum bpf_attach_type)PMT_TRACE_UPROBE_MULTI);
 	bpf_program__set_autoload(b->skel->progs.pmt_alloc_enter, with_trace);
 	bpf_program__set_autoload(b->skel->progs.pmt_alloc_return, with_trace);
+	bpf_program__set_autoload(b->skel->progs.pmt_gl_call_multi, with_trace);
 	b->no_trace = !with_trace;
 	err = pmtrace_bpf__load(b->skel);
 	if (err) {
@@ -261,12 +278,17 @@ static void destroy_links(struct bpf_link **links, int n)
 
 void pmt_bpf_close(struct pmt_bpf *b)
 {
-	struct bpf_link *all[2 * PMT_MAX_MARKERS + MAX_GC_LINKS + MAX_ASSET_LINKS + 1];
+	struct bpf_link *all[2 * PMT_MAX_MARKERS + MAX_GC_LINKS + MAX_ASSET_LINKS + 2 * MAX_GL_LINKS +
+			     1];
+	struct gl_links *g;
 	int i, j, n = 0;
 
 	if (!b)
 		return;
 	retirer_stop(&b->ret);
+	if (b->gl_dropping)
+		pthread_join(b->gl_dropper, NULL);
+	b->gl_dropping = false;
 	for (i = 0; i < PMT_MAX_MARKERS; i++)
 		for (j = 0; j < 2; j++)
 			if (b->markers[i][j])
@@ -275,6 +297,12 @@ void pmt_bpf_close(struct pmt_bpf *b)
 		all[n++] = b->gc[i];
 	for (i = 0; i < b->n_assets; i++)
 		all[n++] = b->assets[i];
+	for (g = b->gl; g < b->gl + 2; g++) {
+		for (i = 0; i < g->n_links; i++)
+			all[n++] = g->links[i];
+		for (i = 0; i < g->n_fds; i++)
+			close(g->fds[i]);
+	}
 	if (b->dlopen)
 		all[n++] = b->dlopen;
 	for (i = 0; i < b->n_alloc_fds; i++)
@@ -465,7 +493,7 @@ int pmt_bpf_attach_asset(struct pmt_bpf *b, int row, const char *file, uint64_t 
 		a = attach_uprobe(b, b->skel->progs.pmt_asset_return_only, true, file, offset,
 				  (uint64_t)row);
 	else if (how == PMT_ATTACH_GL)
-		a = attach_uprobe(b, b->skel->progs.pmt_gl_call, false, file, offset, (uint64_t)row);
+		return -EINVAL; /* pmt_bpf_attach_gl() */
 	else
 		a = attach_uprobe(b, how == PMT_ATTACH_ENTRY_RETURN ? b->skel->progs.pmt_asset_enter :
 								      b->skel->progs.pmt_asset_call,
@@ -486,6 +514,133 @@ int pmt_bpf_attach_asset(struct pmt_bpf *b, int row, const char *file, uint64_t 
 	if (r)
 		b->assets[b->n_assets++] = r;
 	return 0;
+}
+
+/*
+ * union bpf_attr for BPF_LINK_CREATE of a uprobe_multi link, as in the
+ * kernel's uapi from 6.6 (libbpf 1.1 and the installed headers predate it).
+ */
+struct link_create_uprobe_multi {
+	uint32_t prog_fd;
+	uint32_t target_fd;
+	uint32_t attach_type;
+	uint32_t flags;
+	uint64_t path;
+	uint64_t offsets;
+	uint64_t ref_ctr_offsets;
+	uint64_t cookies;
+	uint32_t cnt;
+	uint32_t multi_flags;
+	uint32_t pid;
+	uint8_t zero[128 - 60]; /* the rest of union bpf_attr */
+};
+
+int pmt_bpf_attach_gl(struct pmt_bpf *b, bool vendor, const char *file, const uint64_t *offsets,
+		      const uint64_t *cookies, int n)
+{
+	struct gl_links *g = &b->gl[vendor];
+	struct link_create_uprobe_multi a;
+	int fd, i, k = g->n_links;
+
+	if (n <= 0)
+		return 0;
+	if (g->n_fds == MAX_GL_LINKS || g->n_links + n > MAX_GL_LINKS)
+		return -ENOSPC;
+	if (b->no_trace)
+		goto single; /* the kernel refused uprobe_multi programs */
+	memset(&a, 0, sizeof(a));
+	a.prog_fd = (uint32_t)bpf_program__fd(b->skel->progs.pmt_gl_call_multi);
+	a.attach_type = PMT_TRACE_UPROBE_MULTI;
+	a.path = (uint64_t)(uintptr_t)file;
+	a.offsets = (uint64_t)(uintptr_t)offsets;
+	a.cookies = (uint64_t)(uintptr_t)cookies;
+	a.cnt = (uint32_t)n;
+	a.pid = (uint32_t)b->tgid;
+	fd = (int)syscall(__NR_bpf, PMT_BPF_LINK_CREATE, &a, sizeof(a));
+	if (fd >= 0) {
+		g->fds[g->n_fds++] = fd;
+		return 0;
+	}
+single: /* before Linux 6.6: one uprobe each */
+	for (i = 0; i < n; i++) {
+		struct bpf_link *l = attach_uprobe(b, b->skel->progs.pmt_gl_call, false, file,
+						   offsets[i], cookies[i]);
+
+		if (!l) {
+			int err = -errno;
+
+			destroy_links(g->links + k, g->n_links - k);
+			g->n_links = k;
+			return err;
+		}
+		g->links[g->n_links++] = l;
+	}
+	return 0;
+}
+
+void pmt_bpf_gl_use_vendor(struct pmt_bpf *b, bool on)
+{
+	__atomic_store_n(&b->skel->bss->pmt_gl_vendor, on ? 1 : 0, __ATOMIC_SEQ_CST);
+}
+
+void pmt_bpf_gl_moving(struct pmt_bpf *b, bool on)
+{
+	__atomic_store_n(&b->skel->bss->pmt_gl_moving, on ? 1 : 0, __ATOMIC_SEQ_CST);
+}
+
+int pmt_bpf_gl_thread(const struct pmt_bpf *b, uint32_t *tid, uint64_t *fsbase)
+{
+	uint32_t t = __atomic_load_n(&b->skel->bss->pmt_gl_tid, __ATOMIC_SEQ_CST);
+	uint64_t fs = __atomic_load_n(&b->skel->bss->pmt_gl_fsbase, __ATOMIC_SEQ_CST);
+
+	/* Written one after the other: a thread switch in between shows. */
+	if (!t || !fs || t != __atomic_load_n(&b->skel->bss->pmt_gl_tid, __ATOMIC_SEQ_CST))
+		return -EAGAIN;
+	*tid = t;
+	*fsbase = fs;
+	return 0;
+}
+
+/* Close or destroy every probe of @g. */
+static void gl_links_remove(struct gl_links *g)
+{
+	int i;
+
+	for (i = 0; i < g->n_fds; i++)
+		close(g->fds[i]);
+	destroy_links(g->links, g->n_links);
+	g->n_fds = 0;
+	g->n_links = 0;
+}
+
+static void *gl_drop_worker(void *arg)
+{
+	struct pmt_bpf *b = arg;
+
+	gl_links_remove(&b->gl_dropped);
+	pmt_bpf_gl_moving(b, false); /* no stub probe left to count a call */
+	return NULL;
+}
+
+/*
+ * A muted stub probe still costs its single-step until it is gone, and each
+ * removal waits for a grace period (~0.1 s here): remove them away from the
+ * event loop, a library's uprobe_multi link at a time, single probes in
+ * parallel.
+ */
+void pmt_bpf_gl_drop(struct pmt_bpf *b, bool vendor)
+{
+	struct gl_links *g = &b->gl[vendor];
+
+	if (b->gl_dropping) {
+		pthread_join(b->gl_dropper, NULL);
+		b->gl_dropping = false;
+	}
+	b->gl_dropped = *g;
+	memset(g, 0, sizeof(*g));
+	b->gl_dropping = !pthread_create(&b->gl_dropper, NULL, gl_drop_worker, b);
+	if (!b->gl_dropping)
+		gl_drop_worker(b);
 }
 
 void pmt_bpf_set_pywalk(struct pmt_bpf *b, const struct pmt_pywalk_cfg *cfg)
@@ -515,25 +670,6 @@ uint64_t pmt_bpf_stacks_dropped(const struct pmt_bpf *b)
 {
 	return __atomic_load_n(&b->skel->bss->pmt_stacks_dropped, __ATOMIC_RELAXED);
 }
-
-/*
- * union bpf_attr for BPF_LINK_CREATE of a uprobe_multi link, as in the
- * kernel's uapi from 6.6 (libbpf 1.1 and the installed headers predate it).
- */
-struct link_create_uprobe_multi {
-	uint32_t prog_fd;
-	uint32_t target_fd;
-	uint32_t attach_type;
-	uint32_t flags;
-	uint64_t path;
-	uint64_t offsets;
-	uint64_t ref_ctr_offsets;
-	uint64_t cookies;
-	uint32_t cnt;
-	uint32_t multi_flags;
-	uint32_t pid;
-	uint8_t zero[128 - 60]; /* the rest of union bpf_attr */
-};
 
 int pmt_bpf_attach_alloc(struct pmt_bpf *b, const char *file, const uint64_t *offsets,
 			 const uint64_t *cookies, int n, bool ret)

@@ -64,10 +64,26 @@ enum pmt_asset_attach {
 	PMT_ATTACH_CALL,        /* one probe at @offset (frees, uses) */
 	PMT_ATTACH_ENTRY_RETURN, /* entry + return probes at the function's entry */
 	PMT_ATTACH_RETURN,      /* a return probe alone (no argument needed) */
-	PMT_ATTACH_GL,          /* one probe on a GL dispatch stub (pmt_gl_call) */
+	PMT_ATTACH_GL,          /* GL rows: pmt_bpf_attach_gl() */
 };
 int pmt_bpf_attach_asset(struct pmt_bpf *b, int row, const char *file, uint64_t offset,
 			 enum pmt_asset_attach how);
+/*
+ * GL probes (pmt_gl_call) at @n file offsets of @file, cookies as in
+ * PMT_GL_COOKIE_*: on GLVND's stubs, or on the vendor's functions
+ * (@vendor), which count only after pmt_bpf_gl_use_vendor(b, true) mutes
+ * the stubs. One uprobe_multi link where the kernel has them.
+ */
+int pmt_bpf_attach_gl(struct pmt_bpf *b, bool vendor, const char *file, const uint64_t *offsets,
+		      const uint64_t *cookies, int n);
+void pmt_bpf_gl_use_vendor(struct pmt_bpf *b, bool on);
+/* Set while both kinds are attached: a call counted by its stub is not
+ * counted again by its vendor probe. Cleared once the stubs are removed. */
+void pmt_bpf_gl_moving(struct pmt_bpf *b, bool on);
+/* The thread of the last call a stub probe saw, and its %fs base; -EAGAIN if none yet. */
+int pmt_bpf_gl_thread(const struct pmt_bpf *b, uint32_t *tid, uint64_t *fsbase);
+/* Remove the stub (or vendor) GL probes, in the background. */
+void pmt_bpf_gl_drop(struct pmt_bpf *b, bool vendor);
 uint64_t pmt_bpf_asset_lost(const struct pmt_bpf *b);
 /* Where the BPF side finds Python frames (interp_addr 0: nowhere). */
 void pmt_bpf_set_pywalk(struct pmt_bpf *b, const struct pmt_pywalk_cfg *cfg);

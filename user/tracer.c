@@ -42,6 +42,7 @@
 #include "tracer.h"
 
 #define TICK_MS 50
+#define GL_RETRY_NS 100000000ULL /* 0.1 s between tries to move the GL probes */
 #define DETECT_HITS 3      /* records from one candidate before choosing */
 #define DETECT_BUF 4096    /* records buffered per candidate while detecting */
 #define PMT_ALIAS_MUTED 2  /* an alias no probe has: the slot counts nothing */
@@ -85,6 +86,8 @@ struct tracer {
 	struct pmt_asset_event *apend; /* asset records of the frame in progress */
 	size_t napend, capend;
 	uint64_t assets_retry_ns; /* next time to look for asset functions */
+	uint64_t gl_retry_ns;     /* next time to try moving the GL probes */
+	char gl_why_said[192];    /* the last reason --verbose gave for not moving them */
 	struct pmt_stacknames stacks; /* deep stacks by id, named once (growth sites) */
 	bool growth_ready;        /* growth sites are attributed */
 	uint64_t growth_retry_ns;
@@ -528,6 +531,24 @@ static void start_growth(struct tracer *t)
 	verbose(t, "growth sites: Python stacks walked at page faults and mmap/brk growth");
 }
 
+/*
+ * GL probes start on GLVND's stubs (single-stepped): move them to the
+ * vendor's functions as soon as a thread with a current context has made a
+ * GL call, and tell --verbose why not, once per reason.
+ */
+static void move_gl(struct tracer *t)
+{
+	if (!pmt_asset_track_gl_waiting(&t->assets))
+		return;
+	t->gl_retry_ns = now_ns() + GL_RETRY_NS;
+	if (pmt_asset_track_gl_vendor(&t->assets, t->bpf, &t->maps, t->o->verbose) == 0 &&
+	    strcmp(t->gl_why_said, t->assets.gl_why)) {
+		snprintf(t->gl_why_said, sizeof(t->gl_why_said), "%s", t->assets.gl_why);
+		verbose(t, "GL probes on GLVND's stubs for now (single-stepped): %s",
+			t->assets.gl_why);
+	}
+}
+
 static void attach_assets(struct tracer *t)
 {
 	if (!t->assets_on)
@@ -536,6 +557,7 @@ static void attach_assets(struct tracer *t)
 		pmt_asset_track_set_python(&t->assets, t->bpf, &t->py);
 	pmt_asset_track_attach(&t->assets, t->bpf, &t->maps, t->o->verbose);
 	t->assets_retry_ns = now_ns() + 500000000ULL;
+	move_gl(t);
 }
 
 /*
@@ -1084,6 +1106,8 @@ static int event_loop(struct tracer *t)
 		    (t->assets_on && (t->assets.pending || (t->py_found && !t->assets.py_ready)) &&
 		     now_ns() > t->assets_retry_ns))
 			rescan(t);
+		else if (pmt_asset_track_gl_waiting(&t->assets) && now_ns() > t->gl_retry_ns)
+			move_gl(t); /* the maps of the last rescan: a new library brings one */
 		else if (t->py_found &&
 			 (!t->pywalk_ready || (!t->growth_ready && !t->o->no_growth_sites)) &&
 			 now_ns() > t->growth_retry_ns) {

@@ -116,6 +116,15 @@ struct pmt_gl_bind_key {
 	__u32 pad;
 };
 
+/*
+ * Cookie of a GL probe (pmt_gl_call): row | flags | stack offset << 32.
+ * A probe on the vendor's function may sit past pushes: the return address
+ * is then PMT_GL_COOKIE_SP(cookie) bytes above the stack pointer.
+ */
+#define PMT_GL_COOKIE_ROW 0xffffu
+#define PMT_GL_COOKIE_VENDOR (1u << 16) /* on the vendor's function, not a GLVND stub */
+#define PMT_GL_COOKIE_SP(c) ((__u32)((c) >> 32) & 0xff8u)
+
 /* Per-row instructions for the BPF programs, in the pmt_asset_rows map. */
 struct pmt_asset_row {
 	__u32 read;    /* enum pmt_asset_read */

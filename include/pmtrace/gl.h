@@ -89,6 +89,25 @@ bool pmt_gl_stub_slot(const uint8_t *code, size_t n, uint32_t *slot);
  */
 long pmt_gl_stub_find(const uint8_t *code, size_t n, uint32_t slot);
 
+/* Reads @n bytes of the game's memory at @addr into @buf: 0 or a negative errno. */
+typedef int (*pmt_gl_read_fn)(void *ctx, uint64_t addr, void *buf, size_t n);
+
+#define PMT_GL_MAX_HOPS 4 /* stubs followed at most: GLVND's, then Mesa's libglapi's */
+
+/*
+ * Where a call to @addr goes on the thread whose TLS block starts at
+ * @fsbase (its %fs base): through every dispatch stub on the way (GLVND's,
+ * then a vendor's own such as Mesa's libglapi), each of which loads its TLS
+ * offset from the GOT, reads that thread's table pointer and jumps through
+ * the slot (a stub carrying a uprobe, whose first byte reads as int3, is
+ * still one). Stores the first address that is not such a stub in *@out and
+ * the stubs passed in *@hops. Returns 0; -ENOENT when a table is NULL or a
+ * slot empty (no context current); -ELOOP past PMT_GL_MAX_HOPS stubs; or
+ * the reader's error.
+ */
+int pmt_gl_follow(uint64_t addr, uint64_t fsbase, pmt_gl_read_fn rd, void *ctx, uint64_t *out,
+		  int *hops);
+
 /*
  * GL names map to asset keys of their own, which never collide with object
  * addresses (user space is below 2^47): bit 63, the kind, the name.

@@ -2,7 +2,8 @@
 """OpenGL textures and buffers as assets, on a real GL context: pygame's
 OpenGL display under Xvfb, rendered by Mesa's llvmpipe, with GL calls made
 both through libGL.so.1's exports and through SDL_GL_GetProcAddress
-(libGLdispatch's stubs). Every live texture's and buffer's bytes and
+(libGLdispatch's stubs); the probes start on GLVND's stubs and move to
+Mesa's functions once a context is current (checked in --verbose). Every live texture's and buffer's bytes and
 dimensions, the leak site's function and line with its live count, live
 counts after deletions and a churn of one texture a frame are checked
 against the workload's own truth."""
@@ -57,10 +58,18 @@ class GlAssetsTest(unittest.TestCase):
         out, truth_path = tmp("out.jsonl"), tmp("truth.json")
         env = dict(os.environ, DISPLAY=self.display, SDL_VIDEODRIVER="x11",
                    LIBGL_ALWAYS_SOFTWARE="1")
-        cmd = [it.TOOL, "--quiet", "--interval", "1", "--top", "50", "--json", out, "--",
+        cmd = [it.TOOL, "--quiet", "--verbose", "--interval", "1", "--top", "50", "--json", out, "--",
                it.DEBIAN_PY, WORKLOAD, "--frames", str(FRAMES), "--truth", truth_path]
         rc, sout, serr = it.run(cmd, timeout=90, env=env)
         self.assertEqual(rc, 0, it.describe(rc, sout, serr))
+        # the probes left GLVND's stubs (single-stepped) for Mesa's functions, where
+        # binds and buffer uploads sit on emulated instructions
+        self.assertRegex(serr, r"GL probes moved from GLVND's \d+ stub probes to \d+ in \S+",
+                         "GL probes stayed on the stubs:\n" + serr[-3000:])
+        for fn in ("glBindTexture", "glBindBuffer", "glActiveTexture", "glBufferData",
+                   "glTexImage2D"):
+            self.assertRegex(serr, r"GL probe %s\b.* on the vendor's function "
+                             r"\S+(_dri|gallium|GLX_mesa)\S*\+0x[0-9a-f]+ at \+\d+ \(emulated" % fn)
         with open(truth_path) as f:
             truth = json.load(f)
         self.assertEqual(truth["gl_error_setup"], 0, "the workload's GL calls failed")

@@ -7,6 +7,7 @@
  * Debian 12's libGL.so.1; and the texture table through growth and
  * deletions. Expected bytes are worked out by hand in the comments.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -181,6 +182,81 @@ static void test_stub_decoder(void)
 	}
 }
 
+/* A fake address space: [base, base + sizeof(mem)). */
+struct fake_mem {
+	uint64_t base;
+	uint8_t mem[0x400];
+};
+
+static int fake_read(void *ctx, uint64_t addr, void *buf, size_t n)
+{
+	struct fake_mem *m = ctx;
+
+	if (addr < m->base || addr + n > m->base + sizeof(m->mem))
+		return -EFAULT;
+	memcpy(buf, m->mem + (addr - m->base), n);
+	return 0;
+}
+
+static void put64(struct fake_mem *m, uint64_t addr, uint64_t v)
+{
+	memcpy(m->mem + (addr - m->base), &v, 8);
+}
+
+/* The stub at @at: mov got(%rip),%rax; mov %fs:(%rax),%r11; jmp *slot(%r11). */
+static void put_stub(struct fake_mem *m, uint64_t at, uint64_t got, uint32_t slot)
+{
+	uint8_t *c = m->mem + (at - m->base);
+	int32_t disp = (int32_t)(got - (at + 7));
+	static const uint8_t tls[7] = { 0x64, 0x4c, 0x8b, 0x18, 0x41, 0xff, 0xa3 };
+
+	c[0] = 0x48, c[1] = 0x8b, c[2] = 0x05;
+	memcpy(c + 3, &disp, 4);
+	memcpy(c + 7, tls, sizeof(tls));
+	memcpy(c + 14, &slot, 4);
+}
+
+static void test_follow(void)
+{
+	static struct fake_mem m = { .base = 0x10000 };
+	const uint64_t fs = 0x10300; /* TLS below it: offsets -0x28 and -0x38 */
+	uint64_t out = 0;
+	int hops = -1;
+
+	memset(m.mem, 0xcc, sizeof(m.mem));
+	/* GLVND's stub (slot 0x2c8) -> Mesa's libglapi stub (slot 0x998) -> 0x10200 */
+	put_stub(&m, 0x10000, 0x10100, 0x2c8);
+	put64(&m, 0x10100, (uint64_t)-0x28);
+	put64(&m, fs - 0x28, 0x10140 - 0x2c8);   /* GLVND's table */
+	put64(&m, 0x10140, 0x10040);
+	put_stub(&m, 0x10040, 0x10108, 0x998);
+	put64(&m, 0x10108, (uint64_t)-0x38);
+	put64(&m, fs - 0x38, 0x10150 - 0x998);   /* Mesa's table */
+	put64(&m, 0x10150, 0x10200);
+	m.mem[0x200] = 0x55;                     /* push %rbp */
+	CU_ASSERT_EQUAL(pmt_gl_follow(0x10000, fs, fake_read, &m, &out, &hops), 0);
+	CU_ASSERT_EQUAL(out, 0x10200);
+	CU_ASSERT_EQUAL(hops, 2);
+	/* the same with a uprobe on GLVND's stub: its first byte reads as int3 */
+	m.mem[0] = 0xcc;
+	CU_ASSERT_EQUAL(pmt_gl_follow(0x10000, fs, fake_read, &m, &out, &hops), 0);
+	CU_ASSERT_EQUAL(out, 0x10200);
+	m.mem[0] = 0x48;
+	/* a function is its own end */
+	CU_ASSERT_EQUAL(pmt_gl_follow(0x10200, fs, fake_read, &m, &out, &hops), 0);
+	CU_ASSERT_EQUAL(out, 0x10200);
+	CU_ASSERT_EQUAL(hops, 0);
+	/* no context current on that thread: a NULL table */
+	put64(&m, fs - 0x38, 0);
+	CU_ASSERT_EQUAL(pmt_gl_follow(0x10000, fs, fake_read, &m, &out, &hops), -ENOENT);
+	/* unreadable memory */
+	CU_ASSERT_EQUAL(pmt_gl_follow(0x10000, 0x90000, fake_read, &m, &out, &hops), -EFAULT);
+	/* a stub leading to itself */
+	put64(&m, fs - 0x38, 0x10150 - 0x998);
+	put64(&m, 0x10150, 0x10040);
+	CU_ASSERT_EQUAL(pmt_gl_follow(0x10000, fs, fake_read, &m, &out, &hops), -ELOOP);
+}
+
 static void test_table(void)
 {
 	struct pmt_gl_textures tab;
@@ -227,6 +303,7 @@ static const struct pmt_test tests[] = {
 	{ "cube faces", test_cube_faces },
 	{ "glTexStorage2D chains and immutability", test_storage },
 	{ "GLVND stub decoder", test_stub_decoder },
+	{ "following stubs through TLS dispatch tables", test_follow },
 	{ "texture table", test_table },
 };
 

@@ -8,6 +8,7 @@
  * Unsized formats (GL_RGBA, GL_RGB...) count as their 8-bit sized ones,
  * depth 24 as 4 bytes (no driver stores 3).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -244,6 +245,45 @@ long pmt_gl_stub_find(const uint8_t *code, size_t n, uint32_t slot)
 		found = (long)off;
 	}
 	return found;
+}
+
+int pmt_gl_follow(uint64_t addr, uint64_t fsbase, pmt_gl_read_fn rd, void *ctx, uint64_t *out,
+		  int *hops)
+{
+	uint8_t code[18];
+	uint64_t tpoff, table, fn;
+	uint32_t slot;
+	int32_t disp;
+	int h, err;
+
+	for (h = 0; h <= PMT_GL_MAX_HOPS; h++) {
+		err = rd(ctx, addr, code, sizeof(code));
+		if (err)
+			return err;
+		if (code[0] == 0xcc)
+			code[0] = 0x48; /* a uprobe's int3 on the stub's REX.W prefix */
+		if (!pmt_gl_stub_slot(code, sizeof(code), &slot)) {
+			*out = addr;
+			*hops = h;
+			return 0;
+		}
+		if (h == PMT_GL_MAX_HOPS)
+			break;
+		/* mov disp32(%rip),%rax: the GOT entry holding the TLS offset */
+		disp = (int32_t)((uint32_t)code[3] | (uint32_t)code[4] << 8 |
+				 (uint32_t)code[5] << 16 | (uint32_t)code[6] << 24);
+		err = rd(ctx, addr + 7 + (uint64_t)(int64_t)disp, &tpoff, sizeof(tpoff));
+		if (!err)
+			err = rd(ctx, fsbase + tpoff, &table, sizeof(table));
+		if (!err && table)
+			err = rd(ctx, table + (uint64_t)(int64_t)(int32_t)slot, &fn, sizeof(fn));
+		if (err)
+			return err;
+		if (!table || !fn)
+			return -ENOENT;
+		addr = fn;
+	}
+	return -ELOOP;
 }
 
 /* -------------------------------------------------------------------------
