@@ -16,7 +16,10 @@
  * libOpenGL.so.0, libGLESv2.so.2 by their exports; libGLdispatch.so.0,
  * whose unexported stubs glXGetProcAddress and SDL_GL_GetProcAddress hand
  * out, found by the dispatch slot its sibling's export jumps through). A
- * call runs exactly one stub, so nothing is counted twice. Binds are kept
+ * call runs exactly one stub, so nothing is counted twice. Stubs are
+ * single-stepped (~22 us a call): once a context is current, the probes
+ * move to the vendor's functions the stubs lead to through that thread's
+ * dispatch tables (pmt_asset_track_gl_vendor()). Binds are kept
  * in BPF; uploads arrive with the bound name, and user/analysis/gl.c
  * turns them into bytes. A GL asset's key is its name (pmt_gl_key()), per
  * process: see the README for why not per context.
