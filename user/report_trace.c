@@ -129,6 +129,7 @@ void pmt_json_trace_summary(FILE *f, const struct pmt_trace_summary *s)
 		pmt_json_str(f, s->why);
 	else
 		fputs("null", f);
+	fprintf(f, ",\"missed\":%" PRIu64, s->missed);
 	fprintf(f, ",\"frames_traced\":%" PRIu64 ",\"incomplete\":%" PRIu64 ",\"allocs\":%" PRIu64
 		",\"alloc_bytes\":%" PRIu64 ",\"frees\":%" PRIu64 ",\"churn\":{\"count\":%" PRIu64
 		",\"bytes\":%" PRIu64 "},\"cost_ns\":%.0f,\"overhead_pct\":%.3f,\"max_overhead_pct\":%g,"

@@ -25,7 +25,7 @@ struct pmt_trace_summary {
 	const struct pmt_stacknames *names;
 	size_t top_n;
 	const struct pmt_alloc_plan *plan;
-	uint64_t total_frames, incomplete;
+	uint64_t total_frames, incomplete, missed;
 	uint64_t allocs, alloc_bytes, frees, churn, churn_bytes, inline_allocs, size_unknown,
 		ptr_unknown;
 	double cost_ns, overhead_pct, max_overhead;

@@ -294,9 +294,9 @@ static void end_window(struct pmt_trace_run *tr, struct pmt_bpf *b, uint64_t now
 
 static uint64_t lookahead_frames(uint64_t median_ns)
 {
-	uint64_t n = median_ns ? 250000000ULL / median_ns : 2;
+	uint64_t n = median_ns ? 1000000000ULL / median_ns : 2;
 
-	return n < 2 ? 2 : n > 120 ? 120 : n;
+	return n < 2 ? 2 : n > 240 ? 240 : n;
 }
 
 
@@ -341,12 +341,23 @@ void pmt_trace_run_frame(struct pmt_trace_run *tr, struct pmt_bpf *b, const stru
 		first = f->index + 2;
 	trig = pmt_trace_sched_next(&tr->sched, first, &from, &to);
 	/* Frames asked for by number: be ready early (records arrive late, and
-	 * placing the probes takes a while): about a quarter second ahead.
+	 * placing the probes takes a while): about a second ahead.
 	 * Other windows are "the next frames": no need to wait with probes in. */
 	med = median_dur(tr);
 	if (trig == PMT_TRIG_NONE && from != UINT64_MAX && from == tr->sched.range_from &&
 	    tr->sched.range_to > tr->sched.range_from && from <= first + lookahead_frames(med))
 		trig = pmt_trace_sched_next(&tr->sched, from, &from, &to);
+	/* A range that went by before the tool could place its probes. */
+	if (trig == PMT_TRIG_NONE && tr->sched.range_to > tr->sched.range_from &&
+	    first > tr->sched.range_from) {
+		tr->missed += tr->sched.range_to - tr->sched.range_from;
+		fprintf(stderr, "pmtrace-bpf: frames %llu-%llu went by before the trace probes were "
+			"in place (the tool was late by %llu frames)\n",
+			(unsigned long long)tr->sched.range_from,
+			(unsigned long long)tr->sched.range_to - 1,
+			(unsigned long long)(first - tr->sched.range_from));
+		pmt_trace_sched_done(&tr->sched, PMT_TRIG_RANGE, first, tr->sched.range_to);
+	}
 	if (trig != PMT_TRIG_NONE) {
 		tr->window_cost = 0;
 		if (trig == PMT_TRIG_SPIKE)
@@ -404,6 +415,7 @@ void pmt_trace_run_report(struct pmt_trace_run *tr, bool final, FILE *text, FILE
 		.plan = tr->plan,
 		.total_frames = tr->frames_traced,
 		.incomplete = tr->incomplete,
+		.missed = tr->missed,
 		.allocs = tr->allocs,
 		.alloc_bytes = tr->alloc_bytes,
 		.frees = tr->frees,

@@ -67,6 +67,7 @@ struct pmt_trace_run {
 	struct pmt_trace_sites window_sites; /* the open window's frames */
 	uint64_t spike_frame;       /* the spike a SPIKE window follows */
 	uint64_t frames_traced, interval_traced, incomplete;
+	uint64_t missed;            /* frames of --trace-frames that went by untraced */
 	uint64_t allocs, alloc_bytes, frees, churn, churn_bytes, inline_allocs, size_unknown,
 		ptr_unknown;
 	double cost_ns;             /* summed over traced frames */

@@ -30,7 +30,7 @@ TRACE = ["frame", "trigger", "complete", "duration_ns", "cost_ns", "allocs", "al
          "frees", "freed_bytes_known", "reallocs", "churn", "survivors", "unclassified",
          "histogram", "top_by_bytes", "top_by_count", "coverage", "probes", "probe_hits",
          "probe_ns"]
-TRACE_SUMMARY = ["enabled", "off_reason", "frames_traced", "incomplete", "allocs", "alloc_bytes",
+TRACE_SUMMARY = ["enabled", "off_reason", "missed", "frames_traced", "incomplete", "allocs", "alloc_bytes",
                  "frees", "churn", "cost_ns", "overhead_pct", "max_overhead_pct", "every",
                  "governed_every", "spikes_skipped", "top_by_bytes", "top_by_count"]
 TYPES = {"attached", "frame", "report", "final", "assets", "platforms", "host", "budgets",

@@ -45,13 +45,13 @@ def _make(py, label):
         # tracemalloc agrees with what was planted, or the reference is void
         self.assertEqual(lines["PLANT_OBJ"]["count"], OBJECTS)
         self.assertEqual(lines["PLANT_BLOB"]["count"], BLOBS)
-        cmd = [it.TOOL, "-v", "--quiet", "--interval", "0", "--json", out, "--trace-frames", "40-42",
-               "--trace-on-spike", "0", "--", py, WORKLOAD, "--frames", "120", "--fps", "60"] + args
+        cmd = [it.TOOL, "-v", "--quiet", "--interval", "0", "--json", out, "--trace-frames", "100-102",
+               "--trace-on-spike", "0", "--", py, WORKLOAD, "--frames", "180", "--fps", "60"] + args
         rc, sout, serr = it.run(cmd, timeout=180)
         self.assertEqual(rc, 0, it.describe(rc, sout, serr))
         recs = it.load_jsonl(out)
         traces = it.records_of(recs, "trace")
-        self.assertEqual(sorted(r["frame"] for r in traces), [40, 41, 42],
+        self.assertEqual(sorted(r["frame"] for r in traces), [100, 101, 102],
                          "traced frames; stderr: %s" % "\n".join(
                              l for l in serr.splitlines() if "trac" in l or "whole" in l))
         for r in traces:
