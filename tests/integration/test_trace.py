@@ -175,6 +175,7 @@ def _make_attach(py, label):
 
 
 _att = [(p, l) for p, l in _pys if l == "debian"]
-_newest = [x for x in _pys if x[1] != "debian"][-1:]
+_newest = sorted((x for x in _pys if x[1] != "debian"),
+                 key=lambda x: tuple(int(v) for v in x[1].split("_")[1:]))[-1:]
 for _py, _label in _att + _newest:
     setattr(TraceControlTest, "test_attach_" + _label, _make_attach(_py, _label))
