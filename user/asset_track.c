@@ -866,7 +866,7 @@ void pmt_asset_track_event(struct pmt_asset_track *at, const struct pmt_maps *ma
 		pmt_asset_freed(at->store, ev->args[r->obj_arg], frame, ev->ts_ns);
 		return;
 	case USE:
-		pmt_asset_used(at->store, ev->args[r->obj_arg], frame);
+		pmt_asset_used(at->store, ev->args[r->obj_arg], frame, PMT_NO_ID);
 		return;
 	case RWFILE:
 		if (ev->ret && ev->str_len)
