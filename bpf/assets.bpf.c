@@ -8,7 +8,8 @@
  * function gets an entry probe, which keeps its arguments, the caller's
  * address and any path argument, and a return probe, which adds the object
  * returned and what the row asks to read from it (a surface's size, a
- * chunk's length). Freeing and using functions get an entry probe only.
+ * chunk's length). Freeing and using functions get an entry probe only;
+ * a use also carries the Python frame that made it (its site).
  * Which row a probe serves is its cookie; what to read is in pmt_asset_rows.
  */
 #include "pmtrace.bpf.h"
@@ -128,6 +129,10 @@ static __always_inline int asset_entry(struct pt_regs *ctx, bool ret_probe)
 		e->str_len = n > 0 ? n - 1 : 0;
 	}
 	if (!ret_probe) {
+		/* Who uses it: the calling Python frame names the site. */
+		if (r->read == PMT_READ_USE)
+			e->py_depth = py_walk_max(&pmt_pywalk, e->py_code, e->py_pos,
+						  &e->py_flags, PMT_PY_USE_DEPTH);
 		read_fields(r, e);
 		submit(e);
 		return 0;

@@ -9,7 +9,9 @@
  * alen), the call's arguments (a texture's w x h x bytes per pixel), or the
  * file on disk for objects that stream from it (fonts, music). File names
  * come from path arguments or from the SDL_RWops an SDL_RWFromFile call
- * returned. A surface created from inside SDL_ttf is rendered text.
+ * returned. A surface created from inside SDL_ttf is rendered text. Uses
+ * (blits, render copies, with --track-use) are counted per asset and per
+ * Python site, from the innermost frame the use record carries.
  *
  * OpenGL textures and buffers: the rows of GL_ROWS() sit on GLVND's
  * dispatch stubs, one probe per library a call can enter by (libGL.so.1,
@@ -61,6 +63,7 @@ struct row {
 #define MIX "libSDL2_mixer"
 #define TTF "libSDL2_ttf"
 #define GLDISPATCH "libGLdispatch.so"
+#define PYGAME_SURFACE "surface.cpython" /* pygame's surface module */
 
 /* Libraries whose exported gl* functions are GLVND stubs. */
 static const char *const gl_stub_libs[] = { "libGL.so", "libOpenGL.so", "libGLESv2.so" };
@@ -102,10 +105,12 @@ static const struct row rows[] = {
 	{ SDL, "SDL_CreateTextureFromSurface", CREATE, PMT_ASSET_TEXTURE, PMT_READ_SURFACE_ARG1, SZ_SURFACE_ARG_RGBA, -1, -1, -1, 1, false },
 	{ SDL, "SDL_DestroyTexture", FREE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 0, -1, false },
 	{ SDL, "SDL_RWFromFile", RWFILE, 0, PMT_READ_NONE, SZ_NONE, 0, -1, -1, -1, false },
-	{ SDL, "SDL_UpperBlit", USE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 0, -1, true },
-	{ SDL, "SDL_UpperBlitScaled", USE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 0, -1, true },
-	{ SDL, "SDL_RenderCopy", USE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 1, -1, true },
-	{ SDL, "SDL_RenderCopyEx", USE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 1, -1, true },
+	{ SDL, "SDL_UpperBlit", USE, 0, PMT_READ_USE, SZ_NONE, -1, -1, 0, -1, true },
+	{ SDL, "SDL_UpperBlitScaled", USE, 0, PMT_READ_USE, SZ_NONE, -1, -1, 0, -1, true },
+	{ SDL, "SDL_RenderCopy", USE, 0, PMT_READ_USE, SZ_NONE, -1, -1, 1, -1, true },
+	{ SDL, "SDL_RenderCopyEx", USE, 0, PMT_READ_USE, SZ_NONE, -1, -1, 1, -1, true },
+	/* pygame 2 blits sources with alpha or a colour key itself, past SDL_UpperBlit */
+	{ PYGAME_SURFACE, "pygame_Blit", USE, 0, PMT_READ_USE, SZ_NONE, -1, -1, 0, -1, true },
 	{ IMG, "IMG_LoadTyped_RW", CREATE, PMT_ASSET_SURFACE, PMT_READ_SURFACE_RET, SZ_SURFACE, -1, 0, -1, -1, false },
 	{ IMG, "IMG_Load", CREATE, PMT_ASSET_SURFACE, PMT_READ_SURFACE_RET, SZ_SURFACE, 0, -1, -1, -1, false },
 	{ IMG, "IMG_LoadTexture", CREATE, PMT_ASSET_TEXTURE, PMT_READ_NONE, SZ_NONE, 1, -1, -1, -1, false },
@@ -769,6 +774,28 @@ static uint32_t site_of_call(struct pmt_asset_track *at, const struct pmt_maps *
 }
 
 /*
+ * The site of a use, as site_of_call() names it. Uses repeat from a few
+ * places every frame, so the id is cached by the innermost frame's code
+ * object and position (by row and caller without a Python frame); entries
+ * are trusted as the code object cache's are.
+ */
+static uint32_t use_site(struct pmt_asset_track *at, const struct pmt_maps *maps,
+			 const struct row *r, const struct pmt_asset_event *ev)
+{
+	uint64_t k0 = ev->py_depth ? ev->py_code[0] : ev->row;
+	uint64_t k1 = ev->py_depth ? ev->py_pos[0] : ev->caller;
+	uint32_t i = (uint32_t)(((k0 ^ k1 * 31) * UINT64_C(0x9E3779B97F4A7C15)) >> 56) &
+		     (PMT_USE_SITE_CACHE - 1);
+
+	if (!at->use_ids[i] || at->use_keys[i][0] != k0 || at->use_keys[i][1] != k1) {
+		at->use_ids[i] = site_of_call(at, maps, r, ev);
+		at->use_keys[i][0] = k0;
+		at->use_keys[i][1] = k1;
+	}
+	return at->use_ids[i];
+}
+
+/*
  * An upload to the bound texture or buffer. The first one that gives a
  * name storage creates the asset (its site, frame, time); later ones (mip
  * levels, re-specification, a new glBufferData) change its bytes only.
@@ -866,7 +893,7 @@ void pmt_asset_track_event(struct pmt_asset_track *at, const struct pmt_maps *ma
 		pmt_asset_freed(at->store, ev->args[r->obj_arg], frame, ev->ts_ns);
 		return;
 	case USE:
-		pmt_asset_used(at->store, ev->args[r->obj_arg], frame);
+		pmt_asset_used(at->store, ev->args[r->obj_arg], frame, use_site(at, maps, r, ev));
 		return;
 	case RWFILE:
 		if (ev->ret && ev->str_len)

@@ -22,6 +22,8 @@
 
 struct pmt_bpf;
 
+#define PMT_USE_SITE_CACHE 256 /* a power of two */
+
 /* A file the game loaded an asset from (index: its path id - 1). */
 struct pmt_loaded_file {
 	uint64_t loads;          /* loads read from this file */
@@ -49,6 +51,9 @@ struct pmt_asset_track {
 	struct pmt_pystack_cache pyc;
 	bool pending;               /* rows waiting for SDL's jump table */
 	uint64_t events;
+	/* Use sites by (code object or row, position or caller): direct-mapped. */
+	uint64_t use_keys[PMT_USE_SITE_CACHE][2];
+	uint32_t use_ids[PMT_USE_SITE_CACHE];
 	struct pmt_gl_textures gltex; /* GL textures' levels and faces, by key */
 	uint64_t gl_unbound;        /* GL uploads to an object bound before attach */
 	uint64_t gl_names_lost;     /* deleted GL names not read (unreadable, too many) */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * report_assets.c - the assets section of reports: live assets by type
- * (the heatmap), churn, the largest assets, leaking sites, duplicates and
- * orphans; as text (under 100 columns) and as a {"type":"assets"} record.
+ * (the heatmap), churn, the largest assets, leaking sites, duplicates,
+ * orphans and, with --track-use, the Python sites that use them; as text
+ * (under 100 columns) and as a {"type":"assets"} record.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "report.h"
 
 #define LIST 50
+#define USE_SITES 20 /* use sites in a JSON record */
 
 static const char *size_str(char *buf, size_t len, double v)
 {
@@ -119,6 +121,14 @@ void pmt_text_assets(FILE *f, const struct pmt_asset_view *v)
 			size_str(b1, sizeof(b1), (double)dups[i].bytes),
 			size_str(b2, sizeof(b2), (double)dups[i].wasted_bytes));
 	if (v->track_use) {
+		struct pmt_use_site_stats us[4];
+
+		n = pmt_asset_top_use_sites(v->store, us, 4);
+		for (i = 0; i < n; i++)
+			fprintf(f, "  %s %9" PRIu64 " uses, %3" PRIu64 " assets live (%9s) %.40s\n",
+				i ? "      " : "used  :", us[i].uses, us[i].live_assets,
+				size_str(b1, sizeof(b1), (double)us[i].live_bytes),
+				short_site(sb, sizeof(sb), str_or(v->strs, us[i].site_id, "?")));
 		n = pmt_asset_orphans(v->store, top, 4);
 		for (i = 0; i < n; i++)
 			fprintf(f, "  orphan: %9s %-7s %-36s never used since frame %" PRIu64 "\n",
@@ -149,9 +159,52 @@ static void json_asset(FILE *f, const struct pmt_asset_view *v, const struct pmt
 	fputs(",\"loader\":", f);
 	pmt_json_str(f, str_or(v->strs, a->l.loader_id, ""));
 	fprintf(f, ",\"load_frame\":%" PRIu64 ",\"load_ts_ns\":%" PRIu64 ",\"age_frames\":%" PRIu64
-		   ",\"uses\":%" PRIu64 ",\"state\":\"%s\"}",
+		   ",\"uses\":%" PRIu64 ",\"state\":\"%s\"",
 		a->l.frame, a->l.ts_ns, v->frames > a->l.frame ? v->frames - a->l.frame : 0, a->uses,
 		a->uses ? "in_use" : "loaded");
+	if (v->track_use) {
+		struct pmt_use_site us[PMT_USE_SITES];
+		uint64_t other;
+		size_t i, n = pmt_asset_use_sites(v->store, a->l.obj, us, PMT_USE_SITES, &other);
+
+		fputs(",\"use_sites\":[", f);
+		for (i = 0; i < n; i++) {
+			fprintf(f, "%s{\"site\":", i ? "," : "");
+			pmt_json_str(f, str_or(v->strs, us[i].site_id, ""));
+			fprintf(f, ",\"uses\":%" PRIu64 "}", us[i].uses);
+		}
+		fprintf(f, "],\"use_sites_other\":%" PRIu64 "}", other);
+	} else {
+		fputs(",\"use_sites\":null,\"use_sites_other\":null}", f);
+	}
+}
+
+/* The sites that use assets most, across assets: the game's systems by what they draw. */
+static void json_use_sites(FILE *f, const struct pmt_asset_view *v)
+{
+	struct pmt_use_site_stats us[USE_SITES];
+	size_t i, n;
+	int t, k;
+
+	if (!v->track_use) {
+		fputs(",\"use_sites\":null", f);
+		return;
+	}
+	fputs(",\"use_sites\":[", f);
+	n = pmt_asset_top_use_sites(v->store, us, USE_SITES);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s{\"site\":", i ? "," : "");
+		pmt_json_str(f, str_or(v->strs, us[i].site_id, ""));
+		fprintf(f, ",\"uses\":%" PRIu64 ",\"live_assets\":%" PRIu64 ",\"live_bytes\":%" PRIu64
+			   ",\"by_type\":{",
+			us[i].uses, us[i].live_assets, us[i].live_bytes);
+		for (t = 0, k = 0; t < PMT_ASSET_TYPES; t++)
+			if (us[i].type_uses[t])
+				fprintf(f, "%s\"%s\":%" PRIu64, k++ ? "," : "",
+					pmt_asset_type_name(t), us[i].type_uses[t]);
+		fputs("}}", f);
+	}
+	fputc(']', f);
 }
 
 /* Every file the game loaded assets from, with the copies it holds now. */
@@ -260,6 +313,7 @@ void pmt_json_assets(FILE *f, const struct pmt_asset_view *v, const char *scope)
 	} else {
 		fputs(",\"orphans\":null", f);
 	}
+	json_use_sites(f, v);
 	fprintf(f, ",\"unknown_frees\":%" PRIu64 ",\"untracked\":%" PRIu64 ",\"lost_events\":%" PRIu64
 		   ",\"gl_unbound_uploads\":%" PRIu64 ",\"gl_names_lost\":%" PRIu64 "}\n",
 		pmt_asset_unknown_frees(v->store), pmt_asset_dropped(v->store), v->lost,

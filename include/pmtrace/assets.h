@@ -132,8 +132,13 @@ size_t pmt_asset_live_list(const struct pmt_asset_store *st, struct pmt_asset *o
 /* The live asset at @obj, or NULL; valid until the store changes. */
 const struct pmt_asset *pmt_asset_get(const struct pmt_asset_store *st, uint64_t obj);
 
-/* Record a use (blit source, render copy) of @obj during @frame; unknown objects are ignored. */
-void pmt_asset_used(struct pmt_asset_store *st, uint64_t obj, uint64_t frame);
+/*
+ * Record a use (blit source, render copy) of @obj during @frame by the code
+ * at @site_id (interned "function (file:line)", or PMT_NO_ID: unknown).
+ * Returns 0, -ENOENT for an object not tracked (ignored: nothing counted),
+ * -EINVAL for object 0, or -ENOMEM (store unchanged).
+ */
+int pmt_asset_used(struct pmt_asset_store *st, uint64_t obj, uint64_t frame, uint32_t site_id);
 
 /* A frame ended: fold the frame's churn into the totals, reset frame counters. */
 void pmt_asset_frame_end(struct pmt_asset_store *st, uint64_t frame);
@@ -179,6 +184,48 @@ struct pmt_duplicate {
  */
 size_t pmt_asset_duplicates(const struct pmt_asset_store *st, struct pmt_duplicate *out,
 			    size_t n);
+
+/*
+ * Use sites. Each live asset counts its uses by site exactly for its first
+ * PMT_USE_SITES_KEPT distinct sites; uses from further sites, or without a
+ * site, are its "other" uses. Memory: nothing for assets never used, about
+ * 110 bytes for each asset used.
+ */
+#define PMT_USE_SITES_KEPT 8
+#define PMT_USE_SITES 4 /* reported per asset */
+
+struct pmt_use_site {
+	uint32_t site_id;
+	uint64_t uses;
+};
+
+/*
+ * The use sites of live asset @obj, most uses first (ties: lower site_id),
+ * up to @n into @out; *@other (may be NULL) gets the asset's uses not listed
+ * there (sites beyond @n or beyond the kept ones, uses without a site).
+ * Returns count; 0 with *@other 0 for an unknown or never used asset.
+ */
+size_t pmt_asset_use_sites(const struct pmt_asset_store *st, uint64_t obj,
+			   struct pmt_use_site *out, size_t n, uint64_t *other);
+
+/*
+ * Per use site, across assets: the game's systems by what they draw.
+ * live_assets and live_bytes count the live assets this site has used
+ * (each once), among those whose kept sites include it.
+ */
+struct pmt_use_site_stats {
+	uint32_t site_id;
+	uint64_t uses;                       /* since attach */
+	uint64_t live_assets, live_bytes;
+	uint64_t type_uses[PMT_ASSET_TYPES]; /* uses by the used asset's type */
+};
+
+/*
+ * The @n use sites with the most uses into @out (ties: lower site_id);
+ * returns count.
+ */
+size_t pmt_asset_top_use_sites(const struct pmt_asset_store *st, struct pmt_use_site_stats *out,
+			       size_t n);
 
 /*
  * Live assets never used since load (only meaningful when use is tracked),

@@ -98,6 +98,8 @@ enum pmt_asset_read {
 	PMT_READ_GL_NAMES,     /* glDelete*(n, names): names in str[] (u32 each,
 				  PMT_GL_NAMES a record, several records if needed),
 				  reads[0] = n, reads[1] = index of the first */
+	PMT_READ_USE,          /* a use (blit, render copy): the calling Python code,
+				  PMT_PY_USE_DEPTH frames */
 };
 
 #define PMT_GL_NAMES (PMT_ASSET_STR / 4) /* names a deletion record carries */
@@ -141,6 +143,7 @@ struct pmt_asset_row {
 /* ---- Python stacks -------------------------------------------------------- */
 
 #define PMT_PY_DEPTH 8          /* Python frames kept per asset record */
+#define PMT_PY_USE_DEPTH 1      /* per use record: the innermost frame names the site */
 #define PMT_PYOFF_NONE_U32 0xffffffffu
 
 /*

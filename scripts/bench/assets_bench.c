@@ -134,7 +134,7 @@ static int fill(struct pmt_asset_store *st, uint64_t *events, uint64_t *event_ns
 			goto out;
 		n++;
 		if (r % 10 < 8) {
-			pmt_asset_used(st, l.obj, frame);
+			pmt_asset_used(st, l.obj, frame, l.site_id);
 			n++;
 		}
 		/* Free one in eleven of the earlier ones (churn), keeping LIVE. */

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Asset tracking against ground truth: a pygame workload that makes its own
 asset files (known dimensions, a WAV in the mixer's format, pygame's font),
-loads one file twice, leaks surfaces from a known function and renders text
-every frame; and Debian's solarwolf, whose image dimensions are read from
+loads one file twice, leaks surfaces from a known function, renders text
+every frame and blits two images from two known functions (with
+--track-use: their use sites and counts, and the orphans); and Debian's
+solarwolf, whose image dimensions are read from
 its own data files."""
 import glob
 import json
@@ -103,6 +105,58 @@ class AssetsTest(unittest.TestCase):
         rate = text["churn"] / float(frames)
         if not 0.95 <= rate <= 1.05:
             bad.append("text churn %.3f a frame, truth 1 (%r)" % (rate, text))
+        if bad:
+            self.fail("%d mismatches:\n  %s" % (len(bad), "\n  ".join(bad)))
+
+    def test_use_sites(self):
+        tmp = it.Tmp("assets_use")
+        self.addCleanup(tmp.cleanup)
+        out, truth_path, root = tmp("out.jsonl"), tmp("truth.json"), tmp("root")
+        os.makedirs(root, exist_ok=True)
+        cmd = [it.TOOL, "--track-use", "--interval", "1", "--top", "50", "--json", out, "--",
+               it.DEBIAN_PY, ASSETS_PYGAME, "--frames", "200", "--root", root,
+               "--truth", truth_path]
+        rc, sout, serr = it.run(cmd, timeout=120)
+        self.assertEqual(rc, 0, it.describe(rc, sout, serr))
+        with open(truth_path) as f:
+            truth = json.load(f)
+        final = last_assets(it.load_jsonl(out))
+        self.assertIsNotNone(final, "no assets record")
+        bad = []
+        by_path = {}
+        for a in final["top"]:
+            by_path.setdefault(a["path"], []).append(a)
+        sites = {u["site"]: u for u in final["use_sites"] or []}
+        for rel, use in truth["uses"].items():
+            site = "%s (%s:%d)" % (use["function"], use["file"], use["line"])
+            got = by_path.get(os.path.join(truth["root"], rel), [])
+            if len(got) != 1:
+                bad.append("%s: %d assets in top" % (rel, len(got)))
+                continue
+            a = got[0]
+            want = [{"site": site, "uses": use["count"]}]
+            if a["use_sites"] != want or a["use_sites_other"] != 0 or \
+                    a["uses"] != use["count"]:
+                bad.append("%s: uses %r, use_sites %r + %r other; truth %r" % (
+                    rel, a["uses"], a["use_sites"], a["use_sites_other"], want))
+            s = sites.get(site)
+            if not s or s["uses"] != use["count"] or s["live_assets"] != 1 or \
+                    s["live_bytes"] != a["bytes"] or s["by_type"] != {"surface": use["count"]}:
+                bad.append("use site %r: %r, truth %d uses of %d bytes" % (
+                    site, s, use["count"], a["bytes"]))
+        orphans = {o["path"] for o in final["orphans"]}
+        for rel in truth["never_used"]:
+            path = os.path.join(truth["root"], rel)
+            if path not in orphans:
+                bad.append("%s: not an orphan (%r)" % (rel, by_path.get(path)))
+            for a in by_path.get(path, []):
+                if a["use_sites"] != [] or a["uses"] != 0:
+                    bad.append("%s: used %r" % (rel, a))
+        for rel in truth["uses"]:
+            if os.path.join(truth["root"], rel) in orphans:
+                bad.append("%s: an orphan" % rel)
+        if "used  :" not in sout or "draw_ship (assets_pygame.py:" not in sout:
+            bad.append("text report without use sites:\n%s" % sout[-2000:])
         if bad:
             self.fail("%d mismatches:\n  %s" % (len(bad), "\n  ".join(bad)))
 

@@ -18,7 +18,7 @@ REPORT = ["interval", "fps", "frame_time_ns", "rss_bytes", "rss_peak_bytes",
           "mapped_bytes", "unmapped_bytes", "spikes", "spike_frames", "dropped", "drops",
           "causes", "lost_events"]
 FINAL = ["frames", "lost_events", "exit_reason", "target_exit_code", "summary"]
-ASSETS = ["scope", "frame", "live", "by_type", "top", "leaks", "duplicates", "orphans",
+ASSETS = ["scope", "frame", "live", "by_type", "top", "leaks", "duplicates", "orphans", "use_sites",
           "unknown_frees", "untracked", "lost_events", "gl_unbound_uploads", "gl_names_lost"]
 PLATFORMS = ["peak_bytes", "profiles"]
 HOST = ["os", "arch", "total_bytes", "available_bytes", "cgroup_limit_bytes", "game_rss_bytes",

@@ -3,9 +3,9 @@
  * test_assets.c - unit tests of the asset store: type, site and path
  * aggregates through loads, updates and frees; per-frame churn; unknown
  * frees; the max_assets limit; leak detection over interval histories;
- * duplicates, top assets and orphans with their orderings; a random
- * sequence checked against a naive model; and every allocation failed in
- * turn. Events are hand-made, as the backend would decode them.
+ * duplicates, top assets and orphans with their orderings; use sites per
+ * asset and per site; a random sequence checked against a naive model;
+ * and every allocation failed in turn. Events are hand-made, as the backend would decode them.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -375,8 +375,9 @@ static void test_unknown_frees(void)
 	CU_ASSERT_EQUAL(t->frees, 1);
 	CU_ASSERT_EQUAL(t->live, 0);
 	CU_ASSERT_EQUAL(sstats(st, 4)->frees, 1);
-	pmt_asset_used(st, 0xdead, 3); /* ignored */
-	pmt_asset_used(st, 0, 3);
+	CU_ASSERT_EQUAL(pmt_asset_used(st, 0xdead, 3, 9), -ENOENT); /* ignored */
+	CU_ASSERT_EQUAL(pmt_asset_used(st, 0, 3, 9), -EINVAL);
+	CU_ASSERT_EQUAL(pmt_asset_top_use_sites(st, NULL, 4), 0);
 	CU_ASSERT_EQUAL(pmt_asset_orphans(st, o, 2), 0);
 	CU_ASSERT_EQUAL(pmt_asset_live_count(st), 0);
 	pmt_asset_store_free(st);
@@ -665,9 +666,9 @@ static void test_orphans(void)
 	CU_ASSERT_EQUAL(o[0].l.obj, 0x500);
 	CU_ASSERT_EQUAL(o[4].l.obj, 0x100);
 
-	pmt_asset_used(st, 0x500, 7);
-	pmt_asset_used(st, 0x500, 9);
-	pmt_asset_used(st, 0x300, 8);
+	CU_ASSERT_EQUAL(pmt_asset_used(st, 0x500, 7, 2), 0);
+	CU_ASSERT_EQUAL(pmt_asset_used(st, 0x500, 9, 2), 0);
+	CU_ASSERT_EQUAL(pmt_asset_used(st, 0x300, 8, PMT_NO_ID), 0);
 	CU_ASSERT_EQUAL_FATAL(pmt_asset_orphans(st, o, 8), 3);
 	CU_ASSERT_EQUAL(o[0].l.obj, 0x400);
 	CU_ASSERT_EQUAL(o[1].l.obj, 0x200);
@@ -695,6 +696,131 @@ static void test_orphans(void)
 	pmt_asset_store_free(st);
 }
 
+static void use(struct pmt_asset_store *st, uint64_t obj, uint64_t frame, uint32_t site, int times)
+{
+	int i;
+
+	for (i = 0; i < times; i++)
+		CU_ASSERT_EQUAL_FATAL(pmt_asset_used(st, obj, frame, site), 0);
+}
+
+static const struct pmt_use_site_stats *ustats(const struct pmt_use_site_stats *v, size_t n,
+					       uint32_t site)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].site_id == site)
+			return &v[i];
+	CU_FAIL_FATAL("use site not listed");
+	return NULL;
+}
+
+static void test_use_sites(void)
+{
+	struct pmt_asset_store *st = new_store(0);
+	struct pmt_use_site u[PMT_USE_SITES_KEPT];
+	struct pmt_use_site_stats us[16];
+	struct pmt_asset_load l;
+	uint64_t other = 99;
+	uint32_t site;
+
+	load(st, 0x100, PMT_ASSET_SURFACE, 1000, 1, 1, 1);
+	load(st, 0x200, PMT_ASSET_TEXTURE, 300, 1, 2, 1);
+	load(st, 0x300, PMT_ASSET_SURFACE, 50, 1, 3, 1);
+	CU_ASSERT_EQUAL(pmt_asset_use_sites(st, 0x100, u, 4, &other), 0);
+	CU_ASSERT_EQUAL(other, 0);
+
+	/* 0x100: site 20 x5, site 10 x5 (tie: lower id first), site 30 x2, 2 without a site. */
+	use(st, 0x100, 2, 20, 5);
+	use(st, 0x100, 2, 30, 2);
+	use(st, 0x100, 3, 10, 5);
+	use(st, 0x100, 3, PMT_NO_ID, 2);
+	/* 0x200: site 10 x3; 0x300 never used. */
+	use(st, 0x200, 3, 10, 3);
+	CU_ASSERT_EQUAL_FATAL(pmt_asset_use_sites(st, 0x100, u, 4, &other), 3);
+	CU_ASSERT_EQUAL(u[0].site_id, 10);
+	CU_ASSERT_EQUAL(u[0].uses, 5);
+	CU_ASSERT_EQUAL(u[1].site_id, 20);
+	CU_ASSERT_EQUAL(u[1].uses, 5);
+	CU_ASSERT_EQUAL(u[2].site_id, 30);
+	CU_ASSERT_EQUAL(u[2].uses, 2);
+	CU_ASSERT_EQUAL(other, 2);
+	CU_ASSERT_EQUAL(pmt_asset_get(st, 0x100)->uses, 14);
+	CU_ASSERT_EQUAL_FATAL(pmt_asset_use_sites(st, 0x100, u, 2, &other), 2);
+	CU_ASSERT_EQUAL(u[1].site_id, 20);
+	CU_ASSERT_EQUAL(other, 4); /* site 30's 2 and the 2 without a site */
+	CU_ASSERT_EQUAL(pmt_asset_use_sites(st, 0x100, NULL, 4, &other), 0);
+	CU_ASSERT_EQUAL(other, 14);
+	CU_ASSERT_EQUAL(pmt_asset_use_sites(st, 0x300, u, 4, &other), 0);
+	CU_ASSERT_EQUAL(other, 0);
+	CU_ASSERT_EQUAL(pmt_asset_use_sites(st, 0xdead, u, 4, NULL), 0);
+
+	/* Per site: uses, live assets it used and their bytes, uses by type. */
+	CU_ASSERT_EQUAL_FATAL(pmt_asset_top_use_sites(st, us, 16), 3);
+	CU_ASSERT_EQUAL(us[0].site_id, 10);
+	CU_ASSERT_EQUAL(us[0].uses, 8);
+	CU_ASSERT_EQUAL(us[0].live_assets, 2);
+	CU_ASSERT_EQUAL(us[0].live_bytes, 1300);
+	CU_ASSERT_EQUAL(us[0].type_uses[PMT_ASSET_SURFACE], 5);
+	CU_ASSERT_EQUAL(us[0].type_uses[PMT_ASSET_TEXTURE], 3);
+	CU_ASSERT_EQUAL(us[1].site_id, 20);
+	CU_ASSERT_EQUAL(us[1].uses, 5);
+	CU_ASSERT_EQUAL(us[1].live_assets, 1);
+	CU_ASSERT_EQUAL(us[1].live_bytes, 1000);
+	CU_ASSERT_EQUAL(us[2].site_id, 30);
+	CU_ASSERT_EQUAL(us[2].uses, 2);
+	CU_ASSERT_EQUAL(pmt_asset_top_use_sites(st, us, 1), 1);
+	CU_ASSERT_EQUAL(us[0].site_id, 10);
+	CU_ASSERT_EQUAL(pmt_asset_top_use_sites(st, us, 0), 0);
+
+	/* An update that changes the size moves the sites' live bytes. */
+	l = mkload(0x100, PMT_ASSET_SURFACE, 1200, 4, PMT_NO_ID, PMT_NO_ID);
+	CU_ASSERT_EQUAL(pmt_asset_loaded(st, &l), 0);
+	CU_ASSERT_EQUAL_FATAL(pmt_asset_top_use_sites(st, us, 16), 3);
+	CU_ASSERT_EQUAL(ustats(us, 3, 10)->live_bytes, 1500);
+	CU_ASSERT_EQUAL(ustats(us, 3, 20)->live_bytes, 1200);
+
+	/* A free: the sites keep their uses, lose the asset; 0x300 moves into its slot. */
+	CU_ASSERT_EQUAL(pmt_asset_freed(st, 0x100, 5, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(pmt_asset_top_use_sites(st, us, 16), 3);
+	CU_ASSERT_EQUAL(ustats(us, 3, 10)->uses, 8);
+	CU_ASSERT_EQUAL(ustats(us, 3, 10)->live_assets, 1);
+	CU_ASSERT_EQUAL(ustats(us, 3, 10)->live_bytes, 300);
+	CU_ASSERT_EQUAL(ustats(us, 3, 20)->live_assets, 0);
+	CU_ASSERT_EQUAL(ustats(us, 3, 20)->live_bytes, 0);
+	CU_ASSERT_EQUAL(pmt_asset_use_sites(st, 0x100, u, 4, &other), 0);
+	CU_ASSERT_EQUAL(pmt_asset_use_sites(st, 0x300, u, 4, &other), 0);
+	CU_ASSERT_EQUAL_FATAL(pmt_asset_use_sites(st, 0x200, u, 4, &other), 1);
+	CU_ASSERT_EQUAL(u[0].site_id, 10);
+	CU_ASSERT_EQUAL(u[0].uses, 3);
+
+	/* A new asset at the freed address starts with no sites (its record reused). */
+	load(st, 0x100, PMT_ASSET_TEXT, 10, 6, PMT_NO_ID, 1);
+	CU_ASSERT_EQUAL(pmt_asset_use_sites(st, 0x100, u, 4, &other), 0);
+	CU_ASSERT_EQUAL(other, 0);
+
+	/* Beyond PMT_USE_SITES_KEPT distinct sites, uses count as other. */
+	for (site = 100; site < 100 + PMT_USE_SITES_KEPT + 2; site++)
+		use(st, 0x100, 7, site, (int)(site - 99));
+	CU_ASSERT_EQUAL_FATAL(pmt_asset_use_sites(st, 0x100, u, PMT_USE_SITES_KEPT, &other),
+			      PMT_USE_SITES_KEPT);
+	CU_ASSERT_EQUAL(u[0].site_id, 100 + PMT_USE_SITES_KEPT - 1);
+	CU_ASSERT_EQUAL(u[0].uses, PMT_USE_SITES_KEPT);
+	CU_ASSERT_EQUAL(u[PMT_USE_SITES_KEPT - 1].site_id, 100);
+	CU_ASSERT_EQUAL(other, (PMT_USE_SITES_KEPT + 1) + (PMT_USE_SITES_KEPT + 2));
+	CU_ASSERT_EQUAL_FATAL(pmt_asset_top_use_sites(st, us, 16), 3 + PMT_USE_SITES_KEPT + 2);
+	/* The overflowed sites count the uses, not the asset. */
+	CU_ASSERT_EQUAL(ustats(us, 3 + PMT_USE_SITES_KEPT + 2, 100 + PMT_USE_SITES_KEPT + 1)->uses,
+			PMT_USE_SITES_KEPT + 2);
+	CU_ASSERT_EQUAL(ustats(us, 3 + PMT_USE_SITES_KEPT + 2, 100 + PMT_USE_SITES_KEPT + 1)
+				->live_assets, 0);
+	CU_ASSERT_EQUAL(ustats(us, 3 + PMT_USE_SITES_KEPT + 2, 100)->live_assets, 1);
+	CU_ASSERT_EQUAL(ustats(us, 3 + PMT_USE_SITES_KEPT + 2, 100)->live_bytes, 10);
+	CU_ASSERT_EQUAL(ustats(us, 3 + PMT_USE_SITES_KEPT + 2, 100)->type_uses[PMT_ASSET_TEXT], 1);
+	pmt_asset_store_free(st);
+}
+
 /* ---- a random sequence against a naive model ---- */
 
 #define M_OBJS 400
@@ -711,6 +837,12 @@ struct model {
 	uint64_t path_copies[M_PATHS + 1];
 	size_t nlive;
 	uint64_t dropped, unknown;
+	/* use sites: per asset the first PMT_USE_SITES_KEPT, per site since the start */
+	uint32_t usite[M_OBJS + 1][PMT_USE_SITES_KEPT];
+	uint64_t uuses[M_OBJS + 1][PMT_USE_SITES_KEPT], uother[M_OBJS + 1];
+	uint32_t un[M_OBJS + 1];
+	uint64_t overflows; /* uses past an asset's kept sites */
+	uint64_t site_uses[M_SITES + 1], site_type_uses[M_SITES + 1][PMT_ASSET_TYPES];
 };
 
 static uint64_t rng_next(uint64_t *s)
@@ -756,6 +888,8 @@ static void model_check(struct pmt_asset_store *st, const struct model *m)
 	uint64_t live[PMT_ASSET_TYPES] = { 0 }, bytes[PMT_ASSET_TYPES] = { 0 };
 	uint64_t slive[M_SITES + 1] = { 0 }, sbytes[M_SITES + 1] = { 0 };
 	uint64_t pbytes[M_PATHS + 1] = { 0 };
+	uint64_t ulive[M_SITES + 1] = { 0 }, ubytes[M_SITES + 1] = { 0 };
+	struct pmt_use_site_stats us[M_SITES + 1];
 	size_t n = 0, norph = 0, i, ndup = 0, k;
 	uint32_t p;
 
@@ -812,6 +946,51 @@ static void model_check(struct pmt_asset_store *st, const struct model *m)
 	for (; i < n && norph < 7; i++)
 		norph += !all[i].uses;
 	CU_ASSERT_EQUAL(norph, k);
+
+	for (i = 1; i <= M_OBJS; i++) {
+		struct pmt_use_site u[PMT_USE_SITES_KEPT];
+		uint64_t other, sum = 0;
+		uint32_t j;
+
+		if (!m->live[i])
+			continue;
+		k = pmt_asset_use_sites(st, i * 64, u, PMT_USE_SITES_KEPT, &other);
+		CU_ASSERT_EQUAL_FATAL(k, m->un[i]);
+		for (j = 0; j < k; j++) {
+			uint32_t x;
+
+			for (x = 0; x < m->un[i] && m->usite[i][x] != u[j].site_id; x++)
+				;
+			CU_ASSERT_FATAL(x < m->un[i]);
+			CU_ASSERT_EQUAL(u[j].uses, m->uuses[i][x]);
+			if (j)
+				CU_ASSERT(u[j - 1].uses > u[j].uses ||
+					  (u[j - 1].uses == u[j].uses &&
+					   u[j - 1].site_id < u[j].site_id));
+			sum += u[j].uses;
+			ulive[u[j].site_id]++;
+			ubytes[u[j].site_id] += m->a[i].l.bytes;
+		}
+		CU_ASSERT_EQUAL(other, m->uother[i]);
+		CU_ASSERT_EQUAL(sum + other, m->a[i].uses);
+	}
+	k = pmt_asset_top_use_sites(st, us, M_SITES + 1);
+	for (i = 0; i < k; i++) {
+		uint32_t t;
+
+		CU_ASSERT_FATAL(us[i].site_id >= 1 && us[i].site_id <= M_SITES);
+		CU_ASSERT_EQUAL(us[i].uses, m->site_uses[us[i].site_id]);
+		CU_ASSERT_EQUAL(us[i].live_assets, ulive[us[i].site_id]);
+		CU_ASSERT_EQUAL(us[i].live_bytes, ubytes[us[i].site_id]);
+		for (t = 0; t < PMT_ASSET_TYPES; t++)
+			CU_ASSERT_EQUAL(us[i].type_uses[t], m->site_type_uses[us[i].site_id][t]);
+		if (i)
+			CU_ASSERT(us[i - 1].uses > us[i].uses ||
+				  (us[i - 1].uses == us[i].uses && us[i - 1].site_id < us[i].site_id));
+	}
+	for (i = 1, norph = 0; i <= M_SITES; i++)
+		norph += m->site_uses[i] > 0;
+	CU_ASSERT_EQUAL(k, norph);
 
 	k = pmt_asset_duplicates(st, d, M_PATHS);
 	for (p = 1; p <= M_PATHS; p++)
@@ -870,7 +1049,7 @@ static void test_model_random(void)
 		uint64_t r = rng_next(&seed), obj = 1 + r % M_OBJS;
 		unsigned int what = (unsigned int)(r >> 32) % 10;
 
-		if (what < 5) {
+		if (what < 4) {
 			struct pmt_asset_load l;
 			int ret;
 
@@ -895,12 +1074,14 @@ static void test_model_random(void)
 				m.live[obj] = true;
 				m.nlive++;
 				memset(&m.a[obj], 0, sizeof(m.a[obj]));
+				m.un[obj] = 0;
+				m.uother[obj] = 0;
 				m.a[obj].l = l;
 				m.type_loads[l.type]++;
 				m.site_loads[l.site_id]++;
 				model_path_join(&m, &l);
 			}
-		} else if (what < 8) {
+		} else if (what < 6) {
 			int ret = pmt_asset_freed(st, obj * 64, frame, ts);
 
 			if (m.live[obj]) {
@@ -918,10 +1099,32 @@ static void test_model_random(void)
 				m.unknown++;
 			}
 		} else if (what < 9) {
-			pmt_asset_used(st, obj * 64, frame);
+			/* Few sites per object, so that some exceed PMT_USE_SITES_KEPT. */
+			uint32_t site = (uint32_t)((obj + rng_next(&seed) % 12) % (M_SITES + 1)), x;
+			int ret = pmt_asset_used(st, obj * 64, frame, site);
+
 			if (m.live[obj]) {
+				CU_ASSERT_EQUAL_FATAL(ret, 0);
 				m.a[obj].uses++;
 				m.a[obj].last_use_frame = frame;
+				if (site) {
+					m.site_uses[site]++;
+					m.site_type_uses[site][m.a[obj].l.type]++;
+				}
+				for (x = 0; x < m.un[obj] && m.usite[obj][x] != site; x++)
+					;
+				if (!site || (x == m.un[obj] && x == PMT_USE_SITES_KEPT)) {
+					m.uother[obj]++;
+					m.overflows += site != 0;
+				} else if (x == m.un[obj]) {
+					m.usite[obj][x] = site;
+					m.uuses[obj][x] = 1;
+					m.un[obj]++;
+				} else {
+					m.uuses[obj][x]++;
+				}
+			} else {
+				CU_ASSERT_EQUAL_FATAL(ret, -ENOENT);
 			}
 		} else {
 			pmt_asset_frame_end(st, frame++);
@@ -932,6 +1135,7 @@ static void test_model_random(void)
 			model_check(st, &m);
 	}
 	model_check(st, &m);
+	CU_ASSERT(m.overflows > 0);
 	pmt_asset_store_free(st);
 }
 
@@ -981,12 +1185,37 @@ static int retry_load(struct pmt_asset_store *st, const struct pmt_asset_load *l
 	return ret;
 }
 
+/* A use the scenario retries once when it ran out of memory, checking nothing changed. */
+static int retry_use(struct pmt_asset_store *st, uint64_t obj, uint32_t site)
+{
+	const struct pmt_asset *a = pmt_asset_get(st, obj);
+	uint64_t uses = a ? a->uses : 0, other;
+	struct pmt_use_site before[PMT_USE_SITES_KEPT], after[PMT_USE_SITES_KEPT];
+	size_t n = pmt_asset_use_sites(st, obj, before, PMT_USE_SITES_KEPT, &other);
+	size_t i;
+	int ret = pmt_asset_used(st, obj, 1, site);
+
+	if (ret == -ENOMEM) {
+		CU_ASSERT_EQUAL(pmt_asset_get(st, obj)->uses, uses);
+		CU_ASSERT_EQUAL(pmt_asset_use_sites(st, obj, after, PMT_USE_SITES_KEPT, NULL), n);
+		for (i = 0; i < n; i++) {
+			CU_ASSERT_EQUAL(before[i].site_id, after[i].site_id);
+			CU_ASSERT_EQUAL(before[i].uses, after[i].uses);
+		}
+		ret = pmt_asset_used(st, obj, 1, site);
+	}
+	return ret;
+}
+
 /*
  * Loads and updates enough to grow every table several times, a few frees,
  * an interval and the queries. Summarises the end state into @sum.
  */
-static int alloc_scenario(struct fail_alloc *fa, uint64_t sum[6])
+static int alloc_scenario(struct fail_alloc *fa, uint64_t sum[8])
 {
+	struct pmt_use_site_stats us[4];
+	struct pmt_use_site u[4];
+	uint64_t other;
 	struct pmt_asset_config cfg;
 	struct pmt_asset_store *st;
 	struct pmt_duplicate d[8];
@@ -1013,8 +1242,13 @@ static int alloc_scenario(struct fail_alloc *fa, uint64_t sum[6])
 			CU_ASSERT_EQUAL(retry_load(st, &l), 0);
 		}
 	}
+	for (i = 1; i <= 600; i += 3)
+		CU_ASSERT_EQUAL(retry_use(st, i * 16, (uint32_t)(i % 90) + 1), 0);
 	for (i = 1; i <= 600; i += 7)
 		CU_ASSERT_EQUAL(pmt_asset_freed(st, i * 16, 2, 0), 0);
+	for (i = 1; i <= 600; i += 5)
+		CU_ASSERT_EQUAL(retry_use(st, i * 16, (uint32_t)(i % 70) + 1),
+				i % 7 == 1 ? -ENOENT : 0);
 	pmt_asset_frame_end(st, 2);
 	pmt_asset_interval_end(st);
 	sum[0] = pmt_asset_live_count(st);
@@ -1023,6 +1257,10 @@ static int alloc_scenario(struct fail_alloc *fa, uint64_t sum[6])
 	sum[3] = pmt_asset_duplicates(st, d, 8) ? d[0].wasted_bytes : 0;
 	sum[4] = pmt_asset_top(st, top, 4) ? top[0].l.obj : 0;
 	sum[5] = pmt_asset_leaks(st, lk, 4) + 10 * sstats(st, 2005)->live;
+	sum[6] = pmt_asset_top_use_sites(st, us, 4) ? us[0].site_id * 1000000 + us[0].uses * 1000 +
+						       us[0].live_assets : 0;
+	sum[7] = pmt_asset_use_sites(st, 16 * 16, u, 4, &other) * 1000 + other +
+		 pmt_asset_get(st, 16 * 16)->uses * 100 + u[0].site_id * 10000;
 	pmt_asset_store_free(st);
 	return 0;
 }
@@ -1030,7 +1268,7 @@ static int alloc_scenario(struct fail_alloc *fa, uint64_t sum[6])
 static void test_alloc_failure(void)
 {
 	struct fail_alloc fa = { 0, -1, 0, 0 };
-	uint64_t want[6], got[6];
+	uint64_t want[8], got[8];
 	long k, total;
 
 	CU_ASSERT_EQUAL_FATAL(alloc_scenario(&fa, want), 0);
@@ -1067,6 +1305,7 @@ static const struct pmt_test tests[] = {
 	{ "duplicates: copies, frees, ties", test_duplicates },
 	{ "top: order and ties", test_top },
 	{ "orphans and uses", test_orphans },
+	{ "use sites per asset and per site", test_use_sites },
 	{ "random sequence against a model", test_model_random },
 	{ "every allocation failed in turn", test_alloc_failure },
 };

@@ -14,7 +14,11 @@
  *  - site and path aggregates are updated on every load, update and free,
  *    and the paths held twice or more are kept in their own list, so leaks
  *    and duplicates never look at the assets at all; leak candidates are
- *    listed once per interval, when the site histories move.
+ *    listed once per interval, when the site histories move;
+ *  - use sites live in a pool of small records, one per asset used (a slot
+ *    index per live asset, NO_REC until its first use), recycled through a
+ *    free list; the use-site aggregates are updated on every use, free and
+ *    update, like the load sites.
  * Rankings fill the caller's array as a bounded heap (the worst kept at the
  * root), then sort it in place: O(k log n) for k candidates, no allocation.
  *
@@ -56,6 +60,16 @@ struct idmap {
 	unsigned int shift; /* 64 - log2(cap): Fibonacci hashing keeps the high bits */
 };
 
+#define NO_REC UINT32_MAX
+
+/* The use sites of one asset: the first PMT_USE_SITES_KEPT, exactly. */
+struct use_rec {
+	uint32_t site[PMT_USE_SITES_KEPT];
+	uint64_t uses[PMT_USE_SITES_KEPT];
+	uint64_t other; /* uses from further sites or without one */
+	uint32_t n;     /* sites kept; in a free record, the next free one */
+};
+
 /* Live copies of one file. */
 struct path_agg {
 	uint32_t path_id;
@@ -72,6 +86,7 @@ struct pmt_asset_store {
 	struct pmt_asset *assets;
 	uint64_t *bytes;
 	uint64_t *ts;
+	uint32_t *use_of; /* index in urecs[], or NO_REC */
 	size_t live;
 	size_t slot_cap;
 	struct idmap objs;
@@ -87,6 +102,14 @@ struct pmt_asset_store {
 	uint32_t *dups;
 	size_t npaths, path_cap, ndups;
 	struct idmap path_ids;
+
+	/* Use records (free ones chained from ufree) and use sites, never removed. */
+	struct use_rec *urecs;
+	size_t nurecs, urec_cap;
+	uint32_t ufree;
+	struct pmt_use_site_stats *usites;
+	size_t nusites, usite_cap;
+	struct idmap usite_ids;
 
 	struct pmt_type_stats types[PMT_ASSET_TYPES];
 	uint64_t dropped;
@@ -388,6 +411,114 @@ static void path_detach(struct pmt_asset_store *st, const struct pmt_asset_load 
 	p->bytes -= l->bytes;
 }
 
+static struct pmt_use_site_stats *usite_of(const struct pmt_asset_store *st, uint32_t id)
+{
+	struct idmap_ent *e = id == PMT_NO_ID ? NULL : idmap_lookup(&st->usite_ids, id);
+
+	return e ? &st->usites[e->val] : NULL;
+}
+
+/* Room for use site @id, so that usite_get() after it cannot fail. */
+static int usite_reserve(struct pmt_asset_store *st, uint32_t id)
+{
+	size_t cap;
+	int err;
+
+	if (id == PMT_NO_ID || usite_of(st, id))
+		return 0;
+	if (st->nusites == st->usite_cap) {
+		cap = next_cap(st->usite_cap, st->nusites + 1, UINT32_MAX);
+		if (cap <= st->nusites)
+			return -ENOMEM;
+		err = grow(&st->cfg, &st->usites, cap, sizeof(*st->usites));
+		if (err)
+			return err;
+		st->usite_cap = cap;
+	}
+	return idmap_reserve(&st->cfg, &st->usite_ids, st->nusites + 1);
+}
+
+/* Use site @id, created if new (reserved); NULL for PMT_NO_ID. */
+static struct pmt_use_site_stats *usite_get(struct pmt_asset_store *st, uint32_t id)
+{
+	struct pmt_use_site_stats *s = usite_of(st, id);
+
+	if (s || id == PMT_NO_ID)
+		return s;
+	s = &st->usites[st->nusites];
+	memset(s, 0, sizeof(*s));
+	s->site_id = id;
+	idmap_put(&st->usite_ids, id, (uint32_t)st->nusites++);
+	return s;
+}
+
+/* Room for one more use record, so that urec_get() after it cannot fail. */
+static int urec_reserve(struct pmt_asset_store *st)
+{
+	size_t cap;
+	int err;
+
+	if (st->ufree != NO_REC || st->nurecs < st->urec_cap)
+		return 0;
+	cap = next_cap(st->urec_cap, st->nurecs + 1, NO_REC);
+	if (cap <= st->nurecs)
+		return -ENOMEM;
+	err = grow(&st->cfg, &st->urecs, cap, sizeof(*st->urecs));
+	if (err)
+		return err;
+	st->urec_cap = cap;
+	return 0;
+}
+
+/* An empty use record (reserved): a free one, else a new one. */
+static uint32_t urec_get(struct pmt_asset_store *st)
+{
+	uint32_t i = st->ufree;
+
+	if (i != NO_REC)
+		st->ufree = st->urecs[i].n;
+	else
+		i = (uint32_t)st->nurecs++;
+	memset(&st->urecs[i], 0, sizeof(st->urecs[i]));
+	return i;
+}
+
+/* The asset in @slot is going: its sites lose it, its record is freed. */
+static void use_release(struct pmt_asset_store *st, size_t slot)
+{
+	uint32_t r = st->use_of[slot], i;
+	struct use_rec *u;
+
+	if (r == NO_REC)
+		return;
+	u = &st->urecs[r];
+	for (i = 0; i < u->n; i++) {
+		struct pmt_use_site_stats *us = usite_of(st, u->site[i]);
+
+		us->live_assets--;
+		us->live_bytes -= st->bytes[slot];
+	}
+	u->n = st->ufree;
+	st->ufree = r;
+	st->use_of[slot] = NO_REC;
+}
+
+/* The asset in @slot changed size: so do the live bytes of its sites. */
+static void use_rebytes(struct pmt_asset_store *st, size_t slot, uint64_t from, uint64_t to)
+{
+	uint32_t r = st->use_of[slot], i;
+	struct use_rec *u;
+
+	if (r == NO_REC)
+		return;
+	u = &st->urecs[r];
+	for (i = 0; i < u->n; i++) {
+		struct pmt_use_site_stats *us = usite_of(st, u->site[i]);
+
+		us->live_bytes = us->live_bytes - from + to;
+	}
+}
+
 /* -------------------------------------------------------------------------
  * Store
  */
@@ -432,6 +563,7 @@ struct pmt_asset_store *pmt_asset_store_new(const struct pmt_asset_config *cfg)
 	}
 	memset(st, 0, sizeof(*st));
 	st->cfg = c;
+	st->ufree = NO_REC;
 	return st;
 }
 
@@ -446,7 +578,11 @@ void pmt_asset_store_free(struct pmt_asset_store *st)
 	st_free(&cfg, st->assets);
 	st_free(&cfg, st->bytes);
 	st_free(&cfg, st->ts);
+	st_free(&cfg, st->use_of);
 	st_free(&cfg, st->objs.ents);
+	st_free(&cfg, st->urecs);
+	st_free(&cfg, st->usites);
+	st_free(&cfg, st->usite_ids.ents);
 	st_free(&cfg, st->sites);
 	st_free(&cfg, st->leak_cand);
 	st_free(&cfg, st->site_ids.ents);
@@ -469,6 +605,8 @@ static int slot_reserve(struct pmt_asset_store *st)
 			err = grow(&st->cfg, &st->bytes, cap, sizeof(*st->bytes));
 		if (!err)
 			err = grow(&st->cfg, &st->ts, cap, sizeof(*st->ts));
+		if (!err)
+			err = grow(&st->cfg, &st->use_of, cap, sizeof(*st->use_of));
 		if (err)
 			return err;
 		st->slot_cap = cap;
@@ -533,6 +671,8 @@ static int asset_update(struct pmt_asset_store *st, uint32_t slot, const struct 
 	}
 	path_detach(st, &old);
 	path_attach(st, &nl);
+	if (nl.bytes != old.bytes)
+		use_rebytes(st, slot, old.bytes, nl.bytes);
 
 	a->l = nl;
 	st->bytes[slot] = nl.bytes;
@@ -570,6 +710,7 @@ int pmt_asset_loaded(struct pmt_asset_store *st, const struct pmt_asset_load *l)
 	st->assets[slot].l = *l;
 	st->bytes[slot] = l->bytes;
 	st->ts[slot] = l->ts_ns;
+	st->use_of[slot] = NO_REC;
 	idmap_put(&st->objs, l->obj, (uint32_t)slot);
 
 	t = &st->types[l->type];
@@ -615,26 +756,72 @@ int pmt_asset_freed(struct pmt_asset_store *st, uint64_t obj, uint64_t frame, ui
 	if (s)
 		s->frees++;
 	path_detach(st, &l);
+	use_release(st, slot);
 
 	last = --st->live;
 	if (slot != last) {
 		st->assets[slot] = st->assets[last];
 		st->bytes[slot] = st->bytes[last];
 		st->ts[slot] = st->ts[last];
+		st->use_of[slot] = st->use_of[last];
 		idmap_lookup(&st->objs, st->assets[slot].l.obj)->val = (uint32_t)slot;
 	}
 	return 0;
 }
 
-/* pmt_asset_used - count a use of @obj during @frame; unknown objects are ignored. */
-void pmt_asset_used(struct pmt_asset_store *st, uint64_t obj, uint64_t frame)
+/*
+ * pmt_asset_used - count a use of @obj during @frame from @site_id; see
+ * assets.h. Room for a new use record and a new use site is made first.
+ */
+int pmt_asset_used(struct pmt_asset_store *st, uint64_t obj, uint64_t frame, uint32_t site_id)
 {
-	struct idmap_ent *e = obj ? idmap_lookup(&st->objs, obj) : NULL;
+	struct idmap_ent *e;
+	struct pmt_use_site_stats *us;
+	struct pmt_asset *a;
+	struct use_rec *u;
+	uint32_t slot, i;
+	int err;
 
+	if (!obj)
+		return -EINVAL;
+	e = idmap_lookup(&st->objs, obj);
 	if (!e)
-		return;
-	st->assets[e->val].uses++;
-	st->assets[e->val].last_use_frame = frame;
+		return -ENOENT;
+	slot = e->val;
+	err = st->use_of[slot] == NO_REC ? urec_reserve(st) : 0;
+	if (!err)
+		err = usite_reserve(st, site_id);
+	if (err)
+		return err;
+
+	a = &st->assets[slot];
+	a->uses++;
+	a->last_use_frame = frame;
+	if (st->use_of[slot] == NO_REC)
+		st->use_of[slot] = urec_get(st);
+	u = &st->urecs[st->use_of[slot]];
+	us = usite_get(st, site_id);
+	if (!us) {
+		u->other++;
+		return 0;
+	}
+	us->uses++;
+	us->type_uses[a->l.type]++;
+	for (i = 0; i < u->n; i++) {
+		if (u->site[i] == site_id) {
+			u->uses[i]++;
+			return 0;
+		}
+	}
+	if (u->n == PMT_USE_SITES_KEPT) {
+		u->other++;
+		return 0;
+	}
+	u->site[u->n] = site_id;
+	u->uses[u->n++] = 1;
+	us->live_assets++;
+	us->live_bytes += a->l.bytes;
+	return 0;
 }
 
 /* pmt_asset_live_list - copy up to @n live assets, in no particular order. */
@@ -752,6 +939,8 @@ union topn_elem {
 	struct pmt_asset a;
 	struct pmt_site_stats s;
 	struct pmt_duplicate d;
+	struct pmt_use_site u;
+	struct pmt_use_site_stats us;
 };
 
 /* @before(x, y): x ranks ahead of y; a strict total order. Root = worst kept. */
@@ -940,5 +1129,65 @@ size_t pmt_asset_orphans(const struct pmt_asset_store *st, struct pmt_asset *out
 			continue;
 		topn_offer(&h, &st->assets[i]);
 	}
+	return topn_finish(&h);
+}
+
+static bool use_before(const void *x, const void *y)
+{
+	const struct pmt_use_site *a = x, *b = y;
+
+	if (a->uses != b->uses)
+		return a->uses > b->uses;
+	return a->site_id < b->site_id;
+}
+
+/* pmt_asset_use_sites - @obj's use sites, most uses first; see assets.h. */
+size_t pmt_asset_use_sites(const struct pmt_asset_store *st, uint64_t obj,
+			   struct pmt_use_site *out, size_t n, uint64_t *other)
+{
+	struct topn h = { (unsigned char *)out, sizeof(*out), 0, out ? n : 0, use_before };
+	struct idmap_ent *e = obj ? idmap_lookup(&st->objs, obj) : NULL;
+	const struct use_rec *u;
+	uint64_t listed = 0;
+	size_t i, k;
+
+	if (other)
+		*other = 0;
+	if (!e || st->use_of[e->val] == NO_REC)
+		return 0;
+	u = &st->urecs[st->use_of[e->val]];
+	for (i = 0; i < u->n; i++) {
+		struct pmt_use_site x = { .site_id = u->site[i], .uses = u->uses[i] };
+
+		topn_offer(&h, &x);
+	}
+	k = topn_finish(&h);
+	for (i = 0; i < k; i++)
+		listed += out[i].uses;
+	if (other)
+		*other = st->assets[e->val].uses - listed;
+	return k;
+}
+
+static bool usite_before(const void *x, const void *y)
+{
+	const struct pmt_use_site_stats *a = x, *b = y;
+
+	if (a->uses != b->uses)
+		return a->uses > b->uses;
+	return a->site_id < b->site_id;
+}
+
+/* pmt_asset_top_use_sites - the @n use sites with the most uses; see assets.h. */
+size_t pmt_asset_top_use_sites(const struct pmt_asset_store *st, struct pmt_use_site_stats *out,
+			       size_t n)
+{
+	struct topn h = { (unsigned char *)out, sizeof(*out), 0, n, usite_before };
+	size_t i;
+
+	if (!out || !n)
+		return 0;
+	for (i = 0; i < st->nusites; i++)
+		topn_offer(&h, &st->usites[i]);
 	return topn_finish(&h);
 }

@@ -11,6 +11,10 @@ bundled font), then runs --frames frames at --fps:
     32x32 surface every --leak-every frames and keeps it forever;
   - renders a line of text every frame (the previous frame's text surface is
     dropped, so each one lives about one frame);
+  - draw_ship() blits images/ship.png every frame and draw_tiles() blits
+    images/tiles.png every --tiles-every frames, each from a known line,
+    counting its own blits; images/boss.png and images/dup.png are never
+    blitted (orphans);
 and writes the ground truth (files, dimensions, expected bytes, the leak
 function's line, counts) to --truth."""
 import argparse
@@ -59,12 +63,29 @@ def leak_surfaces():
 
 LEAK_LINE = inspect.getsourcelines(leak_surfaces)[1] + 1
 
+BLITS = {"draw_ship": 0, "draw_tiles": 0}
+
+
+def draw_ship(screen, img):
+    BLITS["draw_ship"] += 1
+    screen.blit(img, (10, 10))  # the planted use: every frame
+
+
+def draw_tiles(screen, img):
+    BLITS["draw_tiles"] += 1
+    screen.blit(img, (60, 40))  # the other planted use
+
+
+def use_line(fn):
+    return inspect.getsourcelines(fn)[1] + 2
+
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=300)
     ap.add_argument("--fps", type=float, default=60)
     ap.add_argument("--leak-every", type=int, default=10)
+    ap.add_argument("--tiles-every", type=int, default=3)
     ap.add_argument("--root", required=True)
     ap.add_argument("--truth", required=True)
     a = ap.parse_args()
@@ -87,7 +108,9 @@ def main():
             leak_surfaces()
         text = font.render("frame %d" % frame, True, (255, 255, 255))
         screen.fill((0, 0, 0))
-        screen.blit(images["images/ship.png"], (10, 10))
+        draw_ship(screen, images["images/ship.png"])
+        if frame % a.tiles_every == 0:
+            draw_tiles(screen, images["images/tiles.png"])
         screen.blit(text, (10, 200))
         pygame.display.flip()
         if a.fps:
@@ -107,6 +130,11 @@ def main():
         "leak": {"function": "leak_surfaces", "file": os.path.abspath(__file__),
                  "line": LEAK_LINE, "count": len(LEAKED), "bytes_each": 32 * 32 * 4},
         "text_per_frame": 1,
+        "uses": {rel: {"function": fn.__name__, "file": os.path.abspath(__file__),
+                       "line": use_line(fn), "count": BLITS[fn.__name__]}
+                 for rel, fn in (("images/ship.png", draw_ship),
+                                 ("images/tiles.png", draw_tiles))},
+        "never_used": ["images/boss.png", "images/dup.png"],
     }
     with open(a.truth, "w") as f:
         json.dump(truth, f, indent=1)
