@@ -40,7 +40,7 @@
 #include "pywalk.h"
 #include "pmtrace/x86_sites.h"
 
-enum role { CREATE, FREE, RWFILE, USE, GLSTATE, GLLOAD, GLFREE };
+enum role { CREATE, FREE, RWFILE, RWALLOC, USE, GLSTATE, GLLOAD, GLFREE };
 enum size_rule {
 	SZ_NONE, SZ_SURFACE, SZ_TEXTURE_ARGS, SZ_SURFACE_ARG_RGBA, SZ_CHUNK, SZ_FILE,
 	SZ_GL_IMAGE,      /* glTexImage2D(target, level, ifmt, w, h, ...) */
@@ -105,6 +105,9 @@ static const struct row rows[] = {
 	{ SDL, "SDL_CreateTextureFromSurface", CREATE, PMT_ASSET_TEXTURE, PMT_READ_SURFACE_ARG1, SZ_SURFACE_ARG_RGBA, -1, -1, -1, 1, false },
 	{ SDL, "SDL_DestroyTexture", FREE, 0, PMT_READ_NONE, SZ_NONE, -1, -1, 0, -1, false },
 	{ SDL, "SDL_RWFromFile", RWFILE, 0, PMT_READ_NONE, SZ_NONE, 0, -1, -1, -1, false },
+	/* Every SDL_RWops is made here (pygame's file-object ones too): a new one
+	 * at a freed one's address must not inherit its file name. */
+	{ SDL, "SDL_AllocRW", RWALLOC, 0, PMT_READ_NONE, SZ_NONE, -1, -1, -1, -1, false },
 	{ SDL, "SDL_UpperBlit", USE, 0, PMT_READ_USE, SZ_NONE, -1, -1, 0, -1, true },
 	{ SDL, "SDL_UpperBlitScaled", USE, 0, PMT_READ_USE, SZ_NONE, -1, -1, 0, -1, true },
 	{ SDL, "SDL_RenderCopy", USE, 0, PMT_READ_USE, SZ_NONE, -1, -1, 1, -1, true },
@@ -192,6 +195,8 @@ static uint32_t rw_get(const struct pmt_asset_track *at, uint64_t rw)
  * probe only. */
 static enum pmt_asset_attach how_to_attach(const struct row *r)
 {
+	if (r->role == RWALLOC)
+		return PMT_ATTACH_RETURN;
 	if (r->role != CREATE && r->role != RWFILE)
 		return PMT_ATTACH_CALL;
 	if (r->str_arg < 0 && r->rw_arg < 0 && r->src_arg < 0 && r->size != SZ_TEXTURE_ARGS &&
@@ -350,7 +355,7 @@ int pmt_asset_track_attach(struct pmt_asset_track *at, struct pmt_bpf *b,
 		const struct row *r = &rows[i];
 		const struct pmt_mapping *m;
 		struct pmt_asset_row br = { r->read, r->str_arg };
-		bool ret = r->role == CREATE || r->role == RWFILE;
+		bool ret = r->role == CREATE || r->role == RWFILE || r->role == RWALLOC;
 		struct pmt_site site;
 
 		if (gl && gl->n && gl->lib != r->lib)
@@ -898,6 +903,10 @@ void pmt_asset_track_event(struct pmt_asset_track *at, const struct pmt_maps *ma
 	case RWFILE:
 		if (ev->ret && ev->str_len)
 			rw_put(at, ev->ret, intern_path(at, ev->str, ev->str_len));
+		return;
+	case RWALLOC:
+		if (ev->ret && rw_get(at, ev->ret) != PMT_NO_ID)
+			rw_put(at, ev->ret, PMT_NO_ID);
 		return;
 	case GLLOAD:
 		gl_load(at, maps, r, ev, frame);
