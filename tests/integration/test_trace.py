@@ -61,11 +61,15 @@ def _make(py, label):
                 s = site(r, func, truth["file"], want["line"])
                 self.assertIsNotNone(s, "frame %d: no site %s line %d in %s" % (
                     r["frame"], func, want["line"], [x["stack"][:1] for x in r["top_by_count"]]))
-                # at least 99 % of the allocations and bytes, and no more than 1 % extra
+                # at least 99 % of the allocations and bytes; no more than 1 % extra,
+                # or two small blocks the interpreter itself may make at that line
+                # while it runs (tracemalloc, which sees only what is still alive
+                # at its snapshot, cannot see those)
                 self.assertGreaterEqual(s["allocs"], 0.99 * want["count"], (marker, s))
-                self.assertLessEqual(s["allocs"], 1.01 * want["count"], (marker, s))
+                self.assertLessEqual(s["allocs"], max(1.01 * want["count"], want["count"] + 2),
+                                     (marker, s))
                 self.assertGreaterEqual(s["bytes"], 0.99 * want["size"], (marker, s))
-                self.assertLessEqual(s["bytes"], 1.01 * want["size"], (marker, s))
+                self.assertLessEqual(s["bytes"], 1.01 * want["size"] + 2 * 512, (marker, s))
             # the planted objects are the frame's largest site by count
             top = r["top_by_count"][0]["stack"][0]
             self.assertEqual(top, "plant (%s:%d)" % (truth["file"], lines["PLANT_OBJ"]["line"]))
