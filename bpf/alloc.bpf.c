@@ -337,8 +337,13 @@ int BPF_KPROBE(pmt_alloc_enter)
 		    stack_now(&fl), fl);
 	goto out;
 nested:
-	if (!(s->flags & PMT_ASF_INLINE) && s->kind != PMT_AK_FREE)
+	if (!(s->flags & PMT_ASF_INLINE) && s->kind != PMT_AK_FREE) {
+		/* An outermost call skipped as the second step of one allocation:
+		 * its return must not count what the thread's last call left. */
+		if (!th->depth)
+			th->counted = 0;
 		th->depth++;
+	}
 out:
 	if (t)
 		__sync_fetch_and_add(&t->prog_ns, bpf_ktime_get_ns() - t0);
