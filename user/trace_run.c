@@ -193,10 +193,10 @@ static void attach_window(struct pmt_trace_run *tr, struct pmt_bpf *b,
 	tr->windows++;
 	pmt_bpf_wake_each_frame(b, PMT_WAKE_TRACE, true);
 	if (tr->verbose)
-		fprintf(stderr, "pmtrace: tracing frames %llu to %llu (%s; frame in progress %llu)\n",
+		fprintf(stderr, "pmtrace: tracing frames %llu to %llu (%s; frame in progress %llu; %u untraced frames timed)\n",
 			(unsigned long long)from,
 			to == UINT64_MAX ? 0ULL : (unsigned long long)to - 1,
-			pmt_trace_trigger_name(trig), (unsigned long long)pmt_bpf_cur_seq(b) - 1);
+			pmt_trace_trigger_name(trig), (unsigned long long)pmt_bpf_cur_seq(b) - 1, tr->ndur);
 	if (from >= to) {
 		detach_window(tr, b);
 		pmt_trace_sched_done(&tr->sched, trig, from, to);
@@ -208,8 +208,8 @@ static uint64_t median_dur(const struct pmt_trace_run *tr)
 	uint64_t v[64], x;
 	unsigned i, j, n = tr->ndur;
 
-	if (!n)
-		return 0;
+	if (n < 8)
+		return 0; /* too few untraced frames to say what one costs */
 	memcpy(v, tr->dur, n * sizeof(v[0]));
 	for (i = 1; i < n; i++) { /* insertion sort: 64 at most */
 		x = v[i];
@@ -294,7 +294,7 @@ static void end_window(struct pmt_trace_run *tr, struct pmt_bpf *b, uint64_t now
 
 static uint64_t lookahead_frames(uint64_t median_ns)
 {
-	uint64_t n = median_ns ? 1000000000ULL / median_ns : 2;
+	uint64_t n = 1000000000ULL / (median_ns ? median_ns : 16666667ULL);
 
 	return n < 2 ? 2 : n > 240 ? 240 : n;
 }
