@@ -14,6 +14,7 @@
 #define PT_RSI 13
 #define PT_RDX 12
 #define WRAPPER_BYTES 256
+#define BODY_BYTES 4096 /* of a function checked for jumps back to its probe */
 
 enum { T_RAW, T_MEM, T_OBJ };
 
@@ -79,6 +80,22 @@ static int add_function(struct pmt_alloc_plan *p, pid_t pid, const struct pmt_ma
 	if (!m || !m->path || m->perms[2] != 'x' || pmt_mem_read(pid, fn, code, sizeof(code)) ||
 	    pmt_x86_entry_probe(code, sizeof(code), fn, &probe, &emulated))
 		return -ENOENT;
+	/*
+	 * A return probe past the first instruction is safe only while the
+	 * return address is on top of the stack, i.e. only if the function
+	 * never jumps back to the probe: check its body (or 4 KiB of it).
+	 */
+	if (kind != PMT_AK_FREE && probe != fn) {
+		uint8_t *body = malloc(BODY_BYTES);
+		size_t len = m->end - fn < BODY_BYTES ? (size_t)(m->end - fn) : BODY_BYTES;
+
+		if (!body || pmt_mem_read(pid, fn, body, len) ||
+		    pmt_x86_jumps_to(body, len, fn, probe)) {
+			probe = fn;
+			emulated = false;
+		}
+		free(body);
+	}
 	f = add_file(p, pid, m->path);
 	if (f < 0)
 		return -ENOSPC;

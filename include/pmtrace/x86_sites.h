@@ -96,6 +96,13 @@ struct pmt_entry_probe {
 int pmt_x86_entry_probe_regs(const uint8_t *code, size_t n, uint64_t addr, uint32_t arg_regs,
 			     uint32_t max_sp, struct pmt_entry_probe *out);
 
+/*
+ * True when a direct jump or call in @code (at @addr, decoded linearly, up
+ * to @n bytes) lands on @target: a return probe may sit past a function's
+ * first instruction only if nothing jumps back there.
+ */
+bool pmt_x86_jumps_to(const uint8_t *code, size_t n, uint64_t addr, uint64_t target);
+
 /* Addresses of cmp instructions against immediate @imm in @text (at @text_addr). */
 size_t pmt_x86_find_cmps(const uint8_t *text, size_t n, uint64_t text_addr, uint32_t imm,
 			 uint64_t *out, size_t max);

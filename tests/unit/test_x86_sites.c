@@ -221,6 +221,18 @@ static void test_entry_probe_regs(void)
 	CU_ASSERT_FALSE(ep.emulated);
 }
 
+static void test_jumps_to(void)
+{
+	/* jne 4fb3b0 at 4fb3fe (back into the wrapper), js 4260bf (far away) */
+	CU_ASSERT_TRUE(pmt_x86_jumps_to(deb_pyobject_malloc, sizeof(deb_pyobject_malloc), 0x4fb350,
+					0x4fb3b0));
+	CU_ASSERT_TRUE(pmt_x86_jumps_to(deb_pyobject_malloc, sizeof(deb_pyobject_malloc), 0x4fb350,
+					0x4260bf));
+	/* nothing comes back to the second instruction */
+	CU_ASSERT_FALSE(pmt_x86_jumps_to(deb_pyobject_malloc, sizeof(deb_pyobject_malloc), 0x4fb350,
+					 0x4fb351));
+}
+
 static void test_find_cmps(void)
 {
 	uint64_t out[8];
@@ -312,6 +324,7 @@ void pmt_test_register_x86_sites(void)
 		{ "usedpools", test_usedpools },
 		{ "entry probe placement", test_entry_probe },
 		{ "entry probe past stack moves, by argument registers", test_entry_probe_regs },
+		{ "jumps back to a probe", test_jumps_to },
 		{ "cmp against an address", test_find_cmps },
 		{ "inlined copy in the Debian wrapper", test_inline_site },
 		{ "inlined copy shapes", test_inline_shapes },

@@ -378,6 +378,37 @@ int pmt_x86_entry_probe(const uint8_t *code, size_t n, uint64_t addr, uint64_t *
 	return rc;
 }
 
+bool pmt_x86_jumps_to(const uint8_t *code, size_t n, uint64_t addr, uint64_t target)
+{
+	csh h = cs();
+	const uint8_t *p = code;
+	uint64_t a = addr;
+	size_t left = n;
+	cs_insn *in;
+	bool hit = false;
+
+	if (!h)
+		return true; /* cannot tell: assume the worst */
+	in = cs_malloc(h);
+	if (!in)
+		return true;
+	while (left && !hit) {
+		if (!cs_disasm_iter(h, &p, &left, &a, in)) {
+			/* data or padding: skip a byte and go on */
+			p++;
+			a++;
+			left--;
+			continue;
+		}
+		if ((in->id == X86_INS_JMP || in->id == X86_INS_CALL || is_jcc(in->id)) &&
+		    in->detail->x86.op_count == 1 && in->detail->x86.operands[0].type == X86_OP_IMM &&
+		    (uint64_t)in->detail->x86.operands[0].imm == target)
+			hit = true;
+	}
+	cs_free(in, 1);
+	return hit;
+}
+
 /* ---- inlined copies ---------------------------------------------------------- */
 
 size_t pmt_x86_find_cmps(const uint8_t *text, size_t n, uint64_t text_addr, uint32_t imm,
