@@ -37,6 +37,11 @@ struct pmt_report_frames {
 	unsigned long long first_index; /* frames with index >= this */
 };
 
+/* "12.3 MiB" style (bytes without decimals), signed when @sign; returns @buf. */
+const char *pmt_fmt_bytes(char *buf, size_t len, double v, int sign);
+/* "func (/long/path/file.py:12)" as "func (file.py:12)" in @buf, or @fr itself. */
+const char *pmt_short_frame(char *buf, size_t len, const char *fr);
+
 void pmt_text_attached(FILE *f, const struct pmt_attach_info *a);
 void pmt_text_summary(FILE *f, const char *title, const struct pmt_summary *s,
 		      const struct pmt_report_frames *rf, unsigned long long lost);

@@ -14,19 +14,6 @@
 #define LIST 50
 #define USE_SITES 20 /* use sites in a JSON record */
 
-static const char *size_str(char *buf, size_t len, double v)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB" };
-	int u = 0;
-
-	while (v >= 1024 && u < 3) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
-	return buf;
-}
-
 static const char *str_or(const struct pmt_strtab *t, uint32_t id, const char *dflt)
 {
 	const char *s = pmt_strtab_get(t, id);
@@ -75,7 +62,7 @@ void pmt_text_assets(FILE *f, const struct pmt_asset_view *v)
 		if (!ts->live && !ts->loads)
 			continue;
 		w = snprintf(item, sizeof(item), ", %s %" PRIu64 " (%s)", pmt_asset_type_name(t),
-			     ts->live, size_str(b1, sizeof(b1), (double)ts->live_bytes));
+			     ts->live, pmt_fmt_bytes(b1, sizeof(b1), (double)ts->live_bytes, 0));
 		if (col + w > 99) {
 			fputs("\n         ", f);
 			col = 9;
@@ -92,7 +79,7 @@ void pmt_text_assets(FILE *f, const struct pmt_asset_view *v)
 		fprintf(f, "  churn : %s created and freed in the same frame: %.1f/frame, %s/frame, "
 			   "in %.0f %% of frames\n",
 			pmt_asset_type_name(t), (double)ts->churn_total / (double)v->frames,
-			size_str(b1, sizeof(b1), (double)ts->churn_total_bytes / (double)v->frames),
+			pmt_fmt_bytes(b1, sizeof(b1), (double)ts->churn_total_bytes / (double)v->frames, 0),
 			100.0 * (double)ts->churn_frames / (double)v->frames);
 	}
 	n = pmt_asset_top(v->store, top, v->top_n < LIST ? v->top_n : LIST);
@@ -104,7 +91,7 @@ void pmt_text_assets(FILE *f, const struct pmt_asset_view *v)
 		if (a->l.width || a->l.height)
 			snprintf(dims, sizeof(dims), "%ux%u", a->l.width, a->l.height);
 		fprintf(f, "  %s %9s %-7s %-9s %-26s %.34s\n", i ? "      " : "top   :",
-			size_str(b1, sizeof(b1), (double)a->l.bytes), pmt_asset_type_name(a->l.type),
+			pmt_fmt_bytes(b1, sizeof(b1), (double)a->l.bytes, 0), pmt_asset_type_name(a->l.type),
 			dims, tail(str_or(v->strs, a->l.path_id, "-"), 26),
 			short_site(sb, sizeof(sb), str_or(v->strs, a->l.site_id, "-")));
 	}
@@ -112,14 +99,14 @@ void pmt_text_assets(FILE *f, const struct pmt_asset_view *v)
 	for (i = 0; i < n; i++)
 		fprintf(f, "  leak  : %s: %" PRIu64 " live (%s), was %" PRIu64 " %d intervals ago\n",
 			short_site(sb, sizeof(sb), str_or(v->strs, leaks[i].site_id, "?")), leaks[i].live,
-			size_str(b1, sizeof(b1), (double)leaks[i].live_bytes),
+			pmt_fmt_bytes(b1, sizeof(b1), (double)leaks[i].live_bytes, 0),
 			leaks[i].live_history[0], (int)leaks[i].history_len - 1);
 	n = pmt_asset_duplicates(v->store, dups, 8);
 	for (i = 0; i < n; i++)
 		fprintf(f, "  dup   : %s held %" PRIu64 " times (%s, %s wasted)\n",
 			tail(str_or(v->strs, dups[i].path_id, "?"), 50), dups[i].copies,
-			size_str(b1, sizeof(b1), (double)dups[i].bytes),
-			size_str(b2, sizeof(b2), (double)dups[i].wasted_bytes));
+			pmt_fmt_bytes(b1, sizeof(b1), (double)dups[i].bytes, 0),
+			pmt_fmt_bytes(b2, sizeof(b2), (double)dups[i].wasted_bytes, 0));
 	if (v->track_use) {
 		struct pmt_use_site_stats us[4];
 
@@ -127,12 +114,12 @@ void pmt_text_assets(FILE *f, const struct pmt_asset_view *v)
 		for (i = 0; i < n; i++)
 			fprintf(f, "  %s %9" PRIu64 " uses, %3" PRIu64 " assets live (%9s) %.40s\n",
 				i ? "      " : "used  :", us[i].uses, us[i].live_assets,
-				size_str(b1, sizeof(b1), (double)us[i].live_bytes),
+				pmt_fmt_bytes(b1, sizeof(b1), (double)us[i].live_bytes, 0),
 				short_site(sb, sizeof(sb), str_or(v->strs, us[i].site_id, "?")));
 		n = pmt_asset_orphans(v->store, top, 4);
 		for (i = 0; i < n; i++)
 			fprintf(f, "  orphan: %9s %-7s %-36s never used since frame %" PRIu64 "\n",
-				size_str(b1, sizeof(b1), (double)top[i].l.bytes),
+				pmt_fmt_bytes(b1, sizeof(b1), (double)top[i].l.bytes, 0),
 				pmt_asset_type_name(top[i].l.type),
 				tail(str_or(v->strs, top[i].l.path_id, "-"), 36), top[i].l.frame);
 	}

@@ -41,34 +41,6 @@ void pmt_json_growth_sites(FILE *f, const struct pmt_growth_view *g, bool frames
 	fputc(']', f);
 }
 
-static const char *size_str(char *buf, size_t len, uint64_t v)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double a = (double)v;
-	int u = 0;
-
-	while (a >= 1024 && u < 4) {
-		a /= 1024;
-		u++;
-	}
-	snprintf(buf, len, "%.*f %s", u ? 1 : 0, a, units[u]);
-	return buf;
-}
-
-/* "func (/long/path/file.py:12)" as "func (file.py:12)". */
-static const char *short_frame(char *buf, size_t len, const char *fr)
-{
-	const char *open = strrchr(fr, '('), *slash;
-
-	if (!open)
-		return fr;
-	slash = strrchr(open, '/');
-	if (!slash)
-		return fr;
-	snprintf(buf, len, "%.*s%s", (int)(open - fr + 1), fr, slash + 1);
-	return buf;
-}
-
 /* The stack, innermost first, joined by " < " and cut at @room columns. */
 static void stack_line(FILE *f, const struct pmt_growth_shown *s, int room)
 {
@@ -79,7 +51,7 @@ static void stack_line(FILE *f, const struct pmt_growth_shown *s, int room)
 	buf[0] = 0;
 	for (j = 0; j < s->depth && off < sizeof(buf) - 1; j++)
 		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s", j ? " < " : "",
-					short_frame(fr, sizeof(fr), s->frames[j]));
+					pmt_short_frame(fr, sizeof(fr), s->frames[j]));
 	if (room < 4)
 		room = 4;
 	if (strlen(buf) > (size_t)room)
@@ -102,8 +74,8 @@ void pmt_text_growth(FILE *f, const struct pmt_growth_view *g)
 	for (i = 0; i < g->n; i++) {
 		const struct pmt_growth_shown *s = &g->sites[i];
 		int w = fprintf(f, "    %10s touched %10s mapped %6" PRIu64 " fr  ",
-				size_str(b1, sizeof(b1), s->s.fault_bytes),
-				size_str(b2, sizeof(b2), s->s.mapped_bytes), s->s.frames);
+				pmt_fmt_bytes(b1, sizeof(b1), (double)s->s.fault_bytes, 0),
+				pmt_fmt_bytes(b2, sizeof(b2), (double)s->s.mapped_bytes, 0), s->s.frames);
 
 		stack_line(f, s, TEXT_COLS - w);
 		fputc('\n', f);
@@ -122,8 +94,8 @@ void pmt_text_growth_spikes(FILE *f, const struct pmt_growth_spike *const *sp, s
 	for (i = from; i < n; i++) {
 		const struct pmt_growth_shown *s = &sp[i]->top;
 		int w = fprintf(f, "  spike #%" PRIu64 " grew at: %s touched, %s mapped, ",
-				sp[i]->frame, size_str(b1, sizeof(b1), s->s.fault_bytes),
-				size_str(b2, sizeof(b2), s->s.mapped_bytes));
+				sp[i]->frame, pmt_fmt_bytes(b1, sizeof(b1), (double)s->s.fault_bytes, 0),
+				pmt_fmt_bytes(b2, sizeof(b2), (double)s->s.mapped_bytes, 0));
 
 		stack_line(f, s, TEXT_COLS - w);
 		fputc('\n', f);

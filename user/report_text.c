@@ -10,8 +10,7 @@
 
 #define LIST_MAX 8
 
-/* "12.3 MiB" style, signed when @sign. */
-static const char *bytes(char *buf, size_t len, double v, int sign)
+const char *pmt_fmt_bytes(char *buf, size_t len, double v, int sign)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
 	double a = v < 0 ? -v : v;
@@ -23,6 +22,19 @@ static const char *bytes(char *buf, size_t len, double v, int sign)
 	}
 	snprintf(buf, len, "%s%.*f %s", sign ? (v < 0 ? "-" : "+") : (v < 0 ? "-" : ""),
 		 u ? 1 : 0, a, units[u]);
+	return buf;
+}
+
+const char *pmt_short_frame(char *buf, size_t len, const char *fr)
+{
+	const char *open = strrchr(fr, '('), *slash;
+
+	if (!open)
+		return fr;
+	slash = strrchr(open, '/');
+	if (!slash)
+		return fr;
+	snprintf(buf, len, "%.*s%s", (int)(open - fr + 1), fr, slash + 1);
 	return buf;
 }
 
@@ -65,7 +77,7 @@ static void list_frames(FILE *f, const struct pmt_report_frames *rf, int drops)
 		} else {
 			w = snprintf(item, sizeof(item), " #%" PRIu64 " %s%s%s", fr->index,
 				     fr->spike_kind & PMT_SPIKE_MEMORY ?
-					     bytes(b, sizeof(b), (double)fr->rss_delta_bytes, 1) :
+					     pmt_fmt_bytes(b, sizeof(b), (double)fr->rss_delta_bytes, 1) :
 					     "",
 				     fr->spike_kind == (PMT_SPIKE_MEMORY | PMT_SPIKE_TIME) ? " " :
 											 "",
@@ -105,15 +117,15 @@ void pmt_text_summary(FILE *f, const char *title, const struct pmt_summary *s,
 		s->dur_p99_ns / 1e6, s->dur_max_ns / 1e6);
 	fprintf(f, "  rss %s (peak %s)  growth %s, %s/frame  faults %" PRIu64 " minor %" PRIu64
 		   " major\n",
-		bytes(b1, sizeof(b1), (double)s->rss_last_bytes, 0),
-		bytes(b2, sizeof(b2), (double)s->rss_peak_bytes, 0),
-		bytes(b3, sizeof(b3), (double)s->rss_growth_bytes, 1),
-		bytes(b4, sizeof(b4), s->growth_per_frame, 1), s->minflt, s->majflt);
+		pmt_fmt_bytes(b1, sizeof(b1), (double)s->rss_last_bytes, 0),
+		pmt_fmt_bytes(b2, sizeof(b2), (double)s->rss_peak_bytes, 0),
+		pmt_fmt_bytes(b3, sizeof(b3), (double)s->rss_growth_bytes, 1),
+		pmt_fmt_bytes(b4, sizeof(b4), s->growth_per_frame, 1), s->minflt, s->majflt);
 	fprintf(f, "  mmap %s  munmap %s  brk %s  gc %" PRIu64 "/%" PRIu64 "/%" PRIu64
 		   " collections, %" PRIu64 " collected, %.1f ms\n",
-		bytes(b1, sizeof(b1), (double)s->mapped_bytes, 0),
-		bytes(b2, sizeof(b2), (double)s->unmapped_bytes, 0),
-		bytes(b5, sizeof(b5), (double)s->brk_bytes, 1), s->gc_collections[0],
+		pmt_fmt_bytes(b1, sizeof(b1), (double)s->mapped_bytes, 0),
+		pmt_fmt_bytes(b2, sizeof(b2), (double)s->unmapped_bytes, 0),
+		pmt_fmt_bytes(b5, sizeof(b5), (double)s->brk_bytes, 1), s->gc_collections[0],
 		s->gc_collections[1], s->gc_collections[2], s->gc_collected, s->gc_ns / 1e6);
 	fprintf(f, "  %" PRIu64 " spikes (%" PRIu64 " memory, %" PRIu64 " time), %" PRIu64
 		   " dropped (gc %" PRIu64 ", page_faults %" PRIu64 ", heap_growth %" PRIu64

@@ -144,36 +144,12 @@ void pmt_json_trace_summary(FILE *f, const struct pmt_trace_summary *s)
 	fflush(f);
 }
 
-static const char *kib(char *buf, size_t len, double v)
-{
-	if (v >= 1048576)
-		snprintf(buf, len, "%.1f MiB", v / 1048576);
-	else if (v >= 1024)
-		snprintf(buf, len, "%.1f KiB", v / 1024);
-	else
-		snprintf(buf, len, "%.0f B", v);
-	return buf;
-}
-
-/* "func (/long/path/file.py:12)" -> "func (file.py:12)", for the text reports. */
-static const char *short_frame(const char *frame)
-{
-	static char buf[PMT_PYFUNC_MAX + PMT_PYFILE_MAX + 32];
-	const char *open = strrchr(frame, '('), *slash;
-
-	if (!open)
-		return frame;
-	slash = strrchr(open, '/');
-	if (!slash)
-		return frame;
-	snprintf(buf, sizeof(buf), "%.*s%s", (int)(open - frame + 1), frame, slash + 1);
-	return buf;
-}
-
-static void text_stack(FILE *f, const struct pmt_trace_summary *s, const struct pmt_trace_site *site)
+static void text_stack(FILE *f, const struct pmt_trace_summary *s,
+		       const struct pmt_trace_site *site)
 {
 	const struct pmt_stackname *sn = site->key ? pmt_stacknames_find(s->names, site->stack_id) :
 						     NULL;
+	char buf[PMT_PYFUNC_MAX + PMT_PYFILE_MAX + 32];
 	uint32_t i;
 
 	if (!site->key) {
@@ -186,7 +162,7 @@ static void text_stack(FILE *f, const struct pmt_trace_summary *s, const struct 
 	}
 	for (i = 0; i < sn->depth && i < 4; i++)
 		fprintf(f, "%s%s", i ? " <- " : "",
-			short_frame(pmt_stacknames_str(s->names, sn->frames[i])));
+			pmt_short_frame(buf, sizeof(buf), pmt_stacknames_str(s->names, sn->frames[i])));
 	fprintf(f, "%s%s\n", sn->depth > 4 ? " <- ..." : "",
 		sn->flags & PMT_PYF_FAULT ? " (partial)" : "");
 }
@@ -213,8 +189,8 @@ void pmt_text_trace_summary(FILE *f, const struct pmt_trace_summary *s)
 		double per = (double)s->total_frames;
 
 		fprintf(f, "            per traced frame: %.0f allocations (%s), %.0f frees, %.0f freed "
-			"within the frame (%s)\n", s->allocs / per, kib(a, sizeof(a), s->alloc_bytes / per),
-			s->frees / per, s->churn / per, kib(b, sizeof(b), s->churn_bytes / per));
+			"within the frame (%s)\n", s->allocs / per, pmt_fmt_bytes(a, sizeof(a), s->alloc_bytes / per, 0),
+			s->frees / per, s->churn / per, pmt_fmt_bytes(b, sizeof(b), s->churn_bytes / per, 0));
 		if (s->plan)
 			fprintf(f, "            probes: %u allocator functions, %u inlined copies; %.1f %% of "
 				"allocations at inlined copies, %.2f %% of unknown size\n",
@@ -229,7 +205,7 @@ void pmt_text_trace_summary(FILE *f, const struct pmt_trace_summary *s)
 	for (i = 0; i < n; i++) {
 		const struct pmt_trace_site *site = &s->sites->v[idx[i]];
 
-		fprintf(f, "    %10s %8" PRIu64 " allocs  ", kib(a, sizeof(a), (double)site->bytes),
+		fprintf(f, "    %10s %8" PRIu64 " allocs  ", pmt_fmt_bytes(a, sizeof(a), (double)site->bytes, 0),
 			site->allocs);
 		text_stack(f, s, site);
 	}
@@ -246,9 +222,11 @@ void pmt_text_trace_spike(FILE *f, uint64_t spike, uint64_t from, uint64_t to,
 	fprintf(f, "pmtrace: after the spike at frame %llu, frames %llu-%llu allocated most at:\n",
 		(ull)spike, (ull)from, (ull)to - 1);
 	for (i = 0; i < n; i++) {
-		fprintf(f, "    %10s %8llu allocs  ", kib(a, sizeof(a), (double)sites->v[idx[i]].bytes),
-			(ull)sites->v[idx[i]].allocs);
-		text_stack(f, &s, &sites->v[idx[i]]);
+		const struct pmt_trace_site *site = &sites->v[idx[i]];
+
+		fprintf(f, "    %10s %8llu allocs  ",
+			pmt_fmt_bytes(a, sizeof(a), (double)site->bytes, 0), (ull)site->allocs);
+		text_stack(f, &s, site);
 	}
 	fflush(f);
 }
