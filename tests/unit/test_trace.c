@@ -81,7 +81,10 @@ static void test_spike(void)
 	pmt_trace_sched_spike(&s, 42);
 	CU_ASSERT_EQUAL(pmt_trace_sched_next(&s, 41, &from, &to), PMT_TRIG_SPIKE);
 	CU_ASSERT_EQUAL(to, 44);
-	/* seen late: still K frames */
+	/* seen late, even past the K frames: still K frames */
+	CU_ASSERT_EQUAL(pmt_trace_sched_next(&s, 50, &from, &to), PMT_TRIG_SPIKE);
+	CU_ASSERT_EQUAL(from, 50);
+	CU_ASSERT_EQUAL(to, 53);
 	CU_ASSERT_EQUAL(pmt_trace_sched_next(&s, 43, &from, &to), PMT_TRIG_SPIKE);
 	CU_ASSERT_EQUAL(from, 43);
 	CU_ASSERT_EQUAL(to, 46);

@@ -49,7 +49,8 @@ enum pmt_trace_trigger pmt_trace_sched_next(const struct pmt_trace_sched *s, uin
 		}
 		due = s->range_from;
 	}
-	if (s->spike_to > s->spike_from && first < s->spike_to) {
+	/* A spike seen late (the tool was busy) still gets its K frames. */
+	if (s->spike_to > s->spike_from) {
 		*from = first > s->spike_from ? first : s->spike_from;
 		if (*from == first) {
 			/* K frames, the first K that can still be traced whole */
