@@ -9,6 +9,7 @@
 
 #include "alloc_sites.h"
 #include "elf_file.h"
+#include "pmtrace/pyheap.h"
 #include "pmtrace/x86_sites.h"
 
 #define PT_RSI 13
@@ -160,31 +161,27 @@ static void add_inlined(struct pmt_alloc_plan *p, int file, struct pmt_elf *e, c
 	}
 }
 
+static int read_target(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return pmt_mem_read(*(pid_t *)ctx, addr, buf, len);
+}
+
 /*
  * usedpools of a non-PIE LTO build, where inlined copies allocate: the
- * address the exported PyObject_Malloc indexes, checked against the list
- * shape (each size class's head is a fake pool 16 bytes before its entry;
- * the entry is that head, or a pool whose prevpool is that head).
+ * address the exported PyObject_Malloc indexes, used only once its live
+ * pools confirm it (pmt_pyheap_check_used(), as python_heap does).
  */
-static uint64_t find_usedpools(pid_t pid, struct pmt_elf *e)
+static uint64_t find_usedpools(pid_t pid, struct pmt_elf *e, const struct pmt_python *py)
 {
 	uint8_t code[WRAPPER_BYTES];
-	uint64_t vaddr, size, u, ent[2 * PMT_HIST_SMALL], prev;
-	int i;
+	uint64_t vaddr, size, u, arena_size, pool_size;
 
-	if (pmt_elf_symbol(e, "PyObject_Malloc", &vaddr, &size) ||
+	if (pmt_pyheap_geometry(py->major, py->minor, &arena_size, &pool_size) ||
+	    pmt_elf_symbol(e, "PyObject_Malloc", &vaddr, &size) ||
 	    pmt_elf_read(e, vaddr, code, sizeof(code)) ||
 	    pmt_x86_usedpools(code, sizeof(code), vaddr, &u) ||
-	    pmt_mem_read(pid, u, ent, sizeof(ent)))
+	    pmt_pyheap_check_used(read_target, &pid, u, pool_size, NULL))
 		return 0;
-	for (i = 0; i < PMT_HIST_SMALL; i++) {
-		uint64_t head = u + 16 * (uint64_t)i - 16;
-
-		if (ent[2 * i] == head)
-			continue;
-		if (pmt_mem_read(pid, ent[2 * i] + 24, &prev, sizeof(prev)) || prev != head)
-			return 0;
-	}
 	return u;
 }
 
@@ -254,7 +251,7 @@ found:
 		free(text);
 	}
 	if (p->n_inline)
-		p->usedpools = find_usedpools(pid, e);
+		p->usedpools = find_usedpools(pid, e, py);
 	pmt_elf_close(e);
 	if (!p->n) {
 		snprintf(why, len, "no allocator function could be probed in %s", py->map_path);
