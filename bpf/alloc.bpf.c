@@ -256,6 +256,8 @@ int BPF_KPROBE(pmt_alloc_enter)
 		t = totals(seq);
 	if (t)
 		__sync_fetch_and_add(&t->hits, 1);
+	else if (s->flags & PMT_ASF_INLINE)
+		return 0; /* nothing to count, and no call depth to keep */
 	if (s->check_reg == PMT_REG_MEM) {
 		__u64 v = 0;
 
@@ -304,9 +306,12 @@ int BPF_KPROBE(pmt_alloc_enter)
 		th->counted = t != NULL;
 		th->stack_id = t && s->kind != PMT_AK_FREE ? stack_now(&th->flags) : 0;
 		if (s->kind == PMT_AK_FREE) {
-			if (t)
+			/* Remembered only when counted: uncounted hits at inlined
+			 * copies return early and would not clear it. */
+			if (t) {
 				count_free(t, seq, a);
-			th->last_free = a;
+				th->last_free = a;
+			}
 			th->depth = 0; /* frees have no return probe */
 		}
 		goto out;

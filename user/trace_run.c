@@ -50,9 +50,7 @@ void pmt_trace_run_init(struct pmt_trace_run *tr, const struct pmt_options *o, p
 static void detach_window(struct pmt_trace_run *tr, struct pmt_bpf *b)
 {
 	uint64_t t0 = mono_ns();
-	struct pmt_trace_totals dummy;
 
-	(void)dummy;
 	pmt_bpf_set_trace_range(b, 0, 0);
 	pmt_bpf_detach_alloc(b);
 	pmt_bpf_trace_forget_live(b);
