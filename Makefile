@@ -18,10 +18,12 @@ LDLIBS := -lbpf -lelf -lz -lm -lpthread -linih -ljson-c -lcapstone
 BPF_SRCS := bpf/frames.bpf.c $(filter-out bpf/frames.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 
-# Pure modules (no I/O, no BPF): unit-tested, linked into tool and tests.
-PURE_SRCS := $(wildcard user/analysis/*.c)
-TOOL_SRCS := $(wildcard user/*.c)
-PURE_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(PURE_SRCS))
+# The pure core (no I/O, no BPF, no Python): one static library that the
+# tool, the unit tests and the Python extension link.
+CORE_SRCS := $(wildcard core/*.c)
+CORE_LIB := $(OUT)/libpmtcore.a
+TOOL_SRCS := $(wildcard user/*.c user/*/*.c)
+CORE_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(CORE_SRCS))
 TOOL_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(TOOL_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(UNIT_SRCS))
@@ -52,12 +54,17 @@ $(OUT)/pmtrace.skel.h: $(OUT)/pmtrace.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name pmtrace_bpf > $@
 
-$(OUT)/obj/%.o: %.c include/pmtrace/*.h $(wildcard user/*.h) | $(OUT)/pmtrace.skel.h
+$(OUT)/obj/%.o: %.c include/pmtrace/*.h $(wildcard user/*/*.h) | $(OUT)/pmtrace.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(OUT)/pmtrace-bpf: $(TOOL_OBJS) $(PURE_OBJS) $(OUT)/obj/platform_data.o
+$(CORE_LIB): $(CORE_OBJS) $(OUT)/obj/platform_data.o
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(OUT)/pmtrace-bpf: $(TOOL_OBJS) $(CORE_LIB)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
 
@@ -72,7 +79,7 @@ $(OUT)/obj/platform_data.o: $(OUT)/platform_data.c
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(OUT)/test_unit: $(UNIT_OBJS) $(PURE_OBJS) $(OUT)/obj/platform_data.o
+$(OUT)/test_unit: $(UNIT_OBJS) $(CORE_LIB)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ -lcunit -linih -ljson-c -lcapstone -lm -o $@
 
@@ -102,12 +109,12 @@ clean:
 	rm -rf $(OUT)
 
 # The backend embeds the skeleton: rebuild it when the BPF side changes.
-$(OUT)/obj/user/bpf_backend.o: $(OUT)/pmtrace.skel.h
+$(OUT)/obj/user/probes/bpf_backend.o: $(OUT)/pmtrace.skel.h
 
 # Manual check of the Python stack walker against a live process:
 #   build/pystack_check PID [TID]   or   build/pystack_check --run PYTHON
-$(OUT)/pystack_check: tests/pystack_check.c user/pystack.c user/pylayout.c user/python.c \
-		user/proc.c user/elf_file.c
+$(OUT)/pystack_check: tests/pystack_check.c user/cpython/pystack.c user/cpython/pylayout.c user/cpython/python.c \
+		user/os/proc.c user/os/elf_file.c
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ -lelf -o $@
 

@@ -2,7 +2,7 @@
 /*
  * alloc.bpf.c - trace mode: every allocation and free of chosen frames.
  *
- * Attached only around traced frames (user/trace_run.c), through
+ * Attached only around traced frames (user/run/trace_run.c), through
  * uprobe_multi links: one link for hundreds of probes, removed with one
  * grace period. Probes sit on the entries and returns of the functions the
  * interpreter's allocator tables call, and on the branches where LTO builds

@@ -5,7 +5,7 @@
  * From the main interpreter to this thread's PyThreadState (matched by
  * kernel tid from 3.11, by pthread_t == %fs base before), then along the
  * frame chain, recording each frame's code object and position; userspace
- * turns those into function, file and line (user/pystack.c). Every read
+ * turns those into function, file and line (user/cpython/pystack.c). Every read
  * goes through bpf_probe_read_user, so a frame changing underneath or an
  * unmapped page makes a partial stack (PMT_PYF_FAULT), never a fault in
  * the game. Loops are bounded.

@@ -16,8 +16,8 @@
  *                               4000 code objects against co_lines()
  *
  * Build: cc -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser tests/pystack_check.c
- *        user/pystack.c user/pylayout.c user/python.c user/proc.c
- *        user/elf_file.c -lelf -o /tmp/pystack_check
+ *        user/cpython/pystack.c user/cpython/pylayout.c user/cpython/python.c user/os/proc.c
+ *        user/os/elf_file.c -lelf -o /tmp/pystack_check
  * Exit: 0 all checks passed, 1 a check failed, 2 usage, 3 setup failed.
  */
 #include <errno.h>
@@ -31,10 +31,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proc.h"
-#include "pylayout.h"
-#include "pystack.h"
-#include "python.h"
+#include "os/proc.h"
+#include "cpython/pylayout.h"
+#include "cpython/pystack.h"
+#include "cpython/python.h"
 
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2

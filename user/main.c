@@ -7,10 +7,10 @@
 
 #include <stdio.h>
 
-#include "budget_run.h"
-#include "exit_codes.h"
-#include "options.h"
-#include "tracer.h"
+#include "run/budget_run.h"
+#include "run/exit_codes.h"
+#include "run/options.h"
+#include "run/tracer.h"
 
 /* `pmtrace-bpf platforms`: the embedded profiles as a table. */
 static int list_platforms(void)

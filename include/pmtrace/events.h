@@ -148,7 +148,7 @@ struct pmt_asset_row {
 
 /*
  * What the BPF walker needs to find the current thread's Python frames
- * (offsets from user/pylayout.c, addresses resolved in userspace). Set at
+ * (offsets from user/cpython/pylayout.c, addresses resolved in userspace). Set at
  * run time; interp_addr 0 turns the walk off.
  */
 struct pmt_pywalk_cfg {
@@ -232,7 +232,7 @@ enum pmt_alloc_kind {
  * into struct pt_regs, as 8-byte words) plus an offset, or are constants
  * (reg PMT_REG_NONE: the offset is the value). A table function's entry
  * has them in %rsi/%rdx (after ctx); an inlined site wherever the
- * compiler left them, found by decoding its code (user/alloc_sites.c).
+ * compiler left them, found by decoding its code (user/probes/alloc_sites.c).
  */
 struct pmt_alloc_site {
 	__u64 check_val; /* INLINE: the fast path runs iff check_reg holds this */

@@ -128,7 +128,7 @@ int64_t pmt_baseline_growth(const struct pmt_baseline *b);
 /*
  * Decide spike, dropped and cause for @f against the baseline as it stands
  * before @f, then feed @f to the baseline unless it is a spike or partial.
- * Rules (documented in the README):
+ * Rules (documented in docs/measurements.md):
  *  memory spike: growth - max(base_growth, 0) * (1 + threshold) >= floor
  *  time spike:   duration > base * (1 + threshold) and
  *                duration - base >= max(time_floor, budget / 2)

@@ -2,7 +2,7 @@
 /*
  * trace.h - trace mode's pure parts: which frames to trace (the schedule
  * and the overhead governor), and what one traced frame, or all of them,
- * allocated by site. No I/O, no BPF: the controller (user/trace_run.c)
+ * allocated by site. No I/O, no BPF: the controller (user/run/trace_run.c)
  * feeds them what the kernel summed.
  */
 #ifndef PMTRACE_TRACE_H

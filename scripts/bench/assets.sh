@@ -6,6 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p build/bench
 ${CC:-cc} -O2 -g -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
-	-std=gnu11 -D_GNU_SOURCE -Iinclude scripts/bench/assets_bench.c user/analysis/assets.c \
+	-std=gnu11 -D_GNU_SOURCE -Iinclude scripts/bench/assets_bench.c core/assets.c \
 	-o build/bench/assets_bench
 exec build/bench/assets_bench "$@"

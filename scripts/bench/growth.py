@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-2-Clause
 """What growth sites cost a page fault, measured (run as root; results go in
-the README).
+docs/performance.md).
 
 growth_loop.py touches --pages fresh pages a frame from a Python frame
 --depth deep. Runs alternate: bare, under pmtrace-bpf --no-growth-sites

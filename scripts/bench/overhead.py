@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-2-Clause
-"""pmtrace-bpf default-mode cost, measured (run as root; results go in the README).
+"""pmtrace-bpf default-mode cost, measured (run as root; results go in docs/performance.md).
 
 1. Overhead per frame on an uncapped frame loop: bare runs and profiled runs
    (launch mode) alternate; each run reports the mean wall time of a frame;

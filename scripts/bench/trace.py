@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-2-Clause
-"""Trace mode's cost, measured (run as root; results go in the README).
+"""Trace mode's cost, measured (run as root; results go in docs/performance.md).
 
 On alloc_loop.py (N small objects made and N freed a frame, 60 fps), runs
 alternate between modes; each run reports the game's CPU time per frame and

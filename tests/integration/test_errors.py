@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Bad input and awkward targets: each failure has its own exit status
-(user/exit_codes.h) and a short message on stderr."""
+(user/run/exit_codes.h) and a short message on stderr."""
 import os
 import re
 import shutil

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """JSON Lines output: every line parses and carries type and schema_version;
-every record type carries the fields the README documents."""
+every record type carries the fields docs/json.md documents."""
 import os
 import re
 import unittest

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""The Python stack walker and line tables (user/pystack.c, the reference the
+"""The Python stack walker and line tables (user/cpython/pystack.c, the reference the
 BPF walker follows) against the interpreter's own view, on every CPython
 present: build/pystack_check --run starts a script whose threads block in
 nested calls and compares every frame and every instruction's line with

@@ -1,0 +1,878 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * bpf_backend.c - loading, attaching and reading the BPF side.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "probes/bpf_backend.h"
+#include "pmtrace.skel.h"
+
+#define MAX_GC_LINKS 8
+#define MAX_ASSET_LINKS (2 * PMT_ASSET_ROWS * 2)
+#define MAX_RETIRED 64
+#define MAX_GL_LINKS PMT_ASSET_ROWS
+
+/*
+ * Removing a uprobe waits for an RCU grace period, about 120 ms on the
+ * machines measured: detaching on the event loop would let the ring buffer
+ * overflow. Retired links are destroyed by a worker thread instead; a link
+ * still attached meanwhile is inactive (its slot's alias is no longer
+ * counted) and costs the game one early-returning probe hit.
+ */
+struct retirer {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct bpf_link *links[MAX_RETIRED];
+	int n;
+	bool stop;
+	bool running;
+};
+
+#define MAX_ALLOC_LINKS 16
+#define PMT_TRACE_UPROBE_MULTI 48 /* enum bpf_attach_type, Linux 6.6 */
+#define PMT_BPF_LINK_CREATE 28
+#define PMT_UPROBE_MULTI_RETURN 1u
+
+/* GL probes: uprobe_multi links (one per library), or single uprobes. */
+struct gl_links {
+	int fds[MAX_GL_LINKS];
+	int n_fds;
+	struct bpf_link *links[MAX_GL_LINKS];
+	int n_links;
+};
+
+struct pmt_bpf {
+	struct pmtrace_bpf *skel;
+	struct ring_buffer *rb;
+	pid_t tgid;
+	pmt_event_fn fn;
+	pmt_asset_fn afn;
+	void *ctx;
+	struct bpf_link *assets[MAX_ASSET_LINKS];
+	int n_assets;
+	struct gl_links gl[2];   /* GL probes: on GLVND's stubs, on the vendor's functions */
+	struct gl_links gl_dropped; /* being removed by gl_dropper */
+	pthread_t gl_dropper;
+	bool gl_dropping;
+	struct bpf_link *markers[PMT_MAX_MARKERS][2];
+	struct bpf_link *dlopen;
+	struct bpf_link *gc[MAX_GC_LINKS];
+	int n_gc;
+	struct retirer ret;
+	int alloc_fds[MAX_ALLOC_LINKS]; /* trace mode's uprobe_multi links */
+	bool no_trace;                  /* trace mode's programs not loaded */
+	unsigned wake_reasons;          /* PMT_WAKE_* bits wanting each frame at once */
+	int n_alloc_fds;
+	struct pmt_growth_key growth_keys[PMT_GROWTH_ENTRIES]; /* drain scratch */
+};
+
+static void *retire_worker(void *arg)
+{
+	struct retirer *r = arg;
+
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		while (!r->n && !r->stop)
+			pthread_cond_wait(&r->cond, &r->lock);
+		if (!r->n && r->stop)
+			break;
+		struct bpf_link *l = r->links[--r->n];
+
+		pthread_mutex_unlock(&r->lock);
+		bpf_link__destroy(l);
+		pthread_mutex_lock(&r->lock);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+static void retire(struct pmt_bpf *b, struct bpf_link *l)
+{
+	struct retirer *r = &b->ret;
+
+	if (!l)
+		return;
+	pthread_mutex_lock(&r->lock);
+	if (r->running && r->n < MAX_RETIRED) {
+		r->links[r->n++] = l;
+		l = NULL;
+		pthread_cond_signal(&r->cond);
+	}
+	pthread_mutex_unlock(&r->lock);
+	bpf_link__destroy(l); /* no worker: do it here */
+}
+
+static void retirer_start(struct retirer *r)
+{
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	r->running = !pthread_create(&r->thread, NULL, retire_worker, r);
+}
+
+static void retirer_stop(struct retirer *r)
+{
+	if (!r->running)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->stop = true;
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->thread, NULL);
+	r->running = false;
+}
+
+static bool g_verbose;
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG || !g_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static int on_ring(void *ctx, void *data, size_t len)
+{
+	struct pmt_bpf *b = ctx;
+	const struct pmt_event *ev = data;
+
+	if (len < 16)
+		return 0;
+	if (ev->kind == PMT_EV_ASSET) {
+		if (len >= sizeof(struct pmt_asset_event) && b->afn)
+			b->afn(b->ctx, data);
+	} else if (len >= sizeof(struct pmt_event)) {
+		b->fn(b->ctx, data);
+	}
+	return 0;
+}
+
+/* Tracepoint ids live in tracefs: mount it when nothing has. */
+static void ensure_tracefs(void)
+{
+	if (!access("/sys/kernel/tracing/events", F_OK) ||
+	    !access("/sys/kernel/debug/tracing/events", F_OK))
+		return;
+	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+}
+
+static int open_and_load(struct pmt_bpf *b, pid_t tgid, bool with_trace)
+{
+	int err;
+
+	if (b->skel)
+		pmtrace_bpf__destroy(b->skel);
+	b->skel = pmtrace_bpf__open();
+	if (!b->skel)
+		return -errno;
+	b->skel->rodata->pmt_target_tgid = (__u32)tgid;
+	/* Trace mode's programs attach through uprobe_multi links only. */
+	bpf_program__set_expected_attach_type(b->skel->progs.pmt_alloc_enter,
+					      (enum bpf_attach_type)PMT_TRACE_UPROBE_MULTI);
+	bpf_program__set_expected_attach_type(b->skel->progs.pmt_alloc_return,
+					      (enum bpf_attach_type)PMT_TRACE_UPROBE_MULTI);
+	bpf_program__set_expected_attach_type(b->skel->progs.pmt_gl_call_multi,
+					      (enum bpf_attach_type)PMT_TRACE_UPROBE_MULTI);
+	bpf_program__set_autoload(b->skel->progs.pmt_alloc_enter, with_trace);
+	bpf_program__set_autoload(b->skel->progs.pmt_alloc_return, with_trace);
+	bpf_program__set_autoload(b->skel->progs.pmt_gl_call_multi, with_trace);
+	b->no_trace = !with_trace;
+	err = pmtrace_bpf__load(b->skel);
+	if (err) {
+		pmtrace_bpf__destroy(b->skel);
+		b->skel = NULL;
+	}
+	return err;
+}
+
+struct pmt_bpf *pmt_bpf_open(pid_t tgid, bool verbose, pmt_event_fn fn, pmt_asset_fn afn,
+			     void *ctx)
+{
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+	struct pmt_bpf *b;
+	int err;
+
+	g_verbose = verbose;
+	libbpf_set_print(print_libbpf);
+	setrlimit(RLIMIT_MEMLOCK, &rl); /* older kernels charge memlock */
+	ensure_tracefs();
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
+	b->tgid = tgid;
+	b->fn = fn;
+	b->afn = afn;
+	retirer_start(&b->ret);
+	b->ctx = ctx;
+	err = open_and_load(b, tgid, true);
+	if (err && err != -EPERM && err != -EACCES) {
+		/* A kernel before 6.6 may refuse uprobe_multi programs: all but trace mode. */
+		err = open_and_load(b, tgid, false);
+		if (!err && verbose)
+			fprintf(stderr, "pmtrace: this kernel has no uprobe_multi: trace mode off\n");
+	}
+	if (err)
+		goto err;
+	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.pmt_events), on_ring, b, NULL);
+	if (!b->rb) {
+		err = -errno;
+		goto err;
+	}
+	return b;
+err:
+	pmt_bpf_close(b);
+	errno = -err;
+	return NULL;
+}
+
+struct destroyer {
+	struct bpf_link **links;
+	int n, stride, first;
+};
+
+static void *destroy_some(void *arg)
+{
+	struct destroyer *d = arg;
+	int i;
+
+	for (i = d->first; i < d->n; i += d->stride)
+		bpf_link__destroy(d->links[i]);
+	return NULL;
+}
+
+/*
+ * Destroy @n links on up to 16 threads: each uprobe removal waits for its
+ * own grace period (~0.1 s), so one after the other, tens of probes would
+ * keep the tool from exiting for seconds.
+ */
+static void destroy_links(struct bpf_link **links, int n)
+{
+	enum { THREADS = 16 };
+	struct destroyer d[THREADS];
+	pthread_t th[THREADS];
+	bool started[THREADS] = {};
+	int i, k = n < THREADS ? n : THREADS;
+
+	for (i = 0; i < k; i++) {
+		d[i] = (struct destroyer){ links, n, k, i };
+		started[i] = !pthread_create(&th[i], NULL, destroy_some, &d[i]);
+		if (!started[i])
+			destroy_some(&d[i]);
+	}
+	for (i = 0; i < k; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
+}
+
+void pmt_bpf_close(struct pmt_bpf *b)
+{
+	struct bpf_link *all[2 * PMT_MAX_MARKERS + MAX_GC_LINKS + MAX_ASSET_LINKS + 2 * MAX_GL_LINKS +
+			     1];
+	struct gl_links *g;
+	int i, j, n = 0;
+
+	if (!b)
+		return;
+	retirer_stop(&b->ret);
+	if (b->gl_dropping)
+		pthread_join(b->gl_dropper, NULL);
+	b->gl_dropping = false;
+	for (i = 0; i < PMT_MAX_MARKERS; i++)
+		for (j = 0; j < 2; j++)
+			if (b->markers[i][j])
+				all[n++] = b->markers[i][j];
+	for (i = 0; i < b->n_gc; i++)
+		all[n++] = b->gc[i];
+	for (i = 0; i < b->n_assets; i++)
+		all[n++] = b->assets[i];
+	for (g = b->gl; g < b->gl + 2; g++) {
+		for (i = 0; i < g->n_links; i++)
+			all[n++] = g->links[i];
+		for (i = 0; i < g->n_fds; i++)
+			close(g->fds[i]);
+	}
+	if (b->dlopen)
+		all[n++] = b->dlopen;
+	for (i = 0; i < b->n_alloc_fds; i++)
+		close(b->alloc_fds[i]);
+	destroy_links(all, n);
+	ring_buffer__free(b->rb);
+	pmtrace_bpf__destroy(b->skel);
+	free(b);
+}
+
+int pmt_bpf_attach_memory(struct pmt_bpf *b)
+{
+	struct pmtrace_bpf *s = b->skel;
+	struct bpf_program *progs[] = {
+		s->progs.pmt_fault_user,   s->progs.pmt_fault_kernel,  s->progs.pmt_mmap_enter,
+		s->progs.pmt_mmap_exit,    s->progs.pmt_munmap_enter, s->progs.pmt_mremap_enter,
+		s->progs.pmt_mremap_exit,  s->progs.pmt_brk_enter,    s->progs.pmt_brk_exit,
+	};
+	struct bpf_link **links[] = {
+		&s->links.pmt_fault_user,  &s->links.pmt_fault_kernel,  &s->links.pmt_mmap_enter,
+		&s->links.pmt_mmap_exit,   &s->links.pmt_munmap_enter, &s->links.pmt_mremap_enter,
+		&s->links.pmt_mremap_exit, &s->links.pmt_brk_enter,    &s->links.pmt_brk_exit,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		*links[i] = bpf_program__attach(progs[i]);
+		if (!*links[i])
+			return -errno;
+	}
+	return 0;
+}
+
+static struct bpf_link *attach_uprobe(struct pmt_bpf *b, struct bpf_program *prog, bool ret,
+				      const char *file, uint64_t offset, uint64_t cookie)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret, .bpf_cookie = cookie);
+
+	return bpf_program__attach_uprobe_opts(prog, b->tgid, file, (size_t)offset, &opts);
+}
+
+int pmt_bpf_attach_dlopen(struct pmt_bpf *b, const char *file, uint64_t offset)
+{
+	b->dlopen = attach_uprobe(b, b->skel->progs.pmt_dlopen, false, file, offset, 0);
+	return b->dlopen ? 0 : -errno;
+}
+
+int pmt_bpf_attach_marker(struct pmt_bpf *b, int slot, int alias, const char *file,
+			  uint64_t offset, bool stub)
+{
+	struct bpf_link *l;
+
+	if (slot < 0 || slot >= PMT_MAX_MARKERS || alias < 0 || alias > 1)
+		return -EINVAL;
+	l = attach_uprobe(b, b->skel->progs.pmt_marker, false, file, offset,
+			  (uint64_t)slot | (uint64_t)alias << 8 | (stub ? PMT_COOKIE_STUB : 0));
+	if (!l)
+		return -errno;
+	retire(b, b->markers[slot][alias]);
+	b->markers[slot][alias] = l;
+	return 0;
+}
+
+void pmt_bpf_detach_marker(struct pmt_bpf *b, int slot, int alias)
+{
+	if (slot < 0 || slot >= PMT_MAX_MARKERS || alias < 0 || alias > 1)
+		return;
+	retire(b, b->markers[slot][alias]);
+	b->markers[slot][alias] = NULL;
+}
+
+void pmt_bpf_detach_markers_now(struct pmt_bpf *b, const int *slots, const int *aliases, int n)
+{
+	struct bpf_link *links[2 * PMT_MAX_MARKERS];
+	int i, k = 0;
+
+	for (i = 0; i < n && k < 2 * PMT_MAX_MARKERS; i++) {
+		struct bpf_link **l;
+
+		if (slots[i] < 0 || slots[i] >= PMT_MAX_MARKERS || aliases[i] < 0 || aliases[i] > 1)
+			continue;
+		l = &b->markers[slots[i]][aliases[i]];
+		if (*l)
+			links[k++] = *l;
+		*l = NULL;
+	}
+	destroy_links(links, k);
+}
+
+void pmt_bpf_detach_all_markers_now(struct pmt_bpf *b)
+{
+	int slots[2 * PMT_MAX_MARKERS], aliases[2 * PMT_MAX_MARKERS], n = 0, i, j;
+
+	for (i = 0; i < PMT_MAX_MARKERS; i++)
+		for (j = 0; j < 2; j++)
+			if (b->markers[i][j]) {
+				slots[n] = i;
+				aliases[n++] = j;
+			}
+	pmt_bpf_detach_markers_now(b, slots, aliases, n);
+}
+
+void pmt_bpf_wake_each_frame(struct pmt_bpf *b, unsigned reason, bool on)
+{
+	if (on)
+		b->wake_reasons |= reason;
+	else
+		b->wake_reasons &= ~reason;
+	__atomic_store_n(&b->skel->bss->pmt_wake_next, b->wake_reasons ? 1 : 0, __ATOMIC_SEQ_CST);
+}
+
+void pmt_bpf_set_stop_on_stub(struct pmt_bpf *b, bool on)
+{
+	__atomic_store_n(&b->skel->bss->pmt_stop_on_stub, on ? 1 : 0, __ATOMIC_SEQ_CST);
+}
+
+void pmt_bpf_set_active_alias(struct pmt_bpf *b, int slot, int alias)
+{
+	if (slot >= 0 && slot < PMT_MAX_MARKERS)
+		__atomic_store_n(&b->skel->bss->pmt_active_alias[slot], (__u32)alias,
+				 __ATOMIC_SEQ_CST);
+}
+
+int pmt_bpf_attach_gc_usdt(struct pmt_bpf *b, const char *file)
+{
+	struct bpf_link *start, *done;
+
+	if (b->n_gc + 2 > MAX_GC_LINKS)
+		return -ENOSPC;
+	start = bpf_program__attach_usdt(b->skel->progs.pmt_gc_usdt_start, b->tgid, file,
+					 "python", "gc__start", NULL);
+	if (!start)
+		return -errno;
+	done = bpf_program__attach_usdt(b->skel->progs.pmt_gc_usdt_done, b->tgid, file, "python",
+					"gc__done", NULL);
+	if (!done) {
+		int err = -errno;
+
+		bpf_link__destroy(start);
+		return err;
+	}
+	b->gc[b->n_gc++] = start;
+	b->gc[b->n_gc++] = done;
+	return 0;
+}
+
+int pmt_bpf_attach_gc_uprobe(struct pmt_bpf *b, const char *file, uint64_t offset)
+{
+	struct bpf_link *enter, *exit_;
+
+	if (b->n_gc + 2 > MAX_GC_LINKS)
+		return -ENOSPC;
+	enter = attach_uprobe(b, b->skel->progs.pmt_gc_enter, false, file, offset, 0);
+	if (!enter)
+		return -errno;
+	exit_ = attach_uprobe(b, b->skel->progs.pmt_gc_exit, true, file, offset, 0);
+	if (!exit_) {
+		int err = -errno;
+
+		bpf_link__destroy(enter);
+		return err;
+	}
+	b->gc[b->n_gc++] = enter;
+	b->gc[b->n_gc++] = exit_;
+	return 0;
+}
+
+int pmt_bpf_set_asset_row(struct pmt_bpf *b, int row, const struct pmt_asset_row *r)
+{
+	__u32 key = (__u32)row;
+
+	if (row < 0 || row >= PMT_ASSET_ROWS)
+		return -EINVAL;
+	if (bpf_map__update_elem(b->skel->maps.pmt_asset_rows, &key, sizeof(key), r, sizeof(*r),
+				 BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int pmt_bpf_attach_asset(struct pmt_bpf *b, int row, const char *file, uint64_t offset,
+			 enum pmt_asset_attach how)
+{
+	struct bpf_link *a, *r = NULL;
+
+	if (b->n_assets + 2 > MAX_ASSET_LINKS)
+		return -ENOSPC;
+	if (how == PMT_ATTACH_RETURN)
+		a = attach_uprobe(b, b->skel->progs.pmt_asset_return_only, true, file, offset,
+				  (uint64_t)row);
+	else if (how == PMT_ATTACH_GL)
+		return -EINVAL; /* pmt_bpf_attach_gl() */
+	else
+		a = attach_uprobe(b, how == PMT_ATTACH_ENTRY_RETURN ? b->skel->progs.pmt_asset_enter :
+								      b->skel->progs.pmt_asset_call,
+				  false, file, offset, (uint64_t)row);
+	if (!a)
+		return -errno;
+	if (how == PMT_ATTACH_ENTRY_RETURN) {
+		r = attach_uprobe(b, b->skel->progs.pmt_asset_return, true, file, offset,
+				  (uint64_t)row);
+		if (!r) {
+			int err = -errno;
+
+			bpf_link__destroy(a);
+			return err;
+		}
+	}
+	b->assets[b->n_assets++] = a;
+	if (r)
+		b->assets[b->n_assets++] = r;
+	return 0;
+}
+
+/*
+ * union bpf_attr for BPF_LINK_CREATE of a uprobe_multi link, as in the
+ * kernel's uapi from 6.6 (libbpf 1.1 and the installed headers predate it).
+ */
+struct link_create_uprobe_multi {
+	uint32_t prog_fd;
+	uint32_t target_fd;
+	uint32_t attach_type;
+	uint32_t flags;
+	uint64_t path;
+	uint64_t offsets;
+	uint64_t ref_ctr_offsets;
+	uint64_t cookies;
+	uint32_t cnt;
+	uint32_t multi_flags;
+	uint32_t pid;
+	uint8_t zero[128 - 60]; /* the rest of union bpf_attr */
+};
+
+int pmt_bpf_attach_gl(struct pmt_bpf *b, bool vendor, const char *file, const uint64_t *offsets,
+		      const uint64_t *cookies, int n)
+{
+	struct gl_links *g = &b->gl[vendor];
+	struct link_create_uprobe_multi a;
+	int fd, i, k = g->n_links;
+
+	if (n <= 0)
+		return 0;
+	if (g->n_fds == MAX_GL_LINKS || g->n_links + n > MAX_GL_LINKS)
+		return -ENOSPC;
+	if (b->no_trace)
+		goto single; /* the kernel refused uprobe_multi programs */
+	memset(&a, 0, sizeof(a));
+	a.prog_fd = (uint32_t)bpf_program__fd(b->skel->progs.pmt_gl_call_multi);
+	a.attach_type = PMT_TRACE_UPROBE_MULTI;
+	a.path = (uint64_t)(uintptr_t)file;
+	a.offsets = (uint64_t)(uintptr_t)offsets;
+	a.cookies = (uint64_t)(uintptr_t)cookies;
+	a.cnt = (uint32_t)n;
+	a.pid = (uint32_t)b->tgid;
+	fd = (int)syscall(__NR_bpf, PMT_BPF_LINK_CREATE, &a, sizeof(a));
+	if (fd >= 0) {
+		g->fds[g->n_fds++] = fd;
+		return 0;
+	}
+single: /* before Linux 6.6: one uprobe each */
+	for (i = 0; i < n; i++) {
+		struct bpf_link *l = attach_uprobe(b, b->skel->progs.pmt_gl_call, false, file,
+						   offsets[i], cookies[i]);
+
+		if (!l) {
+			int err = -errno;
+
+			destroy_links(g->links + k, g->n_links - k);
+			g->n_links = k;
+			return err;
+		}
+		g->links[g->n_links++] = l;
+	}
+	return 0;
+}
+
+void pmt_bpf_gl_use_vendor(struct pmt_bpf *b, bool on)
+{
+	__atomic_store_n(&b->skel->bss->pmt_gl_vendor, on ? 1 : 0, __ATOMIC_SEQ_CST);
+}
+
+void pmt_bpf_gl_moving(struct pmt_bpf *b, bool on)
+{
+	__atomic_store_n(&b->skel->bss->pmt_gl_moving, on ? 1 : 0, __ATOMIC_SEQ_CST);
+}
+
+int pmt_bpf_gl_thread(const struct pmt_bpf *b, uint32_t *tid, uint64_t *fsbase)
+{
+	uint32_t t = __atomic_load_n(&b->skel->bss->pmt_gl_tid, __ATOMIC_SEQ_CST);
+	uint64_t fs = __atomic_load_n(&b->skel->bss->pmt_gl_fsbase, __ATOMIC_SEQ_CST);
+
+	/* Written one after the other: a thread switch in between shows. */
+	if (!t || !fs || t != __atomic_load_n(&b->skel->bss->pmt_gl_tid, __ATOMIC_SEQ_CST))
+		return -EAGAIN;
+	*tid = t;
+	*fsbase = fs;
+	return 0;
+}
+
+/* Close or destroy every probe of @g. */
+static void gl_links_remove(struct gl_links *g)
+{
+	int i;
+
+	for (i = 0; i < g->n_fds; i++)
+		close(g->fds[i]);
+	destroy_links(g->links, g->n_links);
+	g->n_fds = 0;
+	g->n_links = 0;
+}
+
+static void *gl_drop_worker(void *arg)
+{
+	struct pmt_bpf *b = arg;
+
+	gl_links_remove(&b->gl_dropped);
+	pmt_bpf_gl_moving(b, false); /* no stub probe left to count a call */
+	return NULL;
+}
+
+/*
+ * A muted stub probe still costs its single-step until it is gone, and each
+ * removal waits for a grace period (~0.1 s here): remove them away from the
+ * event loop, a library's uprobe_multi link at a time, single probes in
+ * parallel.
+ */
+void pmt_bpf_gl_drop(struct pmt_bpf *b, bool vendor)
+{
+	struct gl_links *g = &b->gl[vendor];
+
+	if (b->gl_dropping) {
+		pthread_join(b->gl_dropper, NULL);
+		b->gl_dropping = false;
+	}
+	b->gl_dropped = *g;
+	memset(g, 0, sizeof(*g));
+	b->gl_dropping = !pthread_create(&b->gl_dropper, NULL, gl_drop_worker, b);
+	if (!b->gl_dropping)
+		gl_drop_worker(b);
+}
+
+void pmt_bpf_set_pywalk(struct pmt_bpf *b, const struct pmt_pywalk_cfg *cfg)
+{
+	/* interp_addr last: the walker only starts once the rest is in place. */
+	struct pmt_pywalk_cfg *dst = &b->skel->bss->pmt_pywalk;
+
+	dst->interp_addr = 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	*dst = *cfg;
+	dst->interp_addr = 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&dst->interp_addr, cfg->interp_addr, __ATOMIC_SEQ_CST);
+}
+
+int pmt_bpf_stack_take(struct pmt_bpf *b, uint64_t id, struct pmt_pystack *out)
+{
+	int fd = bpf_map__fd(b->skel->maps.pmt_pystacks);
+
+	if (bpf_map_lookup_elem(fd, &id, out))
+		return -errno;
+	bpf_map_delete_elem(fd, &id);
+	return 0;
+}
+
+uint64_t pmt_bpf_stacks_dropped(const struct pmt_bpf *b)
+{
+	return __atomic_load_n(&b->skel->bss->pmt_stacks_dropped, __ATOMIC_RELAXED);
+}
+
+int pmt_bpf_attach_alloc(struct pmt_bpf *b, const char *file, const uint64_t *offsets,
+			 const uint64_t *cookies, int n, bool ret)
+{
+	struct link_create_uprobe_multi a;
+	struct bpf_program *p = ret ? b->skel->progs.pmt_alloc_return :
+				      b->skel->progs.pmt_alloc_enter;
+	int fd;
+
+	if (b->no_trace)
+		return -EOPNOTSUPP;
+	if (b->n_alloc_fds >= MAX_ALLOC_LINKS)
+		return -ENOSPC;
+	if (n <= 0)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	a.prog_fd = (uint32_t)bpf_program__fd(p);
+	a.attach_type = PMT_TRACE_UPROBE_MULTI;
+	a.path = (uint64_t)(uintptr_t)file;
+	a.offsets = (uint64_t)(uintptr_t)offsets;
+	a.cookies = (uint64_t)(uintptr_t)cookies;
+	a.cnt = (uint32_t)n;
+	a.multi_flags = ret ? PMT_UPROBE_MULTI_RETURN : 0;
+	a.pid = (uint32_t)b->tgid;
+	fd = (int)syscall(__NR_bpf, PMT_BPF_LINK_CREATE, &a, sizeof(a));
+	if (fd < 0)
+		return -errno;
+	b->alloc_fds[b->n_alloc_fds++] = fd;
+	return 0;
+}
+
+void pmt_bpf_detach_alloc(struct pmt_bpf *b)
+{
+	int i;
+
+	for (i = 0; i < b->n_alloc_fds; i++)
+		close(b->alloc_fds[i]);
+	b->n_alloc_fds = 0;
+}
+
+int pmt_bpf_set_alloc_site(struct pmt_bpf *b, uint32_t idx, const struct pmt_alloc_site *s)
+{
+	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.pmt_alloc_sites), &idx, s, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+void pmt_bpf_set_stack_depth(struct pmt_bpf *b, unsigned depth)
+{
+	__atomic_store_n(&b->skel->data->pmt_stack_depth, depth, __ATOMIC_SEQ_CST);
+}
+
+void pmt_bpf_set_usedpools(struct pmt_bpf *b, uint64_t addr)
+{
+	__atomic_store_n(&b->skel->bss->pmt_usedpools, addr, __ATOMIC_SEQ_CST);
+}
+
+void pmt_bpf_set_trace_slot(struct pmt_bpf *b, int slot)
+{
+	/* Until the slot's next hit, the frame in progress began at its last. */
+	__atomic_store_n(&b->skel->bss->pmt_cur_seq,
+			 __atomic_load_n(&b->skel->bss->pmt_hits[slot], __ATOMIC_SEQ_CST),
+			 __ATOMIC_SEQ_CST);
+	__atomic_store_n(&b->skel->data->pmt_trace_slot, (uint32_t)slot, __ATOMIC_SEQ_CST);
+}
+
+uint64_t pmt_bpf_cur_seq(const struct pmt_bpf *b)
+{
+	return __atomic_load_n(&b->skel->bss->pmt_cur_seq, __ATOMIC_SEQ_CST);
+}
+
+void pmt_bpf_set_trace_range(struct pmt_bpf *b, uint64_t from, uint64_t to)
+{
+	/* Close first, then open: never a moment with a wrong wide range. */
+	__atomic_store_n(&b->skel->bss->pmt_trace_to, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&b->skel->bss->pmt_trace_from, from, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&b->skel->bss->pmt_trace_to, to, __ATOMIC_SEQ_CST);
+}
+
+int pmt_bpf_trace_totals(struct pmt_bpf *b, uint64_t seq, struct pmt_trace_totals *out)
+{
+	uint32_t k = (uint32_t)(seq % PMT_TRACE_RING);
+
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.pmt_trace_tot), &k, out))
+		return -errno;
+	return out->seq == seq ? 0 : -ENOENT;
+}
+
+int pmt_bpf_trace_sites_take(struct pmt_bpf *b, uint64_t seq, pmt_trace_site_fn fn, void *ctx)
+{
+	int fd = bpf_map__fd(b->skel->maps.pmt_trace_sites);
+	struct pmt_trace_site_key k, next, *prev = NULL;
+	struct pmt_trace_site_val v;
+	int n = 0;
+
+	/* Deleting the key just visited would restart the walk: delete after. */
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (next.seq == seq && !bpf_map_lookup_elem(fd, &next, &v)) {
+			fn(ctx, next.stack_id, v.allocs, v.bytes);
+			n++;
+		}
+		if (prev && prev->seq <= seq)
+			bpf_map_delete_elem(fd, prev);
+		k = next;
+		prev = &k;
+	}
+	if (prev && prev->seq <= seq)
+		bpf_map_delete_elem(fd, prev);
+	return n;
+}
+
+void pmt_bpf_trace_forget_live(struct pmt_bpf *b)
+{
+	int fd = bpf_map__fd(b->skel->maps.pmt_live);
+	uint64_t keys[4096], k, *in = NULL;
+	uint32_t count;
+	struct { uint64_t seq, size; } vals[4096];
+	int err;
+
+	/* The probes are gone: nothing writes the map while it is drained. */
+	do {
+		count = 4096;
+		err = bpf_map_lookup_and_delete_batch(fd, in, &k, keys, vals, &count, NULL);
+		in = &k;
+	} while (!err && count);
+	/* Threads' call depths go too: calls in flight at detach never return here. */
+	fd = bpf_map__fd(b->skel->maps.pmt_alloc_threads);
+	{
+		uint32_t tid;
+
+		while (!bpf_map_get_next_key(fd, NULL, &tid))
+			bpf_map_delete_elem(fd, &tid);
+	}
+}
+
+uint64_t pmt_bpf_asset_lost(const struct pmt_bpf *b)
+{
+	return __atomic_load_n(&b->skel->bss->pmt_asset_lost, __ATOMIC_RELAXED);
+}
+
+void pmt_bpf_set_growth(struct pmt_bpf *b, bool on)
+{
+	__atomic_store_n(&b->skel->bss->pmt_growth_on, on ? 1 : 0, __ATOMIC_SEQ_CST);
+}
+
+uint64_t pmt_bpf_growth_epoch(const struct pmt_bpf *b)
+{
+	return __atomic_load_n(&b->skel->bss->pmt_growth_epoch, __ATOMIC_SEQ_CST);
+}
+
+uint64_t pmt_bpf_growth_dropped(const struct pmt_bpf *b)
+{
+	return __atomic_load_n(&b->skel->bss->pmt_growth_dropped, __ATOMIC_RELAXED);
+}
+
+/*
+ * Keys are listed first, then read and removed: deleting while walking
+ * with get_next_key would restart the walk. The table only holds what grew
+ * since the last drain, so this is a handful of system calls.
+ */
+int pmt_bpf_growth_drain(struct pmt_bpf *b, uint64_t below, pmt_growth_fn fn, void *ctx)
+{
+	struct pmt_growth_key *keys = b->growth_keys;
+	int fd = bpf_map__fd(b->skel->maps.pmt_growth), n = 0, i, got = 0;
+	struct pmt_growth_key k, *prev = NULL;
+	struct pmt_growth_val v;
+
+	while (n < PMT_GROWTH_ENTRIES && !bpf_map_get_next_key(fd, prev, &k)) {
+		keys[n] = k;
+		prev = &keys[n++];
+	}
+	for (i = 0; i < n; i++) {
+		if (keys[i].epoch >= below || bpf_map_lookup_elem(fd, &keys[i], &v))
+			continue;
+		bpf_map_delete_elem(fd, &keys[i]);
+		fn(ctx, &keys[i], &v);
+		got++;
+	}
+	return got;
+}
+
+void pmt_bpf_set_gc_addr(struct pmt_bpf *b, uint64_t addr)
+{
+	__atomic_store_n(&b->skel->bss->pmt_gc_stats_addr, addr, __ATOMIC_SEQ_CST);
+}
+
+void pmt_bpf_set_stop_on_dlopen(struct pmt_bpf *b, bool on)
+{
+	__atomic_store_n(&b->skel->bss->pmt_stop_on_dlopen, on ? 1 : 0, __ATOMIC_SEQ_CST);
+}
+
+uint64_t pmt_bpf_lost(const struct pmt_bpf *b)
+{
+	return __atomic_load_n(&b->skel->bss->pmt_lost, __ATOMIC_RELAXED);
+}
+
+int pmt_bpf_poll(struct pmt_bpf *b, int timeout_ms)
+{
+	int n = ring_buffer__poll(b->rb, timeout_ms), m;
+
+	/* Frame records do not wake us (see frames.bpf.c): collect them. */
+	m = ring_buffer__consume(b->rb);
+	if (n < 0)
+		return n;
+	return m < 0 ? m : n + m;
+}

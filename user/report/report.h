@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * report.h - reporters: they only format. Text for people (fits 100
+ * columns), JSON Lines for machines (schema in docs/json.md).
+ */
+#ifndef PMT_REPORT_H
+#define PMT_REPORT_H
+
+#include <stdio.h>
+
+#include "pmtrace/assets.h"
+#include "pmtrace/frame.h"
+#include "pmtrace/strtab.h"
+#include "probes/asset_track.h"
+#include "run/growth_track.h"
+
+#define PMT_SCHEMA_VERSION 2
+
+struct pmt_attach_info {
+	int pid;
+	const char *mode;          /* "attach" or "launch" */
+	const char *py_version;
+	const char *py_build;      /* "shared" or "static" */
+	const char *py_path;
+	const char *marker_lib;
+	const char *marker_symbol;
+	unsigned long long marker_offset;
+	const char *marker_insn;
+	int gc_state;              /* GC stats located */
+	const char *gc_timing;     /* "usdt", "uprobe" or "none" */
+	unsigned long long ts_ns;
+};
+
+/* Frames to list in a report: spikes and drops of the interval. */
+struct pmt_report_frames {
+	const struct pmt_frame_ring *ring;
+	unsigned long long first_index; /* frames with index >= this */
+};
+
+/* "12.3 MiB" style (bytes without decimals), signed when @sign; returns @buf. */
+const char *pmt_fmt_bytes(char *buf, size_t len, double v, int sign);
+/* "func (/long/path/file.py:12)" as "func (file.py:12)" in @buf, or @fr itself. */
+const char *pmt_short_frame(char *buf, size_t len, const char *fr);
+
+void pmt_text_attached(FILE *f, const struct pmt_attach_info *a);
+void pmt_text_summary(FILE *f, const char *title, const struct pmt_summary *s,
+		      const struct pmt_report_frames *rf, unsigned long long lost);
+
+void pmt_json_attached(FILE *f, const struct pmt_attach_info *a);
+/* @g: the frame's growth sites, NULL when growth was not attributed. */
+void pmt_json_frame(FILE *f, const struct pmt_frame *fr, const struct pmt_growth_view *g);
+struct pmt_final_info {
+	unsigned long long frames;
+	unsigned long long lost_events; /* ring-buffer records dropped */
+	unsigned long long lost_frames; /* frames whose record never arrived */
+	const char *exit_reason;        /* "target_exited", "interrupted", "duration" */
+	int target_exit_code;           /* launch mode; -1 when not known */
+	const struct pmt_growth_view *growth; /* the run's growth sites, or NULL */
+};
+
+void pmt_json_report(FILE *f, const struct pmt_summary *s, const struct pmt_report_frames *rf,
+		     unsigned long long lost);
+void pmt_json_final(FILE *f, const struct pmt_summary *s, const struct pmt_report_frames *rf,
+		    const struct pmt_final_info *fi);
+/* What an assets report shows. */
+struct pmt_asset_view {
+	const struct pmt_asset_store *store; /* NULL: asset tracking off */
+	const struct pmt_strtab *strs;
+	uint64_t frames;   /* frames so far */
+	uint64_t lost;     /* asset records the ring buffer dropped */
+	size_t top_n;
+	bool track_use;
+	const struct pmt_loaded_file *files; /* by path id - 1 */
+	uint32_t nfiles;
+	uint64_t gl_unbound;    /* GL uploads to objects bound before attach */
+	uint64_t gl_names_lost; /* deleted GL names not read */
+};
+
+void pmt_text_assets(FILE *f, const struct pmt_asset_view *v);
+/* @scope: "report" or "final". */
+void pmt_json_assets(FILE *f, const struct pmt_asset_view *v, const char *scope);
+
+/* Growth sites (report_growth.c). "growth_sites":[...] or null, no comma. */
+void pmt_json_growth_sites(FILE *f, const struct pmt_growth_view *g, bool frames);
+/* The run's top growth sites, and the top site of each spike frame listed. */
+void pmt_text_growth(FILE *f, const struct pmt_growth_view *g);
+void pmt_text_growth_spikes(FILE *f, const struct pmt_growth_spike *const *sp, size_t n);
+
+/* Write @s as a JSON string (quoted, escaped). */
+void pmt_json_str(FILE *f, const char *s);
+
+#endif

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * report_json.c - JSON Lines records: attached, frame, report, final.
+ * One object per line, flushed per record so a crash loses nothing written.
+ */
+#include <inttypes.h>
+
+#include "report/report.h"
+
+#define LIST_MAX 50
+
+void pmt_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+void pmt_json_attached(FILE *f, const struct pmt_attach_info *a)
+{
+	fprintf(f, "{\"type\":\"attached\",\"schema_version\":%d,\"ts_ns\":%llu,\"pid\":%d,\"mode\":",
+		PMT_SCHEMA_VERSION, a->ts_ns, a->pid);
+	pmt_json_str(f, a->mode);
+	fputs(",\"backend\":\"bpf\",\"python\":{\"version\":", f);
+	pmt_json_str(f, a->py_version);
+	fputs(",\"build\":", f);
+	pmt_json_str(f, a->py_build);
+	fputs(",\"path\":", f);
+	pmt_json_str(f, a->py_path);
+	fputs("},\"frame_marker\":{\"library\":", f);
+	pmt_json_str(f, a->marker_lib);
+	fputs(",\"symbol\":", f);
+	pmt_json_str(f, a->marker_symbol);
+	fprintf(f, ",\"offset\":%llu,\"instruction\":", a->marker_offset);
+	pmt_json_str(f, a->marker_insn);
+	fprintf(f, "},\"gc_state\":%s,\"gc_timing\":", a->gc_state ? "true" : "false");
+	pmt_json_str(f, a->gc_timing);
+	fputs("}\n", f);
+	fflush(f);
+}
+
+static const char *spike_kind(uint8_t k)
+{
+	switch (k & (PMT_SPIKE_MEMORY | PMT_SPIKE_TIME)) {
+	case PMT_SPIKE_MEMORY:
+		return "\"memory\"";
+	case PMT_SPIKE_TIME:
+		return "\"time\"";
+	case PMT_SPIKE_MEMORY | PMT_SPIKE_TIME:
+		return "\"memory+time\"";
+	default:
+		return "null";
+	}
+}
+
+static void cause(FILE *f, enum pmt_cause c)
+{
+	const char *n = pmt_cause_name(c);
+
+	if (n)
+		fprintf(f, "\"%s\"", n);
+	else
+		fputs("null", f);
+}
+
+void pmt_json_frame(FILE *f, const struct pmt_frame *fr, const struct pmt_growth_view *g)
+{
+	fprintf(f,
+		"{\"type\":\"frame\",\"schema_version\":%d,\"frame\":%" PRIu64 ",\"ts_ns\":%" PRIu64
+		",\"duration_ns\":%" PRIu64 ",\"rss_bytes\":%" PRIu64 ",\"rss_anon_bytes\":%" PRIu64
+		",\"rss_file_bytes\":%" PRIu64 ",\"rss_shmem_bytes\":%" PRIu64
+		",\"swap_bytes\":%" PRIu64 ",\"rss_delta_bytes\":%" PRId64 ",\"minflt\":%" PRIu64
+		",\"majflt\":%" PRIu64 ",\"fault_time_est_ns\":%" PRIu64 ",\"sys_ns\":%" PRIu64 ",\"mapped_bytes\":%" PRIu64
+		",\"unmapped_bytes\":%" PRIu64 ",\"brk_delta_bytes\":%" PRId64,
+		PMT_SCHEMA_VERSION, fr->index, fr->ts_ns, fr->duration_ns, fr->rss_bytes,
+		fr->rss_anon_bytes, fr->rss_file_bytes, fr->rss_shmem_bytes, fr->swap_bytes,
+		fr->rss_delta_bytes, fr->minflt, fr->majflt, fr->fault_ns, fr->sys_ns, fr->mapped_bytes,
+		fr->unmapped_bytes, fr->brk_delta_bytes);
+	if (fr->gc_known)
+		fprintf(f,
+			",\"gc_collections\":[%" PRIu64 ",%" PRIu64 ",%" PRIu64
+			"],\"gc_collected\":%" PRIu64 ",\"gc_uncollectable\":%" PRIu64,
+			fr->gc_collections[0], fr->gc_collections[1], fr->gc_collections[2],
+			fr->gc_collected, fr->gc_uncollectable);
+	else
+		fputs(",\"gc_collections\":null,\"gc_collected\":null,\"gc_uncollectable\":null", f);
+	if (fr->python_heap_known)
+		fprintf(f, ",\"python_heap_bytes\":%" PRIu64, fr->python_heap_bytes);
+	else
+		fputs(",\"python_heap_bytes\":null", f);
+	if (fr->gc_timed)
+		fprintf(f, ",\"gc_ns\":%" PRIu64, fr->gc_ns);
+	else
+		fputs(",\"gc_ns\":null", f);
+	fprintf(f, ",\"partial\":%s,\"spike\":%s,\"spike_kind\":%s,\"dropped\":%s,\"cause\":",
+		fr->partial ? "true" : "false", fr->spike ? "true" : "false",
+		spike_kind(fr->spike_kind), fr->dropped ? "true" : "false");
+	cause(f, fr->cause);
+	if (fr->gc_generation >= 0)
+		fprintf(f, ",\"gc_generation\":%d,", fr->gc_generation);
+	else
+		fputs(",\"gc_generation\":null,", f);
+	pmt_json_growth_sites(f, g, false);
+	fputs("}\n", f);
+}
+
+/* The members of a report (no braces), shared by report and final. */
+static void summary_members(FILE *f, const struct pmt_summary *s,
+			    const struct pmt_report_frames *rf, unsigned long long lost)
+{
+	size_t i, n;
+	int first;
+
+	fprintf(f,
+		"\"interval\":{\"first_frame\":%" PRIu64
+		",\"frames\":%" PRIu64 ",\"seconds\":%.3f},\"frames\":%" PRIu64 ",\"fps\":%.2f"
+		",\"frame_time_ns\":{\"mean\":%" PRIu64 ",\"p50\":%" PRIu64 ",\"p95\":%" PRIu64
+		",\"p99\":%" PRIu64 ",\"max\":%" PRIu64 "},\"rss_bytes\":%" PRIu64
+		",\"rss_peak_bytes\":%" PRIu64 ",\"rss_growth_bytes\":%" PRId64
+		",\"growth_per_frame_bytes\":%.1f,\"gc_collections\":[%" PRIu64 ",%" PRIu64
+		",%" PRIu64 "],\"gc_collected\":%" PRIu64 ",\"gc_ns\":%" PRIu64 ",\"minflt\":%" PRIu64
+		",\"majflt\":%" PRIu64 ",\"mapped_bytes\":%" PRIu64 ",\"unmapped_bytes\":%" PRIu64
+		",\"brk_bytes\":%" PRId64 ",\"spikes\":%" PRIu64 ",\"dropped\":%" PRIu64
+		",\"causes\":{\"gc\":%" PRIu64 ",\"page_faults\":%" PRIu64 ",\"heap_growth\":%" PRIu64
+		",\"none\":%" PRIu64 "},\"lost_events\":%llu",
+		s->first_index, s->frames,
+		s->span_ns / 1e9, s->frames, s->fps, s->dur_mean_ns, s->dur_p50_ns, s->dur_p95_ns,
+		s->dur_p99_ns, s->dur_max_ns, s->rss_last_bytes, s->rss_peak_bytes,
+		s->rss_growth_bytes, s->growth_per_frame, s->gc_collections[0],
+		s->gc_collections[1], s->gc_collections[2], s->gc_collected, s->gc_ns, s->minflt,
+		s->majflt, s->mapped_bytes, s->unmapped_bytes, s->brk_bytes, s->spikes, s->dropped,
+		s->causes[PMT_CAUSE_GC], s->causes[PMT_CAUSE_PAGE_FAULTS],
+		s->causes[PMT_CAUSE_HEAP_GROWTH], s->causes[PMT_CAUSE_NONE], lost);
+	fputs(",\"spike_frames\":[", f);
+	n = rf && rf->ring ? rf->ring->len : 0;
+	for (i = 0, first = 1; i < n; i++) {
+		const struct pmt_frame *fr = pmt_frame_ring_get(rf->ring, i);
+
+		if (fr->index < rf->first_index || !fr->spike)
+			continue;
+		if (first > LIST_MAX)
+			break;
+		fprintf(f, "%s%" PRIu64, first == 1 ? "" : ",", fr->index);
+		first++;
+	}
+	fputs("],\"drops\":[", f);
+	for (i = 0, first = 1; i < n; i++) {
+		const struct pmt_frame *fr = pmt_frame_ring_get(rf->ring, i);
+
+		if (fr->index < rf->first_index || !fr->dropped)
+			continue;
+		if (first > LIST_MAX)
+			break;
+		fprintf(f, "%s{\"frame\":%" PRIu64 ",\"duration_ns\":%" PRIu64 ",\"cause\":",
+			first == 1 ? "" : ",", fr->index, fr->duration_ns);
+		cause(f, fr->cause);
+		fputc('}', f);
+		first++;
+	}
+	fputc(']', f);
+}
+
+void pmt_json_report(FILE *f, const struct pmt_summary *s, const struct pmt_report_frames *rf,
+		     unsigned long long lost)
+{
+	fprintf(f, "{\"type\":\"report\",\"schema_version\":%d,", PMT_SCHEMA_VERSION);
+	summary_members(f, s, rf, lost);
+	fputs("}\n", f);
+	fflush(f);
+}
+
+void pmt_json_final(FILE *f, const struct pmt_summary *s, const struct pmt_report_frames *rf,
+		    const struct pmt_final_info *fi)
+{
+	fprintf(f,
+		"{\"type\":\"final\",\"schema_version\":%d,\"frames\":%llu,\"lost_events\":%llu,"
+		"\"lost_frames\":%llu,\"exit_reason\":",
+		PMT_SCHEMA_VERSION, fi->frames, fi->lost_events, fi->lost_frames);
+	pmt_json_str(f, fi->exit_reason);
+	if (fi->target_exit_code >= 0)
+		fprintf(f, ",\"target_exit_code\":%d", fi->target_exit_code);
+	else
+		fputs(",\"target_exit_code\":null", f);
+	fputc(',', f);
+	pmt_json_growth_sites(f, fi->growth, true);
+	if (fi->growth)
+		fprintf(f, ",\"growth_dropped\":%" PRIu64 ",\"growth_unresolved\":%" PRIu64,
+			fi->growth->dropped, fi->growth->unresolved);
+	else
+		fputs(",\"growth_dropped\":null,\"growth_unresolved\":null", f);
+	fputs(",\"summary\":{", f);
+	summary_members(f, s, rf, fi->lost_events);
+	fputs("}}\n", f);
+	fflush(f);
+}

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * options.c - argp definitions and value parsing for pmtrace-bpf.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run/exit_codes.h"
+#include "run/options.h"
+
+const char *argp_program_version = "pmtrace-bpf 0.1";
+const char *argp_program_bug_address = NULL;
+error_t argp_err_exit_status = PMT_EXIT_USAGE;
+
+static const char doc[] =
+	"Profile the memory of a running Python game, frame by frame.\n"
+	"\n"
+	"USAGE: pmtrace-bpf [OPTIONS] --pid PID\n"
+	"       pmtrace-bpf [OPTIONS] -- COMMAND [ARGS...]\n"
+	"       pmtrace-bpf platforms\n"
+	"\n"
+	"EXAMPLES:\n"
+	"  sudo pmtrace-bpf --pid $(pgrep -f mygame.py)     # attach; Ctrl-C to stop\n"
+	"  sudo pmtrace-bpf --interval 5 --json run.jsonl -- python3 mygame.py\n"
+	"  sudo pmtrace-bpf -p 1234 --frame-marker libSDL2-2.0.so.0:SDL_GL_SwapWindow\n"
+	"  sudo pmtrace-bpf -p 1234 --duration 30 --target-fps 30 --quiet --json -\n"
+	"  sudo pmtrace-bpf --budget budgets.ini --platform switch --pid 1234\n"
+	"\n"
+	"Exit status: 0 ok (also when the game exits), 1 internal error, 2 usage,\n"
+	"3 no such process, 4 not a Python process, 5 unsupported Python version,\n"
+	"6 no frame marker found, 7 insufficient privilege, 8 BPF load/attach refused,\n"
+	"9 bad budget file or platform, 10 budget exceeded (--fail-on-violation).\n"
+	"\vOPTIONS:";
+
+enum {
+	OPT_TARGET_FPS = 1000,
+	OPT_SPIKE_THRESHOLD,
+	OPT_SPIKE_FLOOR,
+	OPT_HISTORY,
+	OPT_MARKER_TIMEOUT,
+	OPT_NO_ASSETS,
+	OPT_NO_GL_ASSETS,
+	OPT_TRACK_USE,
+	OPT_TOP,
+	OPT_BUDGET,
+	OPT_PLATFORM,
+	OPT_EVICTION,
+	OPT_ON_VIOLATION,
+	OPT_FAIL_ON_VIOLATION,
+	OPT_TRACE_EVERY,
+	OPT_TRACE_ON_SPIKE,
+	OPT_TRACE_FRAMES,
+	OPT_TRACE_ALL,
+	OPT_MAX_OVERHEAD,
+	OPT_TRACE_DEPTH,
+	OPT_NO_GROWTH_SITES,
+};
+
+static const struct argp_option opts[] = {
+	{ "pid", 'p', "PID", 0, "Attach to this running process", 0 },
+	{ "interval", 'i', "SECONDS", 0, "Periodic report interval (default 5, 0 = none)", 0 },
+	{ "duration", 'd', "SECONDS", 0, "Stop after this long (default: until the end)", 0 },
+	{ "quiet", 'q', NULL, 0, "No periodic text reports (the final one still prints)", 0 },
+	{ "verbose", 'v', NULL, 0, "Explain probe placement; libbpf warnings", 0 },
+	{ "frame-marker", 'm', "auto|[LIB:]SYMBOL", 0,
+	  "Function called once per frame (default auto)", 0 },
+	{ "target-fps", OPT_TARGET_FPS, "N", 0, "Frame rate the game aims for (default 60)", 0 },
+	{ "spike-threshold", OPT_SPIKE_THRESHOLD, "FRACTION", 0,
+	  "Spike when above the baseline by this fraction (default 0.1)", 0 },
+	{ "spike-floor", OPT_SPIKE_FLOOR, "BYTES", 0,
+	  "Memory growth in one frame below this is never a spike (default 1048576)", 0 },
+	{ "max-frame-history", OPT_HISTORY, "N", 0, "Frames kept in memory (default 1000)", 0 },
+	{ "marker-timeout", OPT_MARKER_TIMEOUT, "SECONDS", 0,
+	  "Give up when no frame marker is called for this long (default 10; 60 when launching)",
+	  0 },
+	{ "json", 'j', "FILE", 0, "Write JSON Lines records to FILE ('-' for stdout)", 0 },
+	{ "top", OPT_TOP, "N", 0, "Largest assets listed in reports (default 10)", 0 },
+	{ "track-use", OPT_TRACK_USE, NULL, 0,
+	  "Also probe blits and render copies, to find assets never used (costs per call)", 0 },
+	{ "no-assets", OPT_NO_ASSETS, NULL, 0, "Do not track surfaces, sounds, fonts...", 0 },
+	{ "no-gl-assets", OPT_NO_GL_ASSETS, NULL, 0,
+	  "Do not track OpenGL textures and buffers (their bind probes cost ~22 us a call)", 0 },
+	{ "no-growth-sites", OPT_NO_GROWTH_SITES, NULL, 0,
+	  "Do not walk the Python stack at page faults and mmap/brk growth", 0 },
+	{ "budget", OPT_BUDGET, "FILE", 0, "Memory budgets (INI; see scripts/budgets.example.ini)", 0 },
+	{ "platform", OPT_PLATFORM, "ID", 0,
+	  "Budget for a platform profile (list: pmtrace-bpf platforms)", 0 },
+	{ "eviction-strategy", OPT_EVICTION, "S", 0,
+	  "lru, lfu, priority, size, age or hybrid, for budgets naming none (default lru)", 0 },
+	{ "on-violation", OPT_ON_VIOLATION, "CMD", 0,
+	  "Run CMD (sh -c) when a budget changes state; details in PMT_* variables", 0 },
+	{ "fail-on-violation", OPT_FAIL_ON_VIOLATION, NULL, 0,
+	  "Exit 10 when a budget was exceeded (for CI soak runs)", 0 },
+	{ "trace-every", OPT_TRACE_EVERY, "N", 0,
+	  "Trace every allocation of every N-th frame, with its Python stack", 0 },
+	{ "trace-on-spike", OPT_TRACE_ON_SPIKE, "K", 0,
+	  "Trace the K frames after a memory spike or a memory-caused drop (default 3, 0 = off)",
+	  0 },
+	{ "trace-frames", OPT_TRACE_FRAMES, "A-B", 0, "Trace frames A to B (frame numbers)", 0 },
+	{ "trace-all", OPT_TRACE_ALL, NULL, 0, "Trace every frame (short deep dives)", 0 },
+	{ "trace-depth", OPT_TRACE_DEPTH, "N", 0,
+	  "Python frames kept per allocation site, 0 to 32 (default 32; 0: no stacks)", 0 },
+	{ "max-overhead", OPT_MAX_OVERHEAD, "PERCENT", 0,
+	  "Keep what tracing costs the game under this share of its time (default 5)", 0 },
+	{},
+};
+
+static void usage_error(struct argp_state *st, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "pmtrace-bpf: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see --help)\n");
+	(void)st;
+	exit(PMT_EXIT_USAGE);
+}
+
+static double parse_double(struct argp_state *st, const char *name, const char *arg, double lo,
+			   double hi)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !isfinite(v) || v < lo || v > hi) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "invalid %s '%%s' (expected %g to %g)", name, lo, hi);
+		usage_error(st, msg, arg);
+	}
+	return v;
+}
+
+static unsigned long parse_ulong(struct argp_state *st, const char *name, const char *arg,
+				 unsigned long lo, unsigned long hi)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v < lo || v > hi) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "invalid %s '%%s' (expected %lu to %lu)", name, lo, hi);
+		usage_error(st, msg, arg);
+	}
+	return v;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *st)
+{
+	struct pmt_options *o = st->input;
+
+	switch (key) {
+	case 'p':
+		o->pid = (pid_t)parse_ulong(st, "PID", arg, 1, INT_MAX);
+		break;
+	case 'i':
+		o->interval_s = parse_double(st, "interval", arg, 0, 86400);
+		break;
+	case 'd':
+		o->duration_s = parse_double(st, "duration", arg, 0.001, 31 * 86400.0);
+		break;
+	case 'q':
+		o->quiet = true;
+		break;
+	case 'v':
+		o->verbose = true;
+		break;
+	case 'm':
+		if (!*arg || arg[strlen(arg) - 1] == ':')
+			usage_error(st, "invalid frame marker '%s' (auto or [LIB:]SYMBOL)", arg);
+		o->marker = strcmp(arg, "auto") ? arg : NULL;
+		break;
+	case OPT_TARGET_FPS:
+		o->target_fps = parse_double(st, "target fps", arg, 1, 1000);
+		break;
+	case OPT_SPIKE_THRESHOLD:
+		o->spike_threshold = parse_double(st, "spike threshold", arg, 0, 100);
+		break;
+	case OPT_SPIKE_FLOOR:
+		o->spike_floor = parse_ulong(st, "spike floor", arg, 1, 1UL << 40);
+		break;
+	case OPT_HISTORY:
+		o->history = parse_ulong(st, "frame history", arg, 1, 10000000);
+		break;
+	case OPT_MARKER_TIMEOUT:
+		o->marker_timeout_s = parse_double(st, "marker timeout", arg, 0.1, 86400);
+		break;
+	case 'j':
+		o->json_path = arg;
+		break;
+	case OPT_TOP:
+		o->top_n = parse_ulong(st, "top", arg, 0, 50);
+		break;
+	case OPT_TRACK_USE:
+		o->track_use = true;
+		break;
+	case OPT_NO_ASSETS:
+		o->no_assets = true;
+		break;
+	case OPT_NO_GL_ASSETS:
+		o->no_gl_assets = true;
+		break;
+	case OPT_NO_GROWTH_SITES:
+		o->no_growth_sites = true;
+		break;
+	case OPT_BUDGET:
+		o->budget_file = arg;
+		break;
+	case OPT_PLATFORM:
+		o->platform = arg;
+		break;
+	case OPT_EVICTION:
+		o->eviction = arg;
+		break;
+	case OPT_ON_VIOLATION:
+		o->on_violation = arg;
+		break;
+	case OPT_FAIL_ON_VIOLATION:
+		o->fail_on_violation = true;
+		break;
+	case OPT_TRACE_EVERY:
+		o->trace_every = parse_ulong(st, "trace interval", arg, 1, 100000000);
+		break;
+	case OPT_TRACE_ON_SPIKE:
+		o->trace_on_spike = parse_ulong(st, "frames traced after a spike", arg, 0, 1000);
+		break;
+	case OPT_TRACE_FRAMES: {
+		unsigned long a, b;
+		int n = -1;
+
+		if (sscanf(arg, "%lu-%lu%n", &a, &b, &n) != 2 || n != (int)strlen(arg) || b < a ||
+		    arg[0] == '-')
+			usage_error(st, "invalid frame range '%s' (expected A-B, A <= B)", arg);
+		o->trace_from = a;
+		o->trace_to = b + 1;
+		break;
+	}
+	case OPT_TRACE_ALL:
+		o->trace_all = true;
+		break;
+	case OPT_TRACE_DEPTH:
+		o->trace_depth = parse_ulong(st, "trace depth", arg, 0, 32);
+		break;
+	case OPT_MAX_OVERHEAD:
+		o->max_overhead = parse_double(st, "maximum overhead", arg, 0.01, 100);
+		break;
+	case ARGP_KEY_ARG:
+		if (!o->pid && !o->cmd && !strcmp(arg, "platforms") && st->next == st->argc) {
+			o->list_platforms = true;
+			break;
+		}
+		/* The first non-option starts the command to launch. */
+		o->cmd = &st->argv[st->next - 1];
+		st->next = st->argc;
+		break;
+	case ARGP_KEY_END:
+		if (o->list_platforms)
+			break;
+		/* A game being launched may load for a while before its first frame. */
+		if (!o->marker_timeout_s)
+			o->marker_timeout_s = o->cmd ? 60 : 10;
+		if (!o->pid && !o->cmd)
+			usage_error(st, "%s", "give --pid PID or -- COMMAND");
+		if (o->pid && o->cmd)
+			usage_error(st, "%s", "give either --pid or a command, not both");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+void pmt_options_parse(int argc, char **argv, struct pmt_options *o)
+{
+	static const struct argp argp = { opts, parse_opt, NULL, doc, NULL, NULL, NULL };
+
+	memset(o, 0, sizeof(*o));
+	o->interval_s = 5;
+	o->marker_timeout_s = 0; /* auto: 10 s attaching, 60 s launching (see below) */
+	o->target_fps = 60;
+	o->spike_threshold = 0.1;
+	o->spike_floor = 1UL << 20;
+	o->history = 1000;
+	o->top_n = 10;
+	o->trace_on_spike = 3;
+	o->max_overhead = 5;
+	o->trace_depth = 32;
+	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, o))
+		exit(PMT_EXIT_USAGE);
+}

@@ -1,0 +1,1239 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * tracer.c - one profiling run: find the target's CPython runtime and
+ * presenting libraries, place the probes, pick the frame marker, turn the
+ * event stream into frames and reports, and leave the target as it was.
+ *
+ * Auto-detection attaches every candidate marker present and buffers their
+ * records; once one candidate has been called a few times, the most
+ * preferred candidate that was called is kept, its buffered records are
+ * replayed and the others are detached. In launch mode the target is
+ * stopped at each dynamic-linker event until the probes of newly loaded
+ * libraries are in place, so the first frame is never missed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "probes/asset_track.h"
+#include "probes/bpf_backend.h"
+#include "run/budget_run.h"
+#include "cpython/pyheap.h"
+#include "os/elf_file.h"
+#include "run/exit_codes.h"
+#include "os/fault_cost.h"
+#include "run/growth_track.h"
+#include "probes/markers.h"
+#include "pmtrace/session.h"
+#include "cpython/python.h"
+#include "cpython/pywalk.h"
+#include "report/report.h"
+#include "cpython/stacknames.h"
+#include "run/trace_run.h"
+#include "run/tracer.h"
+
+#define TICK_MS 50
+#define GL_RETRY_NS 100000000ULL /* 0.1 s between tries to move the GL probes */
+#define DETECT_HITS 3      /* records from one candidate before choosing */
+#define DETECT_BUF 4096    /* records buffered per candidate while detecting */
+#define PMT_ALIAS_MUTED 2  /* an alias no probe has: the slot counts nothing */
+#define GROWTH_FRAME_TOP 5 /* growth sites listed per frame, by faults and by bytes */
+#define WALKER_RETRY_NS 100000000ULL /* until the interpreter exists */
+#define PYHEAP_TRIES 10   /* looks for pymalloc's arenas, one a second */
+
+volatile sig_atomic_t pmt_exiting;
+
+enum end_reason { RUNNING = 0, END_TARGET, END_INTERRUPT, END_DURATION };
+
+struct slot {
+	bool used;
+	int cand; /* row of pmt_marker_table, -1 for --frame-marker */
+	struct pmt_site site;
+	int alias;
+	struct pmt_event *buf;
+	size_t nbuf;
+};
+
+struct tracer {
+	const struct pmt_options *o;
+	pid_t pid;
+	bool launched;
+	int child_status;
+	struct pmt_bpf *bpf;
+	struct pmt_maps maps;
+	bool py_found;
+	struct pmt_python py;
+	bool gc_resolved;
+	const char *gc_timing;
+	struct slot slots[PMT_MAX_MARKERS];
+	int chosen;
+	struct pmt_session session;
+	struct pmt_asset_track assets;
+	struct pmt_budget_run budget;
+	struct pmt_trace_run trace;
+	struct pmt_pylayout pyl;
+	bool pywalk_ready; /* the BPF stack walker knows the interpreter */
+	bool assets_on;
+	struct pmt_asset_event *apend; /* asset records of the frame in progress */
+	size_t napend, capend;
+	uint64_t assets_retry_ns; /* next time to look for asset functions */
+	uint64_t gl_retry_ns;     /* next time to try moving the GL probes */
+	char gl_why_said[192];    /* the last reason --verbose gave for not moving them */
+	struct pmt_stacknames stacks; /* deep stacks by id, named once (growth sites) */
+	bool growth_ready;        /* growth sites are attributed */
+	uint64_t growth_retry_ns;
+	struct pmt_growth_track growth;
+	struct pmt_pyheap pyheap;   /* python_heap: pymalloc's arenas */
+	uint64_t pyheap_retry_ns;   /* next time to look for them */
+	int pyheap_tries;
+	FILE *json;
+	FILE *text;
+	bool need_rescan;
+	bool stub_stop; /* the target stopped at its first trampoline call */
+	int stub_slot;  /* the slot whose trampoline it called */
+	int muted;      /* candidates left attached but not counted */
+	bool closing;   /* reports are written: frames now only time the detach */
+	bool frame_seen; /* a marker record arrived since frame_seen was cleared */
+	int expensive[PMT_MAX_MARKERS]; /* muted candidates on single-stepped code */
+	int n_expensive;
+	uint64_t start_ns, last_report_ns, last_marker_ns;
+	uint64_t interval_first;
+	enum end_reason end;
+	bool unsupported; /* launch mode: the command runs an unsupported CPython */
+	bool end_target_gone;
+	int fatal;        /* exit code when an error ends the run */
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void verbose(const struct tracer *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void verbose(const struct tracer *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!t->o->verbose)
+		return;
+	va_start(ap, fmt);
+	fputs("pmtrace: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static int fail(struct tracer *t, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(struct tracer *t, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("pmtrace-bpf: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	t->fatal = code;
+	return code;
+}
+
+static int unsupported_error(struct tracer *t)
+{
+	char ver[32];
+
+	pmt_python_version_str(&t->py, ver, sizeof(ver));
+	return fail(t, PMT_EXIT_UNSUPPORTED,
+		    "process %d runs Python %s, which is not supported (supported: CPython 3.%d "
+		    "to 3.%d)", (int)t->pid, t->py.major ? ver : "(unknown version)",
+		    PMT_PY_MIN_MINOR, PMT_PY_MAX_MINOR);
+}
+
+static bool have_privilege(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = {};
+	uint64_t eff;
+
+	if (geteuid() == 0)
+		return true;
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	eff = data[0].effective | (uint64_t)data[1].effective << 32;
+	if (eff & (1ULL << CAP_SYS_ADMIN))
+		return true;
+	return (eff & (1ULL << 39 /* CAP_BPF */)) && (eff & (1ULL << 38 /* CAP_PERFMON */));
+}
+
+/* ---- frames --------------------------------------------------------------- */
+
+/* Apply the asset records held for the frame that just ended (@frame). */
+static void apply_assets(struct tracer *t, uint64_t frame)
+{
+	size_t i;
+
+	for (i = 0; i < t->napend; i++)
+		pmt_asset_track_event(&t->assets, &t->maps, &t->apend[i], frame);
+	t->napend = 0;
+}
+
+static int refresh_maps(struct tracer *t);
+
+/*
+ * python_heap at the end of frame @f: pymalloc's arenas, read from the
+ * target now (records reach us up to 50 ms after the marker call). The
+ * arenas are looked for at the first frames, then every second, up to
+ * PYHEAP_TRIES times.
+ */
+static void read_pyheap(struct tracer *t, struct pmt_frame *f)
+{
+	char why[256];
+	int err;
+
+	if (!t->pyheap.ready) {
+		if (!t->py_found || t->pyheap_tries >= PYHEAP_TRIES ||
+		    t->last_marker_ns < t->pyheap_retry_ns)
+			return;
+		t->pyheap_retry_ns = t->last_marker_ns + 1000000000ULL;
+		refresh_maps(t);
+		err = pmt_pyheap_init(&t->pyheap, t->pid, &t->maps, &t->py, why, sizeof(why));
+		if (err) {
+			verbose(t, "python_heap: %s", why);
+			if (++t->pyheap_tries == PYHEAP_TRIES || err == -ENOTSUP) {
+				t->pyheap_tries = PYHEAP_TRIES;
+				if (t->budget.counts_python_heap)
+					fprintf(t->text, "pmtrace: python_heap is not measured (%s): "
+						"budgets counting it see 0\n", why);
+			}
+			return;
+		}
+		verbose(t, "python_heap: usedpools at 0x%llx (%s), arenas at 0x%llx, maxarenas at "
+			"0x%llx (%s), %llu KiB arenas", (unsigned long long)t->pyheap.l.usedpools,
+			t->pyheap.used_how, (unsigned long long)t->pyheap.l.arenas_addr,
+			(unsigned long long)t->pyheap.l.maxarenas_addr, t->pyheap.arenas_how,
+			(unsigned long long)(t->pyheap.l.arena_size >> 10));
+	}
+	f->python_heap_known = !pmt_pyheap_read(&t->pyheap, &f->python_heap_bytes);
+}
+
+static void emit_frame(struct tracer *t, const struct pmt_event *ev)
+{
+	const struct pmt_growth_view *gv;
+	struct pmt_frame f;
+	int r = pmt_session_add(&t->session, ev, &f);
+
+	if (r < 0)
+		return;
+	gv = pmt_growth_track_frame(&t->growth, ev, r ? NULL : &f);
+	if (r)
+		return;
+	t->last_marker_ns = now_ns();
+	read_pyheap(t, &f);
+	if (t->assets_on) {
+		apply_assets(t, f.index);
+		pmt_asset_frame_end(t->assets.store, f.index);
+	}
+	if (t->json)
+		pmt_json_frame(t->json, &f, gv);
+	pmt_budget_run_frame(&t->budget, &f, t->assets_on ? &t->assets : NULL, t->text, t->json,
+			     t->last_marker_ns);
+	pmt_trace_run_frame(&t->trace, t->bpf, &f, t->last_marker_ns, t->text, t->json);
+}
+
+/*
+ * Asset records are held until the marker call that ends their frame: that
+ * call numbers the frame, and when the game exits instead, what it freed
+ * after its last frame is its teardown, not part of any frame.
+ */
+static void on_asset_event(void *ctx, const struct pmt_asset_event *ev)
+{
+	struct tracer *t = ctx;
+
+	if (!t->assets_on || t->closing)
+		return;
+	if (t->chosen < 0) {
+		pmt_asset_track_event(&t->assets, &t->maps, ev, 0);
+		return;
+	}
+	if (t->napend == t->capend) {
+		size_t nc = t->capend ? t->capend * 2 : 64;
+		struct pmt_asset_event *n = realloc(t->apend, nc * sizeof(*n));
+
+		if (!n) {
+			pmt_asset_track_event(&t->assets, &t->maps, ev, t->session.frames);
+			return;
+		}
+		t->apend = n;
+		t->capend = nc;
+	}
+	t->apend[t->napend++] = *ev;
+}
+
+static void on_event(void *ctx, const struct pmt_event *ev)
+{
+	struct tracer *t = ctx;
+	struct slot *s;
+
+	if (ev->kind == PMT_EV_DLOPEN) {
+		t->need_rescan = true;
+		return;
+	}
+	if (ev->kind == PMT_EV_STUB) {
+		t->stub_stop = true;
+		t->stub_slot = (int)ev->marker;
+		return;
+	}
+	if (ev->kind != PMT_EV_FRAME || ev->marker >= PMT_MAX_MARKERS)
+		return;
+	t->frame_seen = true;
+	if (t->closing)
+		return;
+	if (t->chosen >= 0) {
+		if ((int)ev->marker == t->chosen)
+			emit_frame(t, ev);
+		return;
+	}
+	s = &t->slots[ev->marker];
+	if (!s->used)
+		return;
+	if (!s->buf) {
+		s->buf = calloc(DETECT_BUF, sizeof(*s->buf));
+		if (!s->buf)
+			return;
+	}
+	if (s->nbuf < DETECT_BUF)
+		s->buf[s->nbuf++] = *ev;
+}
+
+/* ---- discovery and probes ------------------------------------------------- */
+
+static int refresh_maps(struct tracer *t)
+{
+	struct pmt_maps m;
+	int err = pmt_maps_read(t->pid, &m);
+
+	if (err)
+		return err;
+	pmt_maps_free(&t->maps);
+	t->maps = m;
+	return 0;
+}
+
+static const char *basename_of(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+static void attach_gc_timing(struct tracer *t)
+{
+	int i, err;
+
+	err = pmt_bpf_attach_gc_usdt(t->bpf, t->py.file);
+	if (!err) {
+		t->gc_timing = "usdt";
+	} else {
+		for (i = 0; i < t->py.n_gc_funcs; i++) {
+			err = pmt_bpf_attach_gc_uprobe(t->bpf, t->py.file, t->py.gc_func_off[i]);
+			if (err)
+				break;
+			t->gc_timing = "uprobe";
+		}
+	}
+	t->session.gc_timed = strcmp(t->gc_timing, "none") != 0;
+	verbose(t, "gc timing: %s", t->gc_timing);
+}
+
+/* Find the runtime and the GC state; -errno when the process is not usable. */
+static int discover_python(struct tracer *t)
+{
+	int err;
+
+	if (!t->py_found) {
+		err = pmt_python_find(t->pid, &t->maps, &t->py);
+		if (err)
+			return err;
+		t->py_found = true;
+		verbose(t, "runtime in %s (_PyRuntime at 0x%llx)", t->py.map_path,
+			(unsigned long long)t->py.runtime_addr);
+		attach_gc_timing(t);
+	}
+	if (!t->pywalk_ready && !pmt_pywalk_setup(t->pid, &t->py, t->bpf, &t->pyl) &&
+	    !pmt_stacknames_init(&t->stacks, t->pid, &t->pyl)) {
+		t->pywalk_ready = true;
+		pmt_trace_run_python(&t->trace, t->bpf, &t->maps, &t->py, &t->stacks);
+	}
+	if (!t->gc_resolved && !pmt_python_resolve_gc(t->pid, &t->maps, &t->py)) {
+		t->gc_resolved = true;
+		pmt_bpf_set_gc_addr(t->bpf, t->py.gc_stats_addr);
+		verbose(t, "gc statistics at 0x%llx", (unsigned long long)t->py.gc_stats_addr);
+	}
+	return 0;
+}
+
+static int free_slot(struct tracer *t)
+{
+	int i;
+
+	for (i = 0; i < PMT_MAX_MARKERS; i++)
+		if (!t->slots[i].used)
+			return i;
+	return -1;
+}
+
+static bool site_known(const struct tracer *t, const char *map_path, const char *symbol)
+{
+	int i;
+
+	for (i = 0; i < PMT_MAX_MARKERS; i++) {
+		const struct slot *s = &t->slots[i];
+
+		if (s->used && !strcmp(s->site.symbol, symbol) &&
+		    !strcmp(s->site.map_path, map_path))
+			return true;
+	}
+	return false;
+}
+
+static int add_marker(struct tracer *t, int cand, const char *map_path, const char *symbol)
+{
+	struct pmt_site site;
+	struct slot *s;
+	int i, err;
+
+	if (site_known(t, map_path, symbol))
+		return 0;
+	err = pmt_site_resolve(t->pid, &t->maps, map_path, symbol, false, &site);
+	if (err)
+		return err;
+	/* Keep the symbol and library the user knows, even when followed. */
+	snprintf(site.symbol, sizeof(site.symbol), "%s", symbol);
+	i = free_slot(t);
+	if (i < 0)
+		return -ENOSPC;
+	err = pmt_bpf_attach_marker(t->bpf, i, 0, site.file, site.offset, site.slot_pending);
+	if (err)
+		return err;
+	s = &t->slots[i];
+	memset(s, 0, sizeof(*s));
+	s->used = true;
+	s->cand = cand;
+	s->site = site;
+	if (site.followed)
+		snprintf(s->site.map_path, sizeof(s->site.map_path), "%s", map_path);
+	verbose(t, "marker candidate %s in %s: offset 0x%llx (entry +%u), %s%s%s", symbol,
+		map_path, (unsigned long long)site.offset, site.skipped, pmt_insn_name(site.insn),
+		site.followed ? ", through its jump slot" : "",
+		site.slot_pending ? ", jump slot not yet set: will move" : "");
+	return 0;
+}
+
+/* Attach the marker candidates present now. */
+static void scan_markers(struct tracer *t)
+{
+	char lib[PATH_MAX];
+	const char *sym, *colon;
+	size_t i;
+	int r;
+
+	if (t->o->marker) {
+		colon = strrchr(t->o->marker, ':');
+		sym = colon ? colon + 1 : t->o->marker;
+		if (colon)
+			snprintf(lib, sizeof(lib), "%.*s", (int)(colon - t->o->marker),
+				 t->o->marker);
+		for (i = 0; i < t->maps.n; i++) {
+			const struct pmt_mapping *m = &t->maps.v[i];
+
+			if (!m->path || m->offset != 0)
+				continue;
+			if (colon && strcmp(m->path, lib) &&
+			    strncmp(basename_of(m->path), lib, strlen(lib)))
+				continue;
+			if (site_known(t, m->path, sym))
+				return;
+			r = add_marker(t, -1, m->path, sym);
+			if (!r)
+				return;
+		}
+		return;
+	}
+	for (r = 0; r < pmt_marker_table_len; r++) {
+		const struct pmt_mapping *m = pmt_maps_find_lib(&t->maps, pmt_marker_table[r].lib_prefix);
+
+		if (m)
+			add_marker(t, r, m->path, pmt_marker_table[r].symbol);
+	}
+}
+
+/*
+ * Move the chosen marker's probe off a trampoline to the function once the
+ * slot is set. Only the chosen one: attaching and detaching uprobes takes
+ * milliseconds of synchronisation each, time the event stream must not wait.
+ */
+static void migrate_pending(struct tracer *t)
+{
+	int i;
+
+	for (i = 0; i < PMT_MAX_MARKERS; i++) {
+		struct slot *s = &t->slots[i];
+		struct pmt_site old;
+		int next;
+
+		if (!s->used || !s->site.slot_pending || i != t->chosen)
+			continue;
+		old = s->site;
+		if (pmt_site_refresh(t->pid, &t->maps, &s->site) != 1)
+			continue;
+		next = 1 - s->alias;
+		if (pmt_bpf_attach_marker(t->bpf, i, next, s->site.file, s->site.offset, false)) {
+			s->site = old;
+			s->site.slot_pending = false; /* stay where we are */
+			continue;
+		}
+		pmt_bpf_set_active_alias(t->bpf, i, next);
+		pmt_bpf_detach_marker(t->bpf, i, s->alias);
+		s->alias = next;
+		snprintf(s->site.map_path, sizeof(s->site.map_path), "%s", old.map_path);
+		verbose(t, "marker %s moved to offset 0x%llx (entry +%u) in %s (%s)", s->site.symbol,
+			(unsigned long long)s->site.offset, s->site.skipped, s->site.file,
+			pmt_insn_name(s->site.insn));
+	}
+}
+
+/*
+ * Once the BPF stack walker knows the interpreter (discover_python()),
+ * start attributing growth to Python stacks (unless --no-growth-sites).
+ */
+static void start_growth(struct tracer *t)
+{
+	if (t->growth_ready || t->o->no_growth_sites)
+		return;
+	t->growth_retry_ns = now_ns() + WALKER_RETRY_NS;
+	if (!t->pywalk_ready)
+		return;
+	t->growth_ready = true;
+	pmt_growth_track_start(&t->growth, t->bpf, &t->stacks);
+	verbose(t, "growth sites: Python stacks walked at page faults and mmap/brk growth");
+}
+
+/*
+ * GL probes start on GLVND's stubs (single-stepped): move them to the
+ * vendor's functions as soon as a thread with a current context has made a
+ * GL call, and tell --verbose why not, once per reason.
+ */
+static void move_gl(struct tracer *t)
+{
+	if (!pmt_asset_track_gl_waiting(&t->assets))
+		return;
+	t->gl_retry_ns = now_ns() + GL_RETRY_NS;
+	if (pmt_asset_track_gl_vendor(&t->assets, t->bpf, &t->maps, t->o->verbose) == 0 &&
+	    strcmp(t->gl_why_said, t->assets.gl_why)) {
+		snprintf(t->gl_why_said, sizeof(t->gl_why_said), "%s", t->assets.gl_why);
+		verbose(t, "GL probes on GLVND's stubs for now (single-stepped): %s",
+			t->assets.gl_why);
+	}
+}
+
+static void attach_assets(struct tracer *t)
+{
+	if (!t->assets_on)
+		return;
+	if (t->py_found && !t->assets.py_ready)
+		pmt_asset_track_set_python(&t->assets, t->bpf, &t->py);
+	pmt_asset_track_attach(&t->assets, t->bpf, &t->maps, t->o->verbose);
+	t->assets_retry_ns = now_ns() + 500000000ULL;
+	move_gl(t);
+}
+
+/*
+ * Launch mode, the game stopped at its first call through a trampoline
+ * (frames.bpf.c): move every pending probe to its real function, and remove
+ * the trampoline probe it called before it runs on (the others, not being
+ * called, are removed in the background). The stop, one uprobe removal
+ * (~0.1 s), happens before frame 0 begins: it delays the start of the game,
+ * never a frame.
+ */
+static void move_while_stopped(struct tracer *t)
+{
+	int slots[PMT_MAX_MARKERS], aliases[PMT_MAX_MARKERS], n = 0, i, waited;
+
+	t->stub_stop = false;
+	for (waited = 0; pmt_pid_state(t->pid) != 'T' && waited < 200; waited++)
+		usleep(1000);
+	if (!refresh_maps(t)) {
+		for (i = 0; i < PMT_MAX_MARKERS; i++) {
+			struct slot *s = &t->slots[i];
+			struct pmt_site old = s->site;
+			int next = 1 - s->alias;
+
+			if (!s->used || !s->site.slot_pending ||
+			    pmt_site_refresh(t->pid, &t->maps, &s->site) != 1)
+				continue;
+			if (pmt_bpf_attach_marker(t->bpf, i, next, s->site.file, s->site.offset,
+						  false)) {
+				s->site = old;
+				continue;
+			}
+			pmt_bpf_set_active_alias(t->bpf, i, next);
+			if (i == t->stub_slot) { /* the one the game calls: now */
+				slots[n] = i;
+				aliases[n++] = s->alias;
+			} else {
+				pmt_bpf_detach_marker(t->bpf, i, s->alias);
+			}
+			s->alias = next;
+			snprintf(s->site.map_path, sizeof(s->site.map_path), "%s", old.map_path);
+			verbose(t, "marker %s moved to offset 0x%llx (entry +%u) in %s (%s) "
+				"while the game was stopped", s->site.symbol,
+				(unsigned long long)s->site.offset, s->site.skipped, s->site.file,
+				pmt_insn_name(s->site.insn));
+		}
+	}
+	attach_assets(t); /* SDL's jump table is set now */
+	pmt_bpf_detach_markers_now(t->bpf, slots, aliases, n);
+	kill(t->pid, SIGCONT);
+}
+
+/* Remove the muted, costly candidates now: a frame has just been seen. */
+static void remove_expensive(struct tracer *t)
+{
+	int aliases[PMT_MAX_MARKERS], i;
+
+	pmt_bpf_wake_each_frame(t->bpf, PMT_WAKE_DETECT, false);
+	for (i = 0; i < t->n_expensive; i++)
+		aliases[i] = t->slots[t->expensive[i]].alias;
+	pmt_bpf_detach_markers_now(t->bpf, t->expensive, aliases, t->n_expensive);
+	verbose(t, "%d muted candidate(s) on single-stepped code removed", t->n_expensive);
+	t->n_expensive = 0;
+}
+
+static bool chosen_pending(const struct tracer *t)
+{
+	return t->chosen >= 0 && t->slots[t->chosen].site.slot_pending;
+}
+
+static void rescan(struct tracer *t)
+{
+	t->need_rescan = false;
+	if (refresh_maps(t))
+		return;
+	attach_assets(t);
+	if ((t->launched || t->py_found) && discover_python(t) == -ENOTSUP)
+		t->unsupported = true;
+	start_growth(t);
+	if (t->chosen < 0)
+		scan_markers(t);
+	migrate_pending(t);
+}
+
+/* ---- reports -------------------------------------------------------------- */
+
+static void fill_attach_info(struct tracer *t, struct pmt_attach_info *a, char *ver, size_t len)
+{
+	const struct slot *s = &t->slots[t->chosen];
+
+	pmt_python_version_str(&t->py, ver, len);
+	memset(a, 0, sizeof(*a));
+	a->pid = t->pid;
+	a->mode = t->launched ? "launch" : "attach";
+	a->py_version = ver;
+	a->py_build = t->py.shared ? "shared" : "static";
+	a->py_path = t->py.map_path;
+	a->marker_lib = s->site.map_path;
+	a->marker_symbol = s->site.symbol;
+	a->marker_offset = s->site.offset;
+	a->marker_insn = pmt_insn_name(s->site.insn);
+	a->gc_state = t->gc_resolved;
+	a->gc_timing = t->gc_timing;
+	a->ts_ns = now_ns();
+}
+
+static void report_assets(struct tracer *t, const char *scope)
+{
+	struct pmt_asset_view v = {
+		.store = t->assets_on ? t->assets.store : NULL,
+		.strs = &t->assets.strs,
+		.frames = t->session.frames,
+		.lost = pmt_bpf_asset_lost(t->bpf),
+		.top_n = t->o->top_n,
+		.track_use = t->o->track_use,
+		.files = t->assets.files,
+		.nfiles = t->assets.nfiles,
+		.gl_unbound = t->assets.gl_unbound,
+		.gl_names_lost = t->assets.gl_names_lost,
+	};
+
+	if (!v.store)
+		return;
+	if (t->json)
+		pmt_json_assets(t->json, &v, scope);
+	if (!t->o->quiet || !strcmp(scope, "final"))
+		pmt_text_assets(t->text, &v);
+}
+
+static void text_growth_spikes(struct tracer *t, uint64_t first)
+{
+	const struct pmt_growth_spike *sp[PMT_GROWTH_SPIKES];
+	size_t n = pmt_growth_track_spikes(&t->growth, first, sp);
+
+	pmt_text_growth_spikes(t->text, sp, n);
+}
+
+static void report_interval(struct tracer *t)
+{
+	struct pmt_report_frames rf = { &t->session.ring, t->interval_first };
+	struct pmt_summary s;
+
+	pmt_session_take_interval(&t->session, &s);
+	t->interval_first = t->session.frames;
+	if (t->json)
+		pmt_json_report(t->json, &s, &rf, pmt_bpf_lost(t->bpf));
+	if (!t->o->quiet) {
+		pmt_text_summary(t->text, "interval", &s, &rf, pmt_bpf_lost(t->bpf));
+		text_growth_spikes(t, rf.first_index);
+	}
+	if (t->assets_on)
+		pmt_asset_interval_end(t->assets.store);
+	report_assets(t, "report");
+	pmt_budget_run_report(&t->budget, t->assets_on ? &t->assets : NULL, s.rss_last_bytes,
+			      s.rss_peak_bytes, false, t->o->quiet ? NULL : t->text, t->json);
+	pmt_trace_run_report(&t->trace, false, t->o->quiet ? NULL : t->text, NULL);
+}
+
+static void report_final(struct tracer *t)
+{
+	static const char *const reasons[] = { "running", "target_exited", "interrupted",
+					       "duration" };
+	struct pmt_report_frames rf = { &t->session.ring, 0 };
+	struct pmt_final_info fi = {
+		.frames = t->session.frames,
+		.lost_events = pmt_bpf_lost(t->bpf),
+		.lost_frames = t->session.lost_frames,
+		.exit_reason = reasons[t->end],
+		.target_exit_code = -1,
+	};
+	struct pmt_summary s;
+
+	if (t->launched && t->end == END_TARGET && WIFEXITED(t->child_status))
+		fi.target_exit_code = WEXITSTATUS(t->child_status);
+	pmt_summary_acc_get(&t->session.total, &s);
+	if (t->assets_on) {
+		/* The game exited: what it freed after its last frame was teardown. */
+		if (t->end == END_TARGET)
+			verbose(t, "%zu asset records after the last frame (teardown) not applied",
+				t->napend);
+		else
+			apply_assets(t, t->session.frames);
+		t->napend = 0;
+	}
+	fi.growth = pmt_growth_track_run(&t->growth);
+	pmt_text_summary(t->text, "final", &s, &rf, fi.lost_events);
+	text_growth_spikes(t, 0);
+	pmt_text_growth(t->text, fi.growth);
+	report_assets(t, "final"); /* before the final record, which ends the file */
+	pmt_budget_run_report(&t->budget, t->assets_on ? &t->assets : NULL, s.rss_last_bytes,
+			      s.rss_peak_bytes, true, t->text, t->json);
+	pmt_trace_run_report(&t->trace, true, t->text, t->json);
+	if (t->json)
+		pmt_json_final(t->json, &s, &rf, &fi);
+}
+
+/* ---- detection ------------------------------------------------------------ */
+
+static void choose(struct tracer *t, int slot)
+{
+	struct pmt_attach_info a;
+	char ver[32];
+	size_t k;
+	int i;
+
+	t->chosen = slot;
+	pmt_bpf_set_trace_slot(t->bpf, slot);
+	for (i = 0; i < PMT_MAX_MARKERS; i++) {
+		struct slot *s = &t->slots[i];
+
+		if (i == slot || !s->used)
+			continue;
+		/*
+		 * Removing a uprobe that is being hit stalls the thread hitting
+		 * it for a grace period (~10 ms measured): a candidate the game
+		 * calls (SDL calls some internally once a frame) stays attached,
+		 * muted, until the end; the others go now, in the background.
+		 */
+		if (s->nbuf) {
+			pmt_bpf_set_active_alias(t->bpf, i, PMT_ALIAS_MUTED);
+			t->muted++;
+			/* Muted on a single-stepped instruction costs ~20 us a call:
+			 * remove it right after a frame instead (see tick()). */
+			if (!pmt_insn_is_cheap(s->site.insn))
+				t->expensive[t->n_expensive++] = i;
+		} else {
+			pmt_bpf_detach_marker(t->bpf, i, 0);
+			pmt_bpf_detach_marker(t->bpf, i, 1);
+		}
+		free(s->buf);
+		s->buf = NULL;
+		s->nbuf = 0;
+		s->cand = -2; /* never chosen again */
+	}
+	pmt_bpf_set_stop_on_dlopen(t->bpf, false);
+	verbose(t, "%d other candidate(s) called by the game stay attached, muted; %d of them "
+		   "to remove between frames", t->muted, t->n_expensive);
+	if (t->n_expensive) {
+		t->frame_seen = false;
+		pmt_bpf_wake_each_frame(t->bpf, PMT_WAKE_DETECT, true);
+	}
+	/* A python_heap budget is judged at each frame's end: read it then. */
+	if (t->budget.counts_python_heap)
+		pmt_bpf_wake_each_frame(t->bpf, PMT_WAKE_BUDGET, true);
+	fill_attach_info(t, &a, ver, sizeof(ver));
+	if (t->json)
+		pmt_json_attached(t->json, &a);
+	if (!t->o->quiet)
+		pmt_text_attached(t->text, &a);
+	for (k = 0; k < t->slots[slot].nbuf; k++)
+		emit_frame(t, &t->slots[slot].buf[k]);
+	free(t->slots[slot].buf);
+	t->slots[slot].buf = NULL;
+	t->slots[slot].nbuf = 0;
+	t->last_report_ns = now_ns();
+}
+
+/* Pick the marker once a candidate has been called often enough. */
+static void maybe_choose(struct tracer *t, bool force)
+{
+	size_t most = 0;
+	int i, best = -1;
+
+	if (t->chosen >= 0 || !t->py_found)
+		return;
+	for (i = 0; i < PMT_MAX_MARKERS; i++)
+		if (t->slots[i].used && t->slots[i].nbuf > most)
+			most = t->slots[i].nbuf;
+	if (!most || (most < DETECT_HITS && !force))
+		return;
+	for (i = 0; i < PMT_MAX_MARKERS; i++) {
+		const struct slot *s = &t->slots[i];
+
+		if (!s->used || s->nbuf < (most >= 2 ? 2 : 1))
+			continue;
+		if (best < 0 || (unsigned)s->cand < (unsigned)t->slots[best].cand)
+			best = i;
+	}
+	if (best >= 0)
+		choose(t, best);
+}
+
+static void tried_list(char *buf, size_t len)
+{
+	size_t off = 0;
+	int r;
+
+	buf[0] = 0;
+	for (r = 0; r < pmt_marker_table_len && off < len; r++)
+		off += snprintf(buf + off, len - off, "%s%.*s:%s", r ? ", " : "",
+				(int)strcspn(pmt_marker_table[r].lib_prefix, ".-"),
+				pmt_marker_table[r].lib_prefix, pmt_marker_table[r].symbol);
+}
+
+/* ---- target lifetime ------------------------------------------------------ */
+
+static bool target_gone(struct tracer *t)
+{
+	if (t->launched) {
+		int st;
+		pid_t r = waitpid(t->pid, &st, WNOHANG);
+
+		if (r == t->pid && (WIFEXITED(st) || WIFSIGNALED(st))) {
+			t->child_status = st;
+			return true;
+		}
+		return r < 0 && errno == ECHILD;
+	}
+	return !pmt_pid_alive(t->pid);
+}
+
+static int find_ldso(struct tracer *t, char *file, size_t len, uint64_t *off)
+{
+	const struct pmt_mapping *m = pmt_maps_find_lib(&t->maps, "ld-linux");
+	struct pmt_elf *e;
+	uint64_t vaddr;
+	int err;
+
+	if (!m)
+		m = pmt_maps_find_lib(&t->maps, "ld-");
+	if (!m)
+		return -ENOENT;
+	snprintf(file, len, "/proc/%d/root%s", (int)t->pid, m->path);
+	e = pmt_elf_open(file);
+	if (!e)
+		return -errno;
+	err = pmt_elf_symbol(e, "_dl_debug_state", &vaddr, NULL);
+	if (!err)
+		err = pmt_elf_vaddr_to_offset(e, vaddr, off);
+	pmt_elf_close(e);
+	return err;
+}
+
+/* Load BPF and attach what does not depend on the libraries loaded. */
+static int start_bpf(struct tracer *t)
+{
+	char ld[PATH_MAX + 32];
+	uint64_t off;
+	int err;
+
+	t->bpf = pmt_bpf_open(t->pid, t->o->verbose, on_event, on_asset_event, t);
+	if (!t->bpf) {
+		err = errno;
+		if (err == EPERM || err == EACCES)
+			return fail(t, PMT_EXIT_PRIVILEGE,
+				    "not enough privilege to load BPF programs: run as root or "
+				    "with CAP_BPF and CAP_PERFMON");
+		return fail(t, PMT_EXIT_BPF, "cannot load the BPF programs: %s", strerror(err));
+	}
+	err = pmt_bpf_attach_memory(t->bpf);
+	if (err)
+		return fail(t, PMT_EXIT_BPF, "cannot attach the memory probes: %s",
+			    strerror(-err));
+	if (!t->o->no_assets) {
+		if (pmt_asset_track_init(&t->assets, t->pid, t->o->track_use, !t->o->no_gl_assets))
+			return fail(t, PMT_EXIT_ERROR, "out of memory");
+		t->assets_on = true;
+	}
+	err = find_ldso(t, ld, sizeof(ld), &off);
+	if (!err)
+		err = pmt_bpf_attach_dlopen(t->bpf, ld, off);
+	if (err)
+		verbose(t, "no dynamic-linker hook (%s): libraries loaded later are found by polling",
+			strerror(-err));
+	return 0;
+}
+
+static int launch(struct tracer *t, int *gate)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return fail(t, PMT_EXIT_ERROR, "pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		return fail(t, PMT_EXIT_ERROR, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		char c;
+
+		close(fds[1]);
+		if (read(fds[0], &c, 1) != 1)
+			_exit(127);
+		execvp(t->o->cmd[0], t->o->cmd);
+		fprintf(stderr, "pmtrace-bpf: cannot run %s: %s\n", t->o->cmd[0], strerror(errno));
+		_exit(127);
+	}
+	close(fds[0]);
+	t->pid = pid;
+	t->launched = true;
+	*gate = fds[1];
+	return 0;
+}
+
+static bool command_exists(const char *cmd)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+
+	if (strchr(cmd, '/'))
+		return access(cmd, X_OK) == 0;
+	if (!path)
+		path = "/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, cmd);
+		if (access(buf, X_OK) == 0)
+			return true;
+		path += n + (path[n] == ':');
+	}
+	return false;
+}
+
+/* Checks and set-up for --pid: everything that can fail before BPF. */
+static int prepare_attach(struct tracer *t)
+{
+	int err;
+
+	t->pid = t->o->pid;
+	if (!pmt_pid_alive(t->pid) || (kill(t->pid, 0) == -1 && errno == ESRCH))
+		return fail(t, PMT_EXIT_NO_PROCESS, "no such process: %d", (int)t->pid);
+	err = refresh_maps(t);
+	if (err == -EACCES || err == -EPERM)
+		return fail(t, PMT_EXIT_PRIVILEGE,
+			    "cannot read process %d: run as root or with CAP_BPF, CAP_PERFMON "
+			    "and ptrace access", (int)t->pid);
+	if (err)
+		return fail(t, PMT_EXIT_NO_PROCESS, "cannot read process %d: %s", (int)t->pid,
+			    strerror(-err));
+	err = pmt_python_find(t->pid, &t->maps, &t->py);
+	if (err == -ENOTSUP)
+		return unsupported_error(t);
+	if (err)
+		return fail(t, PMT_EXIT_NOT_PYTHON, "process %d is not a Python process "
+			    "(no CPython runtime in its mappings)", (int)t->pid);
+	if (!have_privilege())
+		return fail(t, PMT_EXIT_PRIVILEGE,
+			    "not enough privilege: run as root or with CAP_BPF and CAP_PERFMON");
+	return 0;
+}
+
+/*
+ * Remove the marker probes right after a frame: a uprobe removed while the
+ * game hits it stalls the game for a grace period, and right after a frame
+ * the next hit is a frame away.
+ */
+static void detach_markers_between_frames(struct tracer *t)
+{
+	uint64_t until = now_ns() + 250000000ULL;
+
+	if (!t->bpf)
+		return;
+	t->closing = true;
+	if (t->chosen >= 0 && !t->end_target_gone) {
+		t->frame_seen = false;
+		pmt_bpf_wake_each_frame(t->bpf, PMT_WAKE_CLOSING, true);
+		while (!t->frame_seen && now_ns() < until)
+			pmt_bpf_poll(t->bpf, 10);
+	}
+	pmt_bpf_detach_all_markers_now(t->bpf);
+}
+
+static void cleanup(struct tracer *t)
+{
+	int i;
+
+	pmt_trace_run_free(&t->trace, t->bpf);
+	detach_markers_between_frames(t);
+	for (i = 0; i < PMT_MAX_MARKERS; i++)
+		free(t->slots[i].buf);
+	pmt_bpf_close(t->bpf); /* every probe goes with its link */
+	if (t->launched && t->end != END_TARGET)
+		kill(t->pid, SIGCONT); /* never leave it stopped */
+	pmt_session_free(&t->session);
+	pmt_growth_track_free(&t->growth);
+	pmt_pyheap_free(&t->pyheap);
+	pmt_stacknames_free(&t->stacks);
+	pmt_budget_run_free(&t->budget);
+	if (t->assets_on)
+		pmt_asset_track_free(&t->assets);
+	free(t->apend);
+	pmt_maps_free(&t->maps);
+	if (t->json && t->json != stdout)
+		fclose(t->json);
+}
+
+static int open_outputs(struct tracer *t)
+{
+	t->text = stdout;
+	if (!t->o->json_path)
+		return 0;
+	if (!strcmp(t->o->json_path, "-")) {
+		t->json = stdout;
+		t->text = stderr;
+		return 0;
+	}
+	t->json = fopen(t->o->json_path, "we");
+	if (!t->json)
+		return fail(t, PMT_EXIT_USAGE, "cannot write %s: %s", t->o->json_path,
+			    strerror(errno));
+	return 0;
+}
+
+static int init_session(struct tracer *t)
+{
+	struct pmt_analysis_config cfg;
+	int err;
+
+	pmt_analysis_config_default(&cfg);
+	cfg.target_fps = t->o->target_fps;
+	cfg.spike_threshold = t->o->spike_threshold;
+	cfg.spike_floor_bytes = t->o->spike_floor;
+	err = pmt_session_init(&t->session, &cfg, t->o->history, (uint64_t)sysconf(_SC_PAGESIZE));
+	if (err)
+		return fail(t, PMT_EXIT_ERROR, "out of memory");
+	t->session.ns_per_fault = pmt_fault_cost_ns();
+	if (pmt_growth_track_init(&t->growth, GROWTH_FRAME_TOP, t->o->top_n,
+				  (uint64_t)sysconf(_SC_PAGESIZE)))
+		return fail(t, PMT_EXIT_ERROR, "out of memory");
+	verbose(t, "a page fault costs %.0f ns here", t->session.ns_per_fault);
+	return 0;
+}
+
+static int event_loop(struct tracer *t)
+{
+	uint64_t timeout = (uint64_t)(t->o->marker_timeout_s * 1e9);
+	uint64_t interval = (uint64_t)(t->o->interval_s * 1e9);
+	uint64_t duration = (uint64_t)(t->o->duration_s * 1e9);
+	char tried[512];
+	int err;
+
+	while (!t->end) {
+		err = pmt_bpf_poll(t->bpf, TICK_MS);
+		if (err < 0 && err != -EINTR)
+			return fail(t, PMT_EXIT_ERROR, "reading events: %s", strerror(-err));
+		if (pmt_exiting) {
+			t->end = END_INTERRUPT;
+			break;
+		}
+		if (t->stub_stop)
+			move_while_stopped(t);
+		if (t->n_expensive && t->frame_seen)
+			remove_expensive(t);
+		if (t->need_rescan || (t->chosen < 0 && !t->launched) || chosen_pending(t) ||
+		    (t->py_found && !t->gc_resolved) ||
+		    (t->assets_on && (t->assets.pending || (t->py_found && !t->assets.py_ready)) &&
+		     now_ns() > t->assets_retry_ns))
+			rescan(t);
+		else if (pmt_asset_track_gl_waiting(&t->assets) && now_ns() > t->gl_retry_ns)
+			move_gl(t); /* the maps of the last rescan: a new library brings one */
+		else if (t->py_found &&
+			 (!t->pywalk_ready || (!t->growth_ready && !t->o->no_growth_sites)) &&
+			 now_ns() > t->growth_retry_ns) {
+			t->growth_retry_ns = now_ns() + WALKER_RETRY_NS;
+			discover_python(t); /* the interpreter may exist now */
+			start_growth(t);
+		}
+		if (t->unsupported)
+			return unsupported_error(t);
+		if (t->launched && t->chosen < 0)
+			kill(t->pid, SIGCONT); /* resume after a dynamic-linker stop */
+		maybe_choose(t, false);
+		if (target_gone(t)) {
+			pmt_bpf_poll(t->bpf, 0); /* drain what is already there */
+			maybe_choose(t, true);
+			t->end = END_TARGET;
+			t->end_target_gone = true;
+			break;
+		}
+		if (t->chosen < 0 && now_ns() - t->start_ns > timeout) {
+			maybe_choose(t, true);
+			if (t->chosen >= 0)
+				break;
+			tried_list(tried, sizeof(tried));
+			if (!t->py_found)
+				return fail(t, PMT_EXIT_NOT_PYTHON,
+					    "process %d is not a Python process (no CPython "
+					    "runtime after %.1f s)", (int)t->pid,
+					    t->o->marker_timeout_s);
+			return fail(t, PMT_EXIT_NO_MARKER,
+				    "no frame marker called in %.1f s; tried %s; name one with "
+				    "--frame-marker LIB:SYMBOL", t->o->marker_timeout_s, tried);
+		}
+		if (t->chosen >= 0)
+			pmt_trace_run_tick(&t->trace, t->bpf, now_ns(), t->json);
+		if (t->chosen >= 0 && interval && now_ns() - t->last_report_ns >= interval) {
+			report_interval(t);
+			t->last_report_ns = now_ns();
+		}
+		if (duration && now_ns() - t->start_ns >= duration)
+			t->end = END_DURATION;
+	}
+	if (t->chosen < 0) {
+		tried_list(tried, sizeof(tried));
+		if (t->launched && !t->py_found)
+			return fail(t, PMT_EXIT_NOT_PYTHON,
+				    "%s is not a Python process (it exited without a CPython runtime)",
+				    t->o->cmd[0]);
+		if (t->end == END_TARGET)
+			return fail(t, PMT_EXIT_NO_MARKER,
+				    "the target exited before presenting a frame (tried %s)", tried);
+		if (t->end == END_INTERRUPT || t->end == END_DURATION)
+			return fail(t, PMT_EXIT_NO_MARKER,
+				    "stopped before a frame marker was called (tried %s)", tried);
+	}
+	return PMT_EXIT_OK;
+}
+
+int pmt_tracer_run(const struct pmt_options *o)
+{
+	struct tracer t = { .o = o, .chosen = -1, .gc_timing = "none" };
+	char err[512];
+	int gate = -1, rc;
+
+	t.start_ns = now_ns();
+	if (pmt_budget_run_init(&t.budget, o, err, sizeof(err))) {
+		fprintf(stderr, "pmtrace-bpf: %s\n", err);
+		pmt_budget_run_free(&t.budget);
+		return PMT_EXIT_CONFIG;
+	}
+	rc = open_outputs(&t);
+	if (rc) {
+		pmt_budget_run_free(&t.budget);
+		return rc;
+	}
+	if (o->cmd) {
+		if (!command_exists(o->cmd[0])) {
+			rc = fail(&t, PMT_EXIT_NO_PROCESS, "command not found: %s", o->cmd[0]);
+			goto out;
+		}
+		if (!have_privilege()) {
+			rc = fail(&t, PMT_EXIT_PRIVILEGE,
+				  "not enough privilege: run as root or with CAP_BPF and CAP_PERFMON");
+			goto out;
+		}
+		rc = launch(&t, &gate);
+		if (!rc)
+			rc = refresh_maps(&t) ? fail(&t, PMT_EXIT_NO_PROCESS, "child vanished") : 0;
+	} else {
+		rc = prepare_attach(&t);
+	}
+	if (rc)
+		goto out;
+	t.budget.pid = t.pid;
+	pmt_trace_run_init(&t.trace, o, t.pid);
+	rc = init_session(&t);
+	if (!rc)
+		rc = start_bpf(&t);
+	if (rc)
+		goto out;
+	if (t.launched) {
+		pmt_bpf_set_stop_on_dlopen(t.bpf, true);
+		pmt_bpf_set_stop_on_stub(t.bpf, true);
+		if (write(gate, "g", 1) != 1) {
+			rc = fail(&t, PMT_EXIT_ERROR, "cannot start the command");
+			goto out;
+		}
+		close(gate);
+		gate = -1;
+	} else {
+		discover_python(&t);
+		start_growth(&t);
+		scan_markers(&t);
+		attach_assets(&t);
+	}
+	rc = event_loop(&t);
+	if (rc == PMT_EXIT_OK) {
+		report_final(&t);
+		if (o->fail_on_violation && t.budget.any_exceeded)
+			rc = PMT_EXIT_BUDGET;
+	}
+out:
+	if (gate >= 0)
+		close(gate); /* the child sees EOF and exits without running */
+	if (t.launched && t.fatal && t.end != END_TARGET)
+		kill(t.pid, SIGTERM); /* we started it for nothing */
+	cleanup(&t);
+	return rc;
+}
