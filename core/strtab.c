@@ -12,14 +12,31 @@ void pmt_strtab_init(struct pmt_strtab *t)
 	memset(t, 0, sizeof(*t));
 }
 
+static void *tab_realloc(struct pmt_strtab *t, void *p, size_t n)
+{
+	if (t->realloc_fn)
+		return t->realloc_fn(t->alloc_ctx, p, n);
+	if (!n) {
+		free(p);
+		return NULL;
+	}
+	return realloc(p, n);
+}
+
+static void tab_free(struct pmt_strtab *t, void *p)
+{
+	if (p)
+		tab_realloc(t, p, 0);
+}
+
 void pmt_strtab_free(struct pmt_strtab *t)
 {
 	uint32_t i;
 
 	for (i = 0; i < t->n; i++)
-		free(t->strs[i]);
-	free(t->strs);
-	free(t->slots);
+		tab_free(t, t->strs[i]);
+	tab_free(t, t->strs);
+	tab_free(t, t->slots);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -35,10 +52,11 @@ static uint32_t hash(const char *s, size_t len)
 static int grow(struct pmt_strtab *t)
 {
 	uint32_t n = t->nslots ? t->nslots * 2 : 64, i;
-	uint32_t *slots = calloc(n, sizeof(*slots));
+	uint32_t *slots = tab_realloc(t, NULL, n * sizeof(*slots));
 
 	if (!slots)
 		return -1;
+	memset(slots, 0, n * sizeof(*slots));
 	for (i = 0; i < t->n; i++) {
 		uint32_t j = hash(t->strs[i], strlen(t->strs[i])) & (n - 1);
 
@@ -46,7 +64,7 @@ static int grow(struct pmt_strtab *t)
 			j = (j + 1) & (n - 1);
 		slots[j] = i + 1;
 	}
-	free(t->slots);
+	tab_free(t, t->slots);
 	t->slots = slots;
 	t->nslots = n;
 	return 0;
@@ -68,14 +86,14 @@ uint32_t pmt_strtab_intern(struct pmt_strtab *t, const char *s, size_t len)
 	}
 	if (t->n == t->cap) {
 		uint32_t nc = t->cap ? t->cap * 2 : 64;
-		char **ns = realloc(t->strs, nc * sizeof(*ns));
+		char **ns = tab_realloc(t, t->strs, nc * sizeof(*ns));
 
 		if (!ns)
 			return 0;
 		t->strs = ns;
 		t->cap = nc;
 	}
-	copy = malloc(len + 1);
+	copy = tab_realloc(t, NULL, len + 1);
 	if (!copy)
 		return 0;
 	memcpy(copy, s, len);

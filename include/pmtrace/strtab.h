@@ -14,6 +14,10 @@ struct pmt_strtab {
 	uint32_t n, cap;
 	uint32_t *slots;  /* open addressing: id or 0 */
 	uint32_t nslots;  /* power of two */
+	/* Optional allocator (NULL: realloc() and free()): @ptr resized to
+	 * @size bytes, NULL on failure; @size 0 frees. Set after init. */
+	void *(*realloc_fn)(void *ctx, void *ptr, size_t size);
+	void *alloc_ctx;
 };
 
 /* Empty table; accepts a zeroed struct. */
