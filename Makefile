@@ -12,7 +12,7 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes
 INCLUDES := -Iinclude -I$(OUT) -Iuser
 ALL_CFLAGS := $(CFLAGS) $(WARN) $(INCLUDES) -std=gnu11 -D_GNU_SOURCE $(EXTRA_CFLAGS)
-LDLIBS := -lbpf -lelf -lz -lm -lpthread -linih -ljson-c -lcapstone
+LDLIBS := -lbpf -lelf -lz -lm -lpthread -linih -ljson-c -lcapstone -lmicrohttpd
 
 # frames.bpf.c defines the shared maps and globals: it links first.
 BPF_SRCS := bpf/frames.bpf.c $(filter-out bpf/frames.bpf.c,$(wildcard bpf/*.bpf.c))
@@ -64,7 +64,23 @@ $(CORE_LIB): $(CORE_OBJS) $(OUT)/obj/platform_data.o
 	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-$(OUT)/pmtrace-bpf: $(TOOL_OBJS) $(CORE_LIB)
+# The HTML report's script and style sheet are compiled into the binary.
+HTML_EMBED_OBJS := $(OUT)/obj/html_js.o $(OUT)/obj/html_css.o
+
+$(OUT)/html_js.c: user/report/html/report.js scripts/gen-embed.sh
+	$(call msg,GEN,$@)
+	$(Q)sh scripts/gen-embed.sh $< $@ pmt_html_js
+
+$(OUT)/html_css.c: user/report/html/report.css scripts/gen-embed.sh
+	$(call msg,GEN,$@)
+	$(Q)sh scripts/gen-embed.sh $< $@ pmt_html_css
+
+$(OUT)/obj/html_%.o: $(OUT)/html_%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/pmtrace-bpf: $(TOOL_OBJS) $(HTML_EMBED_OBJS) $(CORE_LIB)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
 

@@ -28,7 +28,7 @@
 #define TRACE_JSON_MAX (64u << 20) /* trace record text kept, in all */
 
 const double pmt_run_dur_bounds[PMT_RUN_DUR_BUCKETS] = {
-	0.004, 0.008, 1.0 / 60, 0.020, 1.0 / 30, 0.050, 0.100, 0.250, 0.500, 1.0,
+	0.004, 0.008, 0.0167, 0.020, 0.0334, 0.050, 0.100, 0.250, 0.500, 1.0,
 };
 const double pmt_run_growth_bounds[PMT_RUN_GROWTH_BUCKETS] = {
 	0, 4096, 65536, 262144, 1048576, 4194304, 16777216, 67108864,

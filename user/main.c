@@ -10,6 +10,7 @@
 #include "run/budget_run.h"
 #include "run/exit_codes.h"
 #include "run/options.h"
+#include "run/report_cmd.h"
 #include "run/tracer.h"
 
 /* `pmtrace-bpf platforms`: the embedded profiles as a table. */
@@ -38,6 +39,8 @@ int main(int argc, char **argv)
 	struct pmt_options o;
 	struct sigaction sa;
 
+	if (argc >= 2 && !strcmp(argv[1], "report"))
+		return pmt_report_cmd(argc - 1, argv + 1);
 	pmt_options_parse(argc, argv, &o);
 	if (o.list_platforms)
 		return list_platforms();

@@ -65,10 +65,17 @@ static void cgroup_memory(pid_t pid, struct pmt_host *h)
 	fclose(f);
 }
 
+double pmt_host_game_share(const struct pmt_host *h)
+{
+	uint64_t cap = h->cgroup_limit && h->cgroup_limit < h->total_bytes ? h->cgroup_limit :
+									     h->total_bytes;
+
+	return cap ? (double)h->game_rss / (double)cap : 0;
+}
+
 int pmt_host_read(pid_t pid, uint64_t rss, struct pmt_host *h)
 {
 	struct utsname u;
-	uint64_t cap;
 
 	memset(h, 0, sizeof(*h));
 	if (!uname(&u)) {
@@ -80,8 +87,7 @@ int pmt_host_read(pid_t pid, uint64_t rss, struct pmt_host *h)
 	h->available_bytes = meminfo("MemAvailable");
 	cgroup_memory(pid, h);
 	h->game_rss = rss;
-	cap = h->cgroup_limit && h->cgroup_limit < h->total_bytes ? h->cgroup_limit : h->total_bytes;
-	h->game_share = cap ? (double)rss / (double)cap : 0;
+	h->game_share = pmt_host_game_share(h);
 	h->critical = (h->total_bytes && h->available_bytes * 10 < h->total_bytes) ||
 		      (h->cgroup_limit && h->cgroup_usage * 10 > h->cgroup_limit * 9);
 	return h->total_bytes ? 0 : -EIO;

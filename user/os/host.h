@@ -23,6 +23,9 @@ struct pmt_host {
 	bool critical;             /* under 10 % available, or within 10 % of the limit */
 };
 
+/* game_rss over the cgroup limit (when below the total) or the total; 0 when unknown. */
+double pmt_host_game_share(const struct pmt_host *h);
+
 /* Read the host's state now, for game @pid using @rss bytes. */
 int pmt_host_read(pid_t pid, uint64_t rss, struct pmt_host *h);
 

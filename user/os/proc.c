@@ -174,3 +174,28 @@ int pmt_pid_exe(pid_t pid, char *buf, size_t len)
 	buf[n] = 0;
 	return 0;
 }
+
+int pmt_pid_cmdline(pid_t pid, char *buf, size_t len)
+{
+	char fname[64];
+	ssize_t n, i;
+	int fd;
+
+	if (!len)
+		return -EINVAL;
+	snprintf(fname, sizeof(fname), "/proc/%d/cmdline", (int)pid);
+	fd = open(fname, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	while (n > 0 && buf[n - 1] == 0)
+		n--;
+	for (i = 0; i < n; i++)
+		if (buf[i] == 0)
+			buf[i] = ' ';
+	buf[n] = 0;
+	return 0;
+}

@@ -54,4 +54,10 @@ char pmt_pid_state(pid_t pid);
 /* readlink /proc/PID/exe into @buf. */
 int pmt_pid_exe(pid_t pid, char *buf, size_t len);
 
+/*
+ * /proc/PID/cmdline into @buf, arguments joined by spaces (cut to fit).
+ * Returns 0 or -errno (-ESRCH when the process is gone).
+ */
+int pmt_pid_cmdline(pid_t pid, char *buf, size_t len);
+
 #endif

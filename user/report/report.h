@@ -10,11 +10,14 @@
 
 #include "pmtrace/assets.h"
 #include "pmtrace/frame.h"
+#include "pmtrace/runfile.h"
 #include "pmtrace/strtab.h"
 #include "probes/asset_track.h"
 #include "run/growth_track.h"
 
 #define PMT_SCHEMA_VERSION 2
+
+struct pmt_options;
 
 struct pmt_attach_info {
 	int pid;
@@ -29,6 +32,10 @@ struct pmt_attach_info {
 	int gc_state;              /* GC stats located */
 	const char *gc_timing;     /* "usdt", "uprobe" or "none" */
 	unsigned long long ts_ns;
+	const char *executable;    /* the target's /proc/PID/exe, or NULL */
+	const char *cmdline;       /* its command line, or NULL */
+	unsigned int frame_tid;    /* thread calling the frame marker; 0 unknown */
+	const struct pmt_options *options; /* the run's options, or NULL */
 };
 
 /* Frames to list in a report: spikes and drops of the interval. */
@@ -47,8 +54,19 @@ void pmt_text_summary(FILE *f, const char *title, const struct pmt_summary *s,
 		      const struct pmt_report_frames *rf, unsigned long long lost);
 
 void pmt_json_attached(FILE *f, const struct pmt_attach_info *a);
-/* @g: the frame's growth sites, NULL when growth was not attributed. */
-void pmt_json_frame(FILE *f, const struct pmt_frame *fr, const struct pmt_growth_view *g);
+
+/* Assets at a frame's end, by type: live now, and loaded and freed in the frame. */
+struct pmt_frame_assets {
+	uint64_t live[PMT_ASSET_TYPES], bytes[PMT_ASSET_TYPES];
+	uint64_t loads[PMT_ASSET_TYPES], frees[PMT_ASSET_TYPES];
+};
+
+/*
+ * @g: the frame's growth sites, NULL when growth was not attributed;
+ * @a: its assets, NULL when assets are not tracked.
+ */
+void pmt_json_frame(FILE *f, const struct pmt_frame *fr, const struct pmt_growth_view *g,
+		    const struct pmt_frame_assets *a);
 struct pmt_final_info {
 	unsigned long long frames;
 	unsigned long long lost_events; /* ring-buffer records dropped */
@@ -77,6 +95,8 @@ struct pmt_asset_view {
 };
 
 void pmt_text_assets(FILE *f, const struct pmt_asset_view *v);
+/* The same text from an assets record. */
+void pmt_text_assets_rec(FILE *f, const struct pmt_run_assets *a);
 /* @scope: "report" or "final". */
 void pmt_json_assets(FILE *f, const struct pmt_asset_view *v, const char *scope);
 
@@ -85,6 +105,17 @@ void pmt_json_growth_sites(FILE *f, const struct pmt_growth_view *g, bool frames
 /* The run's top growth sites, and the top site of each spike frame listed. */
 void pmt_text_growth(FILE *f, const struct pmt_growth_view *g);
 void pmt_text_growth_spikes(FILE *f, const struct pmt_growth_spike *const *sp, size_t n);
+
+/* Budgets, alerts and platform fit (report_budget.c); @f NULL: nothing. */
+void pmt_text_alert(FILE *f, const struct pmt_run_alert *a);
+void pmt_text_budgets(FILE *f, const struct pmt_run_budgets *b);
+void pmt_text_platforms(FILE *f, const struct pmt_run_platforms *p);
+
+/*
+ * The text report of a run read back (report_replay.c): its header, budget
+ * alerts and final report, as the live run printed them. 0 or -ENOMEM.
+ */
+int pmt_replay_text(FILE *f, const struct pmt_run *r);
 
 /* Write @s as a JSON string (quoted, escaped). */
 void pmt_json_str(FILE *f, const char *s);

@@ -13,6 +13,9 @@
 
 #define LIST 50
 #define USE_SITES 20 /* use sites in a JSON record */
+#define TEXT_LEAKS 8  /* lines in a text report */
+#define TEXT_DUPS 8
+#define TEXT_USES 4   /* use sites and orphans in a text report */
 
 static const char *str_or(const struct pmt_strtab *t, uint32_t id, const char *dflt)
 {
@@ -34,6 +37,12 @@ static const char *short_site(char *buf, size_t len, const char *site)
 	return buf;
 }
 
+/* @s, or @dflt when @s is NULL or empty (the JSON writes "" for "unknown"). */
+static const char *or(const char *s, const char *dflt)
+{
+	return s && *s ? s : dflt;
+}
+
 /* Keep the end of a long path: the file name matters most. */
 static const char *tail(const char *s, size_t max)
 {
@@ -42,27 +51,24 @@ static const char *tail(const char *s, size_t max)
 	return n > max ? s + n - max : s;
 }
 
-void pmt_text_assets(FILE *f, const struct pmt_asset_view *v)
+void pmt_text_assets_rec(FILE *f, const struct pmt_run_assets *v)
 {
-	struct pmt_asset top[LIST];
-	struct pmt_site_stats leaks[8];
-	struct pmt_duplicate dups[8];
 	char b1[32], b2[32], sb[160];
 	size_t i, n;
 	int t, col;
 
-	if (!v->store)
+	if (!v->present)
 		return;
-	col = fprintf(f, "  assets: %" PRIu64 " live", pmt_asset_live_count(v->store));
+	col = fprintf(f, "  assets: %" PRIu64 " live", v->live);
 	for (t = 0; t < PMT_ASSET_TYPES; t++) {
-		const struct pmt_type_stats *ts = pmt_asset_type_stats(v->store, t);
+		const struct pmt_run_type_stats *ts = &v->by_type[t];
 		char item[64];
 		int w;
 
 		if (!ts->live && !ts->loads)
 			continue;
 		w = snprintf(item, sizeof(item), ", %s %" PRIu64 " (%s)", pmt_asset_type_name(t),
-			     ts->live, pmt_fmt_bytes(b1, sizeof(b1), (double)ts->live_bytes, 0));
+			     ts->live, pmt_fmt_bytes(b1, sizeof(b1), (double)ts->bytes, 0));
 		if (col + w > 99) {
 			fputs("\n         ", f);
 			col = 9;
@@ -72,65 +78,155 @@ void pmt_text_assets(FILE *f, const struct pmt_asset_view *v)
 	}
 	fputc('\n', f);
 	for (t = 0; t < PMT_ASSET_TYPES; t++) {
-		const struct pmt_type_stats *ts = pmt_asset_type_stats(v->store, t);
+		const struct pmt_run_type_stats *ts = &v->by_type[t];
 
-		if (!ts->churn_frames || !v->frames)
+		if (!ts->churn_frames || !v->frame)
 			continue;
 		fprintf(f, "  churn : %s created and freed in the same frame: %.1f/frame, %s/frame, "
 			   "in %.0f %% of frames\n",
-			pmt_asset_type_name(t), (double)ts->churn_total / (double)v->frames,
-			pmt_fmt_bytes(b1, sizeof(b1), (double)ts->churn_total_bytes / (double)v->frames, 0),
-			100.0 * (double)ts->churn_frames / (double)v->frames);
+			pmt_asset_type_name(t), (double)ts->churn / (double)v->frame,
+			pmt_fmt_bytes(b1, sizeof(b1), (double)ts->churn_bytes / (double)v->frame, 0),
+			100.0 * (double)ts->churn_frames / (double)v->frame);
 	}
-	n = pmt_asset_top(v->store, top, v->top_n < LIST ? v->top_n : LIST);
-	for (i = 0; i < n; i++) {
-		const struct pmt_asset *a = &top[i];
-
+	for (i = 0; i < v->ntop; i++) {
+		const struct pmt_run_asset *a = &v->top[i];
 		char dims[24] = "";
 
-		if (a->l.width || a->l.height)
-			snprintf(dims, sizeof(dims), "%ux%u", a->l.width, a->l.height);
+		if (a->width || a->height)
+			snprintf(dims, sizeof(dims), "%ux%u", a->width, a->height);
 		fprintf(f, "  %s %9s %-7s %-9s %-26s %.34s\n", i ? "      " : "top   :",
-			pmt_fmt_bytes(b1, sizeof(b1), (double)a->l.bytes, 0), pmt_asset_type_name(a->l.type),
-			dims, tail(str_or(v->strs, a->l.path_id, "-"), 26),
-			short_site(sb, sizeof(sb), str_or(v->strs, a->l.site_id, "-")));
+			pmt_fmt_bytes(b1, sizeof(b1), (double)a->bytes, 0), pmt_asset_type_name(a->type),
+			dims, tail(a->path ? a->path : "-", 26), short_site(sb, sizeof(sb), or(a->site, "-")));
 	}
-	n = pmt_asset_leaks(v->store, leaks, 8);
-	for (i = 0; i < n; i++)
+	n = v->nleaks < TEXT_LEAKS ? v->nleaks : TEXT_LEAKS;
+	for (i = 0; i < n; i++) {
+		const struct pmt_run_leak *l = &v->leaks[i];
+
 		fprintf(f, "  leak  : %s: %" PRIu64 " live (%s), was %" PRIu64 " %d intervals ago\n",
-			short_site(sb, sizeof(sb), str_or(v->strs, leaks[i].site_id, "?")), leaks[i].live,
-			pmt_fmt_bytes(b1, sizeof(b1), (double)leaks[i].live_bytes, 0),
-			leaks[i].live_history[0], (int)leaks[i].history_len - 1);
-	n = pmt_asset_duplicates(v->store, dups, 8);
+			short_site(sb, sizeof(sb), or(l->site, "?")), l->live,
+			pmt_fmt_bytes(b1, sizeof(b1), (double)l->live_bytes, 0),
+			l->history_len ? l->history[0] : 0, (int)l->history_len - 1);
+	}
+	n = v->ndups < TEXT_DUPS ? v->ndups : TEXT_DUPS;
 	for (i = 0; i < n; i++)
 		fprintf(f, "  dup   : %s held %" PRIu64 " times (%s, %s wasted)\n",
-			tail(str_or(v->strs, dups[i].path_id, "?"), 50), dups[i].copies,
-			pmt_fmt_bytes(b1, sizeof(b1), (double)dups[i].bytes, 0),
-			pmt_fmt_bytes(b2, sizeof(b2), (double)dups[i].wasted_bytes, 0));
-	if (v->track_use) {
-		struct pmt_use_site_stats us[4];
+			tail(or(v->dups[i].path, "?"), 50), v->dups[i].copies,
+			pmt_fmt_bytes(b1, sizeof(b1), (double)v->dups[i].bytes, 0),
+			pmt_fmt_bytes(b2, sizeof(b2), (double)v->dups[i].wasted_bytes, 0));
+	if (v->has_use_sites) {
+		n = v->nuse_sites < TEXT_USES ? v->nuse_sites : TEXT_USES;
+		for (i = 0; i < n; i++) {
+			const struct pmt_run_use_site *u = &v->use_sites[i];
 
-		n = pmt_asset_top_use_sites(v->store, us, 4);
-		for (i = 0; i < n; i++)
 			fprintf(f, "  %s %9" PRIu64 " uses, %3" PRIu64 " assets live (%9s) %.40s\n",
-				i ? "      " : "used  :", us[i].uses, us[i].live_assets,
-				pmt_fmt_bytes(b1, sizeof(b1), (double)us[i].live_bytes, 0),
-				short_site(sb, sizeof(sb), str_or(v->strs, us[i].site_id, "?")));
-		n = pmt_asset_orphans(v->store, top, 4);
+				i ? "      " : "used  :", u->uses, u->live_assets,
+				pmt_fmt_bytes(b1, sizeof(b1), (double)u->live_bytes, 0),
+				short_site(sb, sizeof(sb), or(u->site, "?")));
+		}
+		n = v->norphans < TEXT_USES ? v->norphans : TEXT_USES;
 		for (i = 0; i < n; i++)
 			fprintf(f, "  orphan: %9s %-7s %-36s never used since frame %" PRIu64 "\n",
-				pmt_fmt_bytes(b1, sizeof(b1), (double)top[i].l.bytes, 0),
-				pmt_asset_type_name(top[i].l.type),
-				tail(str_or(v->strs, top[i].l.path_id, "-"), 36), top[i].l.frame);
+				pmt_fmt_bytes(b1, sizeof(b1), (double)v->orphans[i].bytes, 0),
+				pmt_asset_type_name(v->orphans[i].type),
+				tail(v->orphans[i].path ? v->orphans[i].path : "-", 36),
+				v->orphans[i].load_frame);
 	}
-	if (pmt_asset_unknown_frees(v->store) || pmt_asset_dropped(v->store) || v->lost)
+	if (v->unknown_frees || v->untracked || v->lost_events)
 		fprintf(f, "  note  : %" PRIu64 " frees of assets loaded before attach, %" PRIu64
 			   " not tracked (table full), %" PRIu64 " asset records lost\n",
-			pmt_asset_unknown_frees(v->store), pmt_asset_dropped(v->store), v->lost);
+			v->unknown_frees, v->untracked, v->lost_events);
 	if (v->gl_unbound || v->gl_names_lost)
 		fprintf(f, "  note  : %" PRIu64 " GL uploads to objects bound before attach, %" PRIu64
 			   " deleted GL names not read\n", v->gl_unbound, v->gl_names_lost);
 	fflush(f);
+}
+
+/* An asset of the store as a record entry (strings borrowed from @v). */
+static void asset_rec(const struct pmt_asset_view *v, const struct pmt_asset *a,
+		      struct pmt_run_asset *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->bytes = a->l.bytes;
+	x->type = a->l.type;
+	x->width = a->l.width;
+	x->height = a->l.height;
+	x->path = pmt_strtab_get(v->strs, a->l.path_id);
+	x->site = str_or(v->strs, a->l.site_id, "");
+	x->loader = str_or(v->strs, a->l.loader_id, "");
+	x->load_frame = a->l.frame;
+	x->load_ts_ns = a->l.ts_ns;
+	x->uses = a->uses;
+}
+
+void pmt_text_assets(FILE *f, const struct pmt_asset_view *v)
+{
+	struct pmt_asset top[LIST], orph[TEXT_USES];
+	struct pmt_run_asset rtop[LIST], rorph[TEXT_USES];
+	struct pmt_site_stats leaks[TEXT_LEAKS];
+	struct pmt_run_leak rleaks[TEXT_LEAKS];
+	struct pmt_duplicate dups[TEXT_DUPS];
+	struct pmt_run_dup rdups[TEXT_DUPS];
+	struct pmt_use_site_stats us[TEXT_USES];
+	struct pmt_run_use_site rus[TEXT_USES];
+	struct pmt_run_assets a;
+	size_t i;
+	int t;
+
+	if (!v->store)
+		return;
+	memset(&a, 0, sizeof(a));
+	a.present = true;
+	a.frame = v->frames;
+	a.live = pmt_asset_live_count(v->store);
+	for (t = 0; t < PMT_ASSET_TYPES; t++) {
+		const struct pmt_type_stats *ts = pmt_asset_type_stats(v->store, t);
+
+		a.by_type[t] = (struct pmt_run_type_stats){ ts->live, ts->live_bytes, ts->peak_bytes,
+							    ts->loads, ts->frees, ts->churn_frames,
+							    ts->churn_total, ts->churn_total_bytes };
+	}
+	a.ntop = pmt_asset_top(v->store, top, v->top_n < LIST ? v->top_n : LIST);
+	for (i = 0; i < a.ntop; i++)
+		asset_rec(v, &top[i], &rtop[i]);
+	a.top = rtop;
+	a.nleaks = pmt_asset_leaks(v->store, leaks, TEXT_LEAKS);
+	for (i = 0; i < a.nleaks; i++) {
+		struct pmt_run_leak *x = &rleaks[i];
+
+		memset(x, 0, sizeof(*x));
+		x->site = str_or(v->strs, leaks[i].site_id, "");
+		x->type = leaks[i].type;
+		x->live = leaks[i].live;
+		x->live_bytes = leaks[i].live_bytes;
+		x->loads = leaks[i].loads;
+		x->frees = leaks[i].frees;
+		x->history_len = leaks[i].history_len;
+		memcpy(x->history, leaks[i].live_history, sizeof(x->history));
+	}
+	a.leaks = rleaks;
+	a.ndups = pmt_asset_duplicates(v->store, dups, TEXT_DUPS);
+	for (i = 0; i < a.ndups; i++)
+		rdups[i] = (struct pmt_run_dup){ str_or(v->strs, dups[i].path_id, ""), dups[i].type,
+						 dups[i].copies, dups[i].bytes, dups[i].wasted_bytes };
+	a.dups = rdups;
+	if (v->track_use) {
+		a.has_use_sites = a.has_orphans = true;
+		a.nuse_sites = pmt_asset_top_use_sites(v->store, us, TEXT_USES);
+		for (i = 0; i < a.nuse_sites; i++)
+			rus[i] = (struct pmt_run_use_site){ str_or(v->strs, us[i].site_id, ""), us[i].uses,
+							    us[i].live_assets, us[i].live_bytes };
+		a.use_sites = rus;
+		a.norphans = pmt_asset_orphans(v->store, orph, TEXT_USES);
+		for (i = 0; i < a.norphans; i++)
+			asset_rec(v, &orph[i], &rorph[i]);
+		a.orphans = rorph;
+	}
+	a.unknown_frees = pmt_asset_unknown_frees(v->store);
+	a.untracked = pmt_asset_dropped(v->store);
+	a.lost_events = v->lost;
+	a.gl_unbound = v->gl_unbound;
+	a.gl_names_lost = v->gl_names_lost;
+	pmt_text_assets_rec(f, &a);
 }
 
 static void json_asset(FILE *f, const struct pmt_asset_view *v, const struct pmt_asset *a)

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 
 #include "report/report.h"
+#include "run/options.h"
 
 #define LIST_MAX 50
 
@@ -23,6 +24,41 @@ void pmt_json_str(FILE *f, const char *s)
 			fputc(c, f);
 	}
 	fputc('"', f);
+}
+
+static void json_str_or_null(FILE *f, const char *s)
+{
+	if (s)
+		pmt_json_str(f, s);
+	else
+		fputs("null", f);
+}
+
+/* The options that shape what the reports show. */
+static void json_options(FILE *f, const struct pmt_options *o)
+{
+	fprintf(f, ",\"options\":{\"interval\":%g,\"duration\":%g,\"target_fps\":%g,"
+		"\"spike_threshold\":%g,\"spike_floor_bytes\":%lu,\"max_frame_history\":%zu,"
+		"\"top\":%zu,\"assets\":%s,\"gl_assets\":%s,\"track_use\":%s,\"growth_sites\":%s,"
+		"\"frame_marker\":",
+		o->interval_s, o->duration_s, o->target_fps, o->spike_threshold, o->spike_floor,
+		o->history, o->top_n, o->no_assets ? "false" : "true",
+		o->no_assets || o->no_gl_assets ? "false" : "true", o->track_use ? "true" : "false",
+		o->no_growth_sites ? "false" : "true");
+	pmt_json_str(f, o->marker ? o->marker : "auto");
+	fputs(",\"budget\":", f);
+	json_str_or_null(f, o->budget_file);
+	fputs(",\"platform\":", f);
+	json_str_or_null(f, o->platform);
+	fprintf(f, ",\"trace_every\":%lu,\"trace_on_spike\":%lu,\"trace_all\":%s,"
+		"\"trace_depth\":%lu,\"max_overhead\":%g",
+		o->trace_every, o->trace_on_spike, o->trace_all ? "true" : "false", o->trace_depth,
+		o->max_overhead);
+	if (o->trace_to)
+		fprintf(f, ",\"trace_frames\":[%lu,%lu]", o->trace_from, o->trace_to - 1);
+	else
+		fputs(",\"trace_frames\":null", f);
+	fputc('}', f);
 }
 
 void pmt_json_attached(FILE *f, const struct pmt_attach_info *a)
@@ -44,6 +80,17 @@ void pmt_json_attached(FILE *f, const struct pmt_attach_info *a)
 	pmt_json_str(f, a->marker_insn);
 	fprintf(f, "},\"gc_state\":%s,\"gc_timing\":", a->gc_state ? "true" : "false");
 	pmt_json_str(f, a->gc_timing);
+	fputs(",\"executable\":", f);
+	json_str_or_null(f, a->executable);
+	fputs(",\"cmdline\":", f);
+	json_str_or_null(f, a->cmdline);
+	if (a->frame_tid)
+		fprintf(f, ",\"frame_tid\":%u", a->frame_tid);
+	else
+		fputs(",\"frame_tid\":null", f);
+	fprintf(f, ",\"tool\":\"pmtrace-bpf %s\"", PMT_VERSION);
+	if (a->options)
+		json_options(f, a->options);
 	fputs("}\n", f);
 	fflush(f);
 }
@@ -72,7 +119,28 @@ static void cause(FILE *f, enum pmt_cause c)
 		fputs("null", f);
 }
 
-void pmt_json_frame(FILE *f, const struct pmt_frame *fr, const struct pmt_growth_view *g)
+/* "assets":{type:{live,bytes,loads,frees}} for types with anything live or moving. */
+static void json_frame_assets(FILE *f, const struct pmt_frame_assets *a)
+{
+	int t, k = 0;
+
+	if (!a) {
+		fputs(",\"assets\":null", f);
+		return;
+	}
+	fputs(",\"assets\":{", f);
+	for (t = 0; t < PMT_ASSET_TYPES; t++) {
+		if (!a->live[t] && !a->loads[t] && !a->frees[t])
+			continue;
+		fprintf(f, "%s\"%s\":{\"live\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"loads\":%" PRIu64
+			",\"frees\":%" PRIu64 "}", k++ ? "," : "", pmt_asset_type_name(t), a->live[t],
+			a->bytes[t], a->loads[t], a->frees[t]);
+	}
+	fputc('}', f);
+}
+
+void pmt_json_frame(FILE *f, const struct pmt_frame *fr, const struct pmt_growth_view *g,
+		    const struct pmt_frame_assets *a)
 {
 	fprintf(f,
 		"{\"type\":\"frame\",\"schema_version\":%d,\"frame\":%" PRIu64 ",\"ts_ns\":%" PRIu64
@@ -110,6 +178,7 @@ void pmt_json_frame(FILE *f, const struct pmt_frame *fr, const struct pmt_growth
 	else
 		fputs(",\"gc_generation\":null,", f);
 	pmt_json_growth_sites(f, g, false);
+	json_frame_assets(f, a);
 	fputs("}\n", f);
 }
 
@@ -131,7 +200,8 @@ static void summary_members(FILE *f, const struct pmt_summary *s,
 		",\"majflt\":%" PRIu64 ",\"mapped_bytes\":%" PRIu64 ",\"unmapped_bytes\":%" PRIu64
 		",\"brk_bytes\":%" PRId64 ",\"spikes\":%" PRIu64 ",\"dropped\":%" PRIu64
 		",\"causes\":{\"gc\":%" PRIu64 ",\"page_faults\":%" PRIu64 ",\"heap_growth\":%" PRIu64
-		",\"none\":%" PRIu64 "},\"lost_events\":%llu",
+		",\"none\":%" PRIu64 "},\"lost_events\":%llu,\"spikes_memory\":%" PRIu64
+		",\"spikes_time\":%" PRIu64 ",\"span_ns\":%" PRIu64,
 		s->first_index, s->frames,
 		s->span_ns / 1e9, s->frames, s->fps, s->dur_mean_ns, s->dur_p50_ns, s->dur_p95_ns,
 		s->dur_p99_ns, s->dur_max_ns, s->rss_last_bytes, s->rss_peak_bytes,
@@ -139,7 +209,8 @@ static void summary_members(FILE *f, const struct pmt_summary *s,
 		s->gc_collections[1], s->gc_collections[2], s->gc_collected, s->gc_ns, s->minflt,
 		s->majflt, s->mapped_bytes, s->unmapped_bytes, s->brk_bytes, s->spikes, s->dropped,
 		s->causes[PMT_CAUSE_GC], s->causes[PMT_CAUSE_PAGE_FAULTS],
-		s->causes[PMT_CAUSE_HEAP_GROWTH], s->causes[PMT_CAUSE_NONE], lost);
+		s->causes[PMT_CAUSE_HEAP_GROWTH], s->causes[PMT_CAUSE_NONE], lost, s->spikes_memory,
+		s->spikes_time, s->span_ns);
 	fputs(",\"spike_frames\":[", f);
 	n = rf && rf->ring ? rf->ring->len : 0;
 	for (i = 0, first = 1; i < n; i++) {

@@ -132,7 +132,7 @@ void pmt_json_trace_summary(FILE *f, const struct pmt_trace_summary *s)
 	fprintf(f, ",\"missed\":%" PRIu64, s->missed);
 	fprintf(f, ",\"frames_traced\":%" PRIu64 ",\"incomplete\":%" PRIu64 ",\"allocs\":%" PRIu64
 		",\"alloc_bytes\":%" PRIu64 ",\"frees\":%" PRIu64 ",\"churn\":{\"count\":%" PRIu64
-		",\"bytes\":%" PRIu64 "},\"cost_ns\":%.0f,\"overhead_pct\":%.3f,\"max_overhead_pct\":%g,"
+		",\"bytes\":%" PRIu64 "},\"cost_ns\":%.0f,\"overhead_pct\":%.17g,\"max_overhead_pct\":%g,"
 		"\"every\":%" PRIu64 ",\"governed_every\":%" PRIu64 ",\"spikes_skipped\":%" PRIu64,
 		s->frames, s->incomplete, s->allocs, s->alloc_bytes, s->frees, s->churn, s->churn_bytes,
 		s->cost_ns, s->overhead_pct, s->max_overhead, s->every, s->eff_every,
@@ -140,37 +140,29 @@ void pmt_json_trace_summary(FILE *f, const struct pmt_trace_summary *s)
 	json_top(f, "top_by_bytes", s->sites, s->names, s->top_n, true);
 	json_top(f, "top_by_count", s->sites, s->names, s->top_n, false);
 	json_coverage(f, s->plan);
+	fprintf(f, ",\"coverage\":{\"at_inlined_copies\":%" PRIu64 ",\"size_unknown\":%" PRIu64 "}",
+		s->inline_allocs, s->size_unknown);
 	fputs("}\n", f);
 	fflush(f);
 }
 
-static void text_stack(FILE *f, const struct pmt_trace_summary *s,
-		       const struct pmt_trace_site *site)
+static void text_site(FILE *f, const struct pmt_trace_text_site *site)
 {
-	const struct pmt_stackname *sn = site->key ? pmt_stacknames_find(s->names, site->stack_id) :
-						     NULL;
 	char buf[PMT_PYFUNC_MAX + PMT_PYFILE_MAX + 32];
 	uint32_t i;
 
-	if (!site->key) {
-		fputs("<native code: no Python frame>\n", f);
-		return;
-	}
-	if (!sn) {
-		fputs("<stack lost: table full>\n", f);
-		return;
-	}
-	for (i = 0; i < sn->depth && i < 4; i++)
-		fprintf(f, "%s%s", i ? " <- " : "",
-			pmt_short_frame(buf, sizeof(buf), pmt_stacknames_str(s->names, sn->frames[i])));
-	fprintf(f, "%s%s\n", sn->depth > 4 ? " <- ..." : "",
-		sn->flags & PMT_PYF_FAULT ? " (partial)" : "");
+	fprintf(f, "    %10s %8" PRIu64 " allocs  ", pmt_fmt_bytes(buf, sizeof(buf), (double)site->bytes, 0),
+		site->allocs);
+	for (i = 0; i < site->depth && i < PMT_TRACE_TEXT_FRAMES; i++)
+		fprintf(f, "%s%s", i ? " <- " : "", pmt_short_frame(buf, sizeof(buf), site->frames[i]));
+	fprintf(f, "%s%s\n", site->depth > PMT_TRACE_TEXT_FRAMES ? " <- ..." : "",
+		site->partial ? " (partial)" : "");
 }
 
-void pmt_text_trace_summary(FILE *f, const struct pmt_trace_summary *s)
+void pmt_text_trace_model(FILE *f, const struct pmt_trace_text *s)
 {
-	size_t idx[TOP_MAX], n, i, top = s->top_n < 5 ? s->top_n : 5;
 	char a[32], b[32];
+	size_t i;
 
 	if (s->why) {
 		fprintf(f, "  trace   : off: %s\n", s->why);
@@ -191,42 +183,91 @@ void pmt_text_trace_summary(FILE *f, const struct pmt_trace_summary *s)
 		fprintf(f, "            per traced frame: %.0f allocations (%s), %.0f frees, %.0f freed "
 			"within the frame (%s)\n", s->allocs / per, pmt_fmt_bytes(a, sizeof(a), s->alloc_bytes / per, 0),
 			s->frees / per, s->churn / per, pmt_fmt_bytes(b, sizeof(b), s->churn_bytes / per, 0));
-		if (s->plan)
+		if (s->has_plan)
 			fprintf(f, "            probes: %u allocator functions, %u inlined copies; %.1f %% of "
 				"allocations at inlined copies, %.2f %% of unknown size\n",
-				s->plan->n_funcs, s->plan->n_inline,
+				s->n_funcs, s->n_inline,
 				s->allocs ? 100.0 * s->inline_allocs / s->allocs : 0,
 				s->allocs ? 100.0 * s->size_unknown / s->allocs : 0);
 	}
-	n = pmt_trace_sites_top(s->sites, true, idx, top);
-	if (n)
+	if (s->nsites)
 		fprintf(f, "  top allocation sites (%s traced frames, by bytes):\n",
 			s->final ? "all" : "this interval's");
-	for (i = 0; i < n; i++) {
-		const struct pmt_trace_site *site = &s->sites->v[idx[i]];
+	for (i = 0; i < s->nsites; i++)
+		text_site(f, &s->sites[i]);
+}
 
-		fprintf(f, "    %10s %8" PRIu64 " allocs  ", pmt_fmt_bytes(a, sizeof(a), (double)site->bytes, 0),
-			site->allocs);
-		text_stack(f, s, site);
+/* A site of the live tables as the text shows it (names borrowed from @names). */
+static void site_text(const struct pmt_stacknames *names, const struct pmt_trace_site *site,
+		      struct pmt_trace_text_site *out)
+{
+	const struct pmt_stackname *sn = site->key ? pmt_stacknames_find(names, site->stack_id) :
+						     NULL;
+	uint32_t i;
+
+	memset(out, 0, sizeof(*out));
+	out->bytes = site->bytes;
+	out->allocs = site->allocs;
+	out->depth = 1;
+	if (!site->key) {
+		out->frames[0] = "<native code: no Python frame>";
+		return;
 	}
+	if (!sn) {
+		out->frames[0] = "<stack lost: table full>";
+		return;
+	}
+	out->depth = sn->depth;
+	for (i = 0; i < sn->depth && i < PMT_TRACE_TEXT_FRAMES; i++)
+		out->frames[i] = pmt_stacknames_str(names, sn->frames[i]);
+	out->partial = sn->flags & PMT_PYF_FAULT;
+}
+
+void pmt_text_trace_summary(FILE *f, const struct pmt_trace_summary *s)
+{
+	size_t idx[PMT_TRACE_TEXT_SITES], i, top = s->top_n < PMT_TRACE_TEXT_SITES ? s->top_n :
+											PMT_TRACE_TEXT_SITES;
+	struct pmt_trace_text m = {
+		.final = s->final,
+		.why = s->why,
+		.frames = s->frames,
+		.total_frames = s->total_frames,
+		.overhead_pct = s->overhead_pct,
+		.max_overhead = s->max_overhead,
+		.every = s->every,
+		.eff_every = s->eff_every,
+		.allocs = s->allocs,
+		.alloc_bytes = s->alloc_bytes,
+		.frees = s->frees,
+		.churn = s->churn,
+		.churn_bytes = s->churn_bytes,
+		.inline_allocs = s->inline_allocs,
+		.size_unknown = s->size_unknown,
+		.has_plan = s->plan != NULL,
+		.n_funcs = s->plan ? s->plan->n_funcs : 0,
+		.n_inline = s->plan ? s->plan->n_inline : 0,
+	};
+
+	if (!s->why && s->total_frames) {
+		m.nsites = pmt_trace_sites_top(s->sites, true, idx, top);
+		for (i = 0; i < m.nsites; i++)
+			site_text(s->names, &s->sites->v[idx[i]], &m.sites[i]);
+	}
+	pmt_text_trace_model(f, &m);
 }
 
 void pmt_text_trace_spike(FILE *f, uint64_t spike, uint64_t from, uint64_t to,
 			  struct pmt_trace_sites *sites, const struct pmt_stacknames *names)
 {
-	struct pmt_trace_summary s = { .names = names };
+	struct pmt_trace_text_site ts;
 	size_t idx[3], n, i;
-	char a[32];
 
 	n = pmt_trace_sites_top(sites, true, idx, 3);
 	fprintf(f, "pmtrace: after the spike at frame %llu, frames %llu-%llu allocated most at:\n",
 		(ull)spike, (ull)from, (ull)to - 1);
 	for (i = 0; i < n; i++) {
-		const struct pmt_trace_site *site = &sites->v[idx[i]];
-
-		fprintf(f, "    %10s %8llu allocs  ",
-			pmt_fmt_bytes(a, sizeof(a), (double)site->bytes, 0), (ull)site->allocs);
-		text_stack(f, &s, site);
+		site_text(names, &sites->v[idx[i]], &ts);
+		text_site(f, &ts);
 	}
 	fflush(f);
 }

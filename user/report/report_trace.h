@@ -32,6 +32,29 @@ struct pmt_trace_summary {
 	uint64_t every, eff_every, spikes_skipped;
 };
 
+/* What the text summary shows, from a live run or a trace_summary record. */
+#define PMT_TRACE_TEXT_SITES 5
+#define PMT_TRACE_TEXT_FRAMES 4
+struct pmt_trace_text_site {
+	uint64_t bytes, allocs;
+	uint32_t depth;                                /* frames in the whole stack */
+	const char *frames[PMT_TRACE_TEXT_FRAMES];     /* innermost first */
+	bool partial;
+};
+struct pmt_trace_text {
+	bool final;
+	const char *why;
+	uint64_t frames, total_frames;
+	double overhead_pct, max_overhead;
+	uint64_t every, eff_every;
+	uint64_t allocs, alloc_bytes, frees, churn, churn_bytes, inline_allocs, size_unknown;
+	bool has_plan;
+	unsigned int n_funcs, n_inline;
+	size_t nsites;
+	struct pmt_trace_text_site sites[PMT_TRACE_TEXT_SITES];
+};
+void pmt_text_trace_model(FILE *f, const struct pmt_trace_text *m);
+
 const char *pmt_trace_trigger_name(enum pmt_trace_trigger t);
 void pmt_json_trace(FILE *f, const struct pmt_trace_frame *tf, const struct pmt_stacknames *names,
 		    size_t top_n, const struct pmt_alloc_plan *plan);

@@ -317,28 +317,42 @@ static void json_plan(FILE *f, const struct pmt_evict_plan *p, const struct pmt_
 	fputs("]}", f);
 }
 
-static void text_plan(FILE *f, const struct pmt_evict_plan *p, const struct pmt_evict_candidate *c,
-		      const struct pmt_asset_track *at)
+/* The alert as a record (strings borrowed from the budgets and the store). */
+static void alert_view(const struct pmt_budget_event *e, const char *state,
+		       const struct pmt_evict_plan *p, const struct pmt_evict_candidate *c,
+		       const struct pmt_asset_track *at, struct pmt_run_alert *a,
+		       struct pmt_run_release *rel, size_t nrel)
 {
-	char b1[32], b2[32];
 	size_t i;
 
-	pmt_budget_format_size(p->bytes_freed, b1, sizeof(b1));
-	pmt_budget_format_size(p->bytes_needed, b2, sizeof(b2));
-	fprintf(f, "    eviction (%s%s): release %zu assets, %s of %s needed: %s\n",
-		pmt_evict_strategy_name(p->strategy), p->use_ignored ? ", no use tracking: by age" : "",
-		p->count, b1, b2, pmt_evict_status_text(p->status));
-	for (i = 0; i < p->count && i < PLAN_SHOWN; i++) {
-		const char *path = pmt_strtab_get(&at->strs, c[i].path_id);
-		const char *site = pmt_strtab_get(&at->strs, c[i].site_id);
-
-		pmt_budget_format_size(c[i].bytes, b1, sizeof(b1));
-		fprintf(f, "      %zu. %9s %-7s %.40s%s%.30s\n", i + 1, b1,
-			pmt_asset_type_name(c[i].type), path ? path : "", path ? "  " : "",
-			site ? site : "");
+	memset(a, 0, sizeof(*a));
+	a->budget = e->path;
+	a->state = state;
+	a->from = pmt_budget_state_name(e->from);
+	a->usage = e->usage;
+	a->limit = e->limit;
+	a->frame = e->frame;
+	a->ts_ns = e->ts_ns;
+	a->percent = e->percent;
+	if (!c)
+		return;
+	a->has_plan = true;
+	a->strategy = pmt_evict_strategy_name(p->strategy);
+	a->status = pmt_evict_status_text(p->status);
+	a->use_tracking = !p->use_ignored;
+	a->bytes_needed = p->bytes_needed;
+	a->bytes_freed = p->bytes_freed;
+	a->usage_after = p->usage_after;
+	a->nrelease = p->count;
+	a->release = rel;
+	for (i = 0; i < p->count && i < nrel; i++) {
+		rel[i].bytes = c[i].bytes;
+		rel[i].load_frame = c[i].load_frame;
+		rel[i].type = pmt_asset_type_name(c[i].type);
+		rel[i].path = pmt_strtab_get(&at->strs, c[i].path_id);
+		rel[i].site = pmt_strtab_get(&at->strs, c[i].site_id);
+		rel[i].priority = c[i].priority;
 	}
-	if (p->count > PLAN_SHOWN)
-		fprintf(f, "      ... %zu more\n", p->count - PLAN_SHOWN);
 }
 
 extern char **environ;
@@ -413,8 +427,9 @@ void pmt_budget_run_frame(struct pmt_budget_run *r, const struct pmt_frame *f,
 		const char *state = e->to == PMT_BUDGET_EXCEEDED ? "exceeded" :
 				    e->to == PMT_BUDGET_WARNING ? "approaching" : "ok";
 		struct pmt_evict_candidate *c = NULL;
+		struct pmt_run_release rel[PLAN_SHOWN];
+		struct pmt_run_alert view;
 		struct pmt_evict_plan plan;
-		char b1[32], b2[32];
 		size_t nc = 0;
 
 		if (e->to == PMT_BUDGET_EXCEEDED) {
@@ -423,13 +438,8 @@ void pmt_budget_run_frame(struct pmt_budget_run *r, const struct pmt_frame *f,
 			if (at && at->store)
 				plan_for(r, at, e->idx, e->usage, e->frame, &plan, &c, &nc);
 		}
-		pmt_budget_format_size(e->usage, b1, sizeof(b1));
-		pmt_budget_format_size(e->limit, b2, sizeof(b2));
-		fprintf(text, "pmtrace: budget %s %s at frame %" PRIu64 ": %s of %s (%u %%)\n",
-			e->path, state, e->frame, b1, b2, e->percent);
-		if (c)
-			text_plan(text, &plan, c, at);
-		fflush(text);
+		alert_view(e, state, &plan, c, at, &view, rel, PLAN_SHOWN);
+		pmt_text_alert(text, &view);
 		if (json) {
 			fprintf(json, "{\"type\":\"budget_violation\",\"schema_version\":%d,\"budget\":",
 				PMT_SCHEMA_VERSION);
@@ -455,12 +465,13 @@ static void report_budgets(struct pmt_budget_run *r, struct pmt_asset_track *at,
 			   FILE *text, FILE *json)
 {
 	struct pmt_budget_sample s;
+	struct pmt_run_budgets view = { .violations = r->violations };
 	struct glob_ctx g;
 	size_t i, n = pmt_budgets_count(&r->budgets);
 
 	fill_sample(r, at, rss, r->python_heap_bytes, 0, &s, &g);
-	if (text)
-		fprintf(text, "  budgets:\n");
+	view.v = n ? calloc(n, sizeof(*view.v)) : NULL;
+	view.n = view.v ? n : 0;
 	if (json)
 		fprintf(json, "{\"type\":\"budgets\",\"schema_version\":%d,\"violations\":%" PRIu64
 			      ",\"budgets\":[",
@@ -468,15 +479,13 @@ static void report_budgets(struct pmt_budget_run *r, struct pmt_asset_track *at,
 	for (i = 0; i < n; i++) {
 		uint64_t use = pmt_budget_usage(&r->budgets, (int)i, &s);
 		uint64_t lim = pmt_budget_limit(&r->budgets, (int)i);
-		char b1[32], b2[32];
 
-		pmt_budget_format_size(use, b1, sizeof(b1));
-		pmt_budget_format_size(lim, b2, sizeof(b2));
-		if (text)
-			fprintf(text, "    %-40.40s %10s of %-10s %5.1f %%  %s\n",
-				pmt_budget_path(&r->budgets, (int)i), b1, b2,
-				lim ? 100.0 * (double)use / (double)lim : 0.0,
-				pmt_budget_state_name(pmt_budget_state(&r->budgets, (int)i)));
+		if (view.v) {
+			view.v[i].path = pmt_budget_path(&r->budgets, (int)i);
+			view.v[i].usage = use;
+			view.v[i].limit = lim;
+			view.v[i].state = pmt_budget_state_name(pmt_budget_state(&r->budgets, (int)i));
+		}
 		if (json) {
 			fprintf(json, "%s{\"path\":", i ? "," : "");
 			pmt_json_str(json, pmt_budget_path(&r->budgets, (int)i));
@@ -490,31 +499,62 @@ static void report_budgets(struct pmt_budget_run *r, struct pmt_asset_track *at,
 		fputs("]}\n", json);
 		fflush(json);
 	}
+	pmt_text_budgets(text, &view);
+	free(view.v);
 }
 
-/* One advice line, wrapped at a word to stay under 100 columns. */
-static void print_wrapped(FILE *f, const char *s)
+/* The platforms record as JSON, from its view. */
+static void json_platforms(FILE *json, const struct pmt_run_platforms *p)
 {
-	const int width = 94;
-	int indent = 4;
+	size_t i, k;
 
-	while (strlen(s) > (size_t)width) {
-		int cut = width;
+	fprintf(json, "{\"type\":\"platforms\",\"schema_version\":%d,\"peak_bytes\":%" PRIu64
+		      ",\"python_heap_peak_bytes\":%" PRIu64 ",\"profiles\":[",
+		PMT_SCHEMA_VERSION, p->peak_bytes, p->python_heap_peak_bytes);
+	for (i = 0; i < p->n; i++) {
+		const struct pmt_run_profile *x = &p->profiles[i];
 
-		while (cut > 20 && s[cut] != ' ')
-			cut--;
-		fprintf(f, "%*s%.*s\n", indent, "", cut, s);
-		s += cut + (s[cut] == ' ');
-		indent = 6;
+		fprintf(json, "%s{\"id\":\"%s\",\"verdict\":\"%s\",\"used_bytes\":%" PRIu64,
+			i ? "," : "", x->id, x->verdict, x->used);
+		if (x->available != PMT_BYTES_UNKNOWN)
+			fprintf(json, ",\"available_bytes\":%" PRIu64, x->available);
+		if (x->recommended != PMT_BYTES_UNKNOWN)
+			fprintf(json, ",\"recommended_bytes\":%" PRIu64, x->recommended);
+		fprintf(json, ",\"over_bytes\":%" PRIu64 ",\"banks\":[", x->over);
+		for (k = 0; k < x->nbanks; k++) {
+			fprintf(json, "%s{\"name\":", k ? "," : "");
+			pmt_json_str(json, x->banks[k].name);
+			fprintf(json, ",\"used_bytes\":%" PRIu64 ",\"verdict\":\"%s\"}",
+				x->banks[k].used, x->banks[k].verdict);
+		}
+		fputs("]}", json);
 	}
-	fprintf(f, "%*s%s\n", indent, "", s);
+	fputs("]", json);
+	if (p->platform) {
+		fputs(",\"platform\":", json);
+		pmt_json_str(json, p->platform);
+		fputs(",\"platform_name\":", json);
+		pmt_json_str(json, p->platform_name);
+		fputs(",\"advice\":[", json);
+		for (i = 0; i < p->nadvice; i++) {
+			if (i)
+				fputc(',', json);
+			pmt_json_str(json, p->advice[i]);
+		}
+		fputc(']', json);
+	}
+	fputs("}\n", json);
+	fflush(json);
 }
 
 static void report_platforms(struct pmt_budget_run *r, uint64_t rss_peak, FILE *text, FILE *json)
 {
+	struct pmt_run_platforms view;
+	struct pmt_run_bank *banks;
 	struct pmt_measured m;
 	char lines[16][PMT_ADVICE_LINE];
-	size_t i, k, n;
+	const char *advice[16];
+	size_t i, k, n = r->platforms.n;
 	int c;
 
 	memset(&m, 0, sizeof(m));
@@ -522,92 +562,52 @@ static void report_platforms(struct pmt_budget_run *r, uint64_t rss_peak, FILE *
 	for (c = 0; c < PMT_CAT_COUNT; c++)
 		m.peak_by_cat[c] = r->peak[c];
 	m.peak_by_cat[PMT_CAT_RSS] = rss_peak > r->peak[PMT_CAT_RSS] ? rss_peak : r->peak[PMT_CAT_RSS];
-	if (text && m.peak_by_cat[PMT_CAT_PYTHON_HEAP])
-		fprintf(text, "  platforms (peak %.1f MiB, python heap peak %.1f MiB):",
-			m.peak_by_cat[PMT_CAT_RSS] / 1048576.0,
-			m.peak_by_cat[PMT_CAT_PYTHON_HEAP] / 1048576.0);
-	else if (text)
-		fprintf(text, "  platforms (peak %.1f MiB):", m.peak_by_cat[PMT_CAT_RSS] / 1048576.0);
-	if (json)
-		fprintf(json, "{\"type\":\"platforms\",\"schema_version\":%d,\"peak_bytes\":%" PRIu64
-			      ",\"python_heap_peak_bytes\":%" PRIu64 ",\"profiles\":[",
-			PMT_SCHEMA_VERSION, m.peak_by_cat[PMT_CAT_RSS],
-			m.peak_by_cat[PMT_CAT_PYTHON_HEAP]);
-	for (k = PMT_FIT_RECOMMENDED; text && k <= PMT_FIT_OVER + 1; k++) {
-		const char *title[] = { "", "fits the recommended target", "fits", "over",
-					"unknown limit" };
-		int col = 0, any = 0;
-
-		for (i = 0; i < r->platforms.n; i++) {
-			struct pmt_fit fit;
-			enum pmt_fit_verdict v;
-
-			pmt_platform_fit(&r->platforms.v[i], &m, &fit);
-			v = fit.worst;
-			if ((k <= PMT_FIT_OVER && v != k) || (k == PMT_FIT_OVER + 1 && v != PMT_FIT_UNKNOWN))
-				continue;
-			if (!any++)
-				col = fprintf(text, "\n    %s:", title[k]);
-			if (col > 88) {
-				fputs("\n      ", text);
-				col = 6;
-			}
-			if (v == PMT_FIT_OVER)
-				col += fprintf(text, " %s(+%.0f%%)", r->platforms.v[i].id,
-					       fit.total.over_pct > 0 ? fit.total.over_pct : 0.0);
-			else
-				col += fprintf(text, " %s", r->platforms.v[i].id);
-		}
-	}
-	if (text)
-		fputc('\n', text);
-	for (i = 0; json && i < r->platforms.n; i++) {
+	memset(&view, 0, sizeof(view));
+	view.present = true;
+	view.peak_bytes = m.peak_by_cat[PMT_CAT_RSS];
+	view.python_heap_peak_bytes = m.peak_by_cat[PMT_CAT_PYTHON_HEAP];
+	view.profiles = n ? calloc(n, sizeof(*view.profiles)) : NULL;
+	banks = n ? calloc(n * PMT_PLATFORM_MAX_BANKS, sizeof(*banks)) : NULL;
+	if (n && (!view.profiles || !banks))
+		goto out;
+	view.n = n;
+	for (i = 0; i < n; i++) {
 		const struct pmt_platform *p = &r->platforms.v[i];
+		struct pmt_run_profile *x = &view.profiles[i];
 		struct pmt_fit fit;
 
 		pmt_platform_fit(p, &m, &fit);
-		fprintf(json, "%s{\"id\":\"%s\",\"verdict\":\"%s\",\"used_bytes\":%" PRIu64, i ? "," : "",
-			p->id, pmt_fit_verdict_name(fit.worst), fit.total.used);
-		if (fit.total.limit != PMT_BYTES_UNKNOWN)
-			fprintf(json, ",\"available_bytes\":%" PRIu64, fit.total.limit);
-		if (fit.total.recommended != PMT_BYTES_UNKNOWN)
-			fprintf(json, ",\"recommended_bytes\":%" PRIu64, fit.total.recommended);
-		fprintf(json, ",\"over_bytes\":%" PRIu64 ",\"banks\":[", fit.total.over_bytes);
+		x->id = p->id;
+		x->verdict = pmt_fit_verdict_name(fit.worst);
+		x->used = fit.total.used;
+		x->available = fit.total.limit;
+		x->recommended = fit.total.recommended;
+		x->over = fit.total.over_bytes;
+		x->banks = banks + i * PMT_PLATFORM_MAX_BANKS;
+		x->nbanks = fit.n_banks;
 		for (k = 0; k < fit.n_banks; k++) {
-			fprintf(json, "%s{\"name\":", k ? "," : "");
-			pmt_json_str(json, p->banks[k].name);
-			fprintf(json, ",\"used_bytes\":%" PRIu64 ",\"verdict\":\"%s\"}",
-				fit.banks[k].used, pmt_fit_verdict_name(fit.banks[k].verdict));
+			x->banks[k].name = p->banks[k].name;
+			x->banks[k].used = fit.banks[k].used;
+			x->banks[k].verdict = pmt_fit_verdict_name(fit.banks[k].verdict);
 		}
-		fputs("]}", json);
 	}
-	if (json)
-		fputs("]", json);
 	if (r->platform) {
 		struct pmt_fit fit;
 
 		pmt_platform_fit(r->platform, &m, &fit);
-		n = pmt_platform_advice(r->platform, &m, &fit, lines, 16);
-		if (text)
-			fprintf(text, "  advice for %s (%s):\n", r->platform->id, r->platform->name);
-		for (i = 0; i < n && text; i++)
-			print_wrapped(text, lines[i]);
-		if (json) {
-			fputs(",\"platform\":", json);
-			pmt_json_str(json, r->platform->id);
-			fputs(",\"advice\":[", json);
-			for (i = 0; i < n; i++) {
-				if (i)
-					fputc(',', json);
-				pmt_json_str(json, lines[i]);
-			}
-			fputc(']', json);
-		}
+		view.nadvice = pmt_platform_advice(r->platform, &m, &fit, lines, 16);
+		for (i = 0; i < view.nadvice; i++)
+			advice[i] = lines[i];
+		view.advice = advice;
+		view.platform = r->platform->id;
+		view.platform_name = r->platform->name;
 	}
-	if (json) {
-		fputs("}\n", json);
-		fflush(json);
-	}
+	if (json)
+		json_platforms(json, &view);
+	pmt_text_platforms(text, &view);
+out:
+	free(view.profiles);
+	free(banks);
 }
 
 void pmt_budget_run_report(struct pmt_budget_run *r, struct pmt_asset_track *at,

@@ -18,6 +18,7 @@ enum pmt_exit {
 	PMT_EXIT_BPF = 8,           /* the kernel refused to load or attach BPF */
 	PMT_EXIT_CONFIG = 9,        /* bad budget file or unknown platform */
 	PMT_EXIT_BUDGET = 10,       /* --fail-on-violation: a budget was exceeded */
+	PMT_EXIT_BAD_RUN = 11,      /* report: the run file is unreadable or corrupt */
 };
 
 #endif /* PMT_EXIT_CODES_H */

@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/report_prom.h"
 #include "run/exit_codes.h"
 #include "run/options.h"
+#include "run/prom_server.h"
 
-const char *argp_program_version = "pmtrace-bpf 0.1";
+const char *argp_program_version = "pmtrace-bpf " PMT_VERSION;
 const char *argp_program_bug_address = NULL;
 error_t argp_err_exit_status = PMT_EXIT_USAGE;
 
@@ -23,6 +25,7 @@ static const char doc[] =
 	"USAGE: pmtrace-bpf [OPTIONS] --pid PID\n"
 	"       pmtrace-bpf [OPTIONS] -- COMMAND [ARGS...]\n"
 	"       pmtrace-bpf platforms\n"
+	"       pmtrace-bpf report [-o report.html] [--perfetto FILE] RUN.jsonl\n"
 	"\n"
 	"EXAMPLES:\n"
 	"  sudo pmtrace-bpf --pid $(pgrep -f mygame.py)     # attach; Ctrl-C to stop\n"
@@ -30,11 +33,14 @@ static const char doc[] =
 	"  sudo pmtrace-bpf -p 1234 --frame-marker libSDL2-2.0.so.0:SDL_GL_SwapWindow\n"
 	"  sudo pmtrace-bpf -p 1234 --duration 30 --target-fps 30 --quiet --json -\n"
 	"  sudo pmtrace-bpf --budget budgets.ini --platform switch --pid 1234\n"
+	"  sudo pmtrace-bpf --html live.html --prometheus 9464 --label rig=qa-07 --pid 1234\n"
+	"  pmtrace-bpf report run.jsonl -o report.html --perfetto run.trace.json\n"
 	"\n"
 	"Exit status: 0 ok (also when the game exits), 1 internal error, 2 usage,\n"
 	"3 no such process, 4 not a Python process, 5 unsupported Python version,\n"
 	"6 no frame marker found, 7 insufficient privilege, 8 BPF load/attach refused,\n"
-	"9 bad budget file or platform, 10 budget exceeded (--fail-on-violation).\n"
+	"9 bad budget file or platform, 10 budget exceeded (--fail-on-violation),\n"
+	"11 (report) run file unreadable or corrupt.\n"
 	"\vOPTIONS:";
 
 enum {
@@ -59,6 +65,11 @@ enum {
 	OPT_MAX_OVERHEAD,
 	OPT_TRACE_DEPTH,
 	OPT_NO_GROWTH_SITES,
+	OPT_HTML,
+	OPT_PERFETTO,
+	OPT_PROMETHEUS,
+	OPT_PROMETHEUS_LINGER,
+	OPT_LABEL,
 };
 
 static const struct argp_option opts[] = {
@@ -107,6 +118,16 @@ static const struct argp_option opts[] = {
 	  "Python frames kept per allocation site, 0 to 32 (default 32; 0: no stacks)", 0 },
 	{ "max-overhead", OPT_MAX_OVERHEAD, "PERCENT", 0,
 	  "Keep what tracing costs the game under this share of its time (default 5)", 0 },
+	{ "html", OPT_HTML, "FILE", 0,
+	  "HTML report, rewritten at each report interval and at the end (open it in a browser)", 0 },
+	{ "perfetto", OPT_PERFETTO, "FILE", 0,
+	  "Perfetto / Chrome trace (Trace Event JSON) written at the end", 0 },
+	{ "prometheus", OPT_PROMETHEUS, "[ADDR:]PORT", 0,
+	  "Serve Prometheus metrics at http://ADDR:PORT/metrics (ADDR defaults to 127.0.0.1)", 0 },
+	{ "prometheus-linger", OPT_PROMETHEUS_LINGER, "SECONDS", 0,
+	  "At the end, keep serving until one more scrape, up to this long (0)", 0 },
+	{ "label", OPT_LABEL, "KEY=VALUE", 0,
+	  "A label on every metric (repeatable, up to 8), e.g. machine=qa-07", 0 },
 	{},
 };
 
@@ -151,6 +172,30 @@ static unsigned long parse_ulong(struct argp_state *st, const char *name, const 
 		usage_error(st, msg, arg);
 	}
 	return v;
+}
+
+/* --label KEY=VALUE: a valid Prometheus label name that pmtrace does not use itself. */
+static void parse_label(struct argp_state *st, struct pmt_options *o, char *arg)
+{
+	static const char *const taken[] = { "pid", "executable", "le", "cause", "kind", "generation",
+					     "type", "budget", "state", "python_version",
+					     "frame_marker", "job", "instance" };
+	char *eq = strchr(arg, '=');
+	size_t i, n = eq ? (size_t)(eq - arg) : 0;
+
+	if (!eq || !pmt_prom_label_name_ok(arg, n) || strlen(eq + 1) >= PMT_PROM_VALUE_LEN)
+		usage_error(st, "invalid --label '%s' (KEY=VALUE, KEY of letters, digits and _)", arg);
+	for (i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
+		if (strlen(taken[i]) == n && !strncmp(arg, taken[i], n))
+			usage_error(st, "--label '%s': pmtrace sets that label itself", arg);
+	for (i = 0; i < o->nlabels; i++)
+		if (strlen(o->labels[i].name) == n && !strncmp(arg, o->labels[i].name, n))
+			usage_error(st, "--label '%s' given twice", arg);
+	if (o->nlabels == PMT_MAX_LABELS)
+		usage_error(st, "--label '%s': at most 8 labels", arg);
+	*eq = 0;
+	o->labels[o->nlabels].name = arg;
+	o->labels[o->nlabels++].value = eq + 1;
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *st)
@@ -251,6 +296,28 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		break;
 	case OPT_MAX_OVERHEAD:
 		o->max_overhead = parse_double(st, "maximum overhead", arg, 0.01, 100);
+		break;
+	case OPT_HTML:
+		o->html_path = arg;
+		break;
+	case OPT_PERFETTO:
+		o->perfetto_path = arg;
+		break;
+	case OPT_PROMETHEUS: {
+		char err[200];
+
+		if (pmt_prom_addr_check(arg, err, sizeof(err))) {
+			fprintf(stderr, "pmtrace-bpf: %s (see --help)\n", err);
+			exit(PMT_EXIT_USAGE);
+		}
+		o->prometheus = arg;
+		break;
+	}
+	case OPT_PROMETHEUS_LINGER:
+		o->prometheus_linger = parse_double(st, "linger", arg, 0, 3600);
+		break;
+	case OPT_LABEL:
+		parse_label(st, o, arg);
 		break;
 	case ARGP_KEY_ARG:
 		if (!o->pid && !o->cmd && !strcmp(arg, "platforms") && st->next == st->argc) {

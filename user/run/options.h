@@ -11,6 +11,14 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#define PMT_VERSION "0.1"
+#define PMT_MAX_LABELS 8
+
+struct pmt_label {
+	const char *name;  /* a Prometheus label name */
+	const char *value;
+};
+
 struct pmt_options {
 	pid_t pid;            /* 0 when launching */
 	char **cmd;           /* NULL when attaching */
@@ -43,6 +51,13 @@ struct pmt_options {
 	bool trace_all;
 	double max_overhead;         /* percent of run time tracing may cost */
 	unsigned long trace_depth;   /* Python frames kept per stack (0: none) */
+	/* Reports people look at (live_out.c). */
+	const char *html_path;       /* --html: rewritten each report interval */
+	const char *perfetto_path;   /* --perfetto: written at the end */
+	const char *prometheus;      /* --prometheus [ADDR:]PORT, or NULL */
+	double prometheus_linger;    /* seconds to wait for a last scrape at the end */
+	struct pmt_label labels[PMT_MAX_LABELS]; /* --label KEY=VALUE */
+	size_t nlabels;
 };
 
 /* Parse argv; on error prints one line and exits PMT_EXIT_USAGE. */

@@ -32,6 +32,7 @@
 #include "run/exit_codes.h"
 #include "os/fault_cost.h"
 #include "run/growth_track.h"
+#include "run/live_out.h"
 #include "probes/markers.h"
 #include "pmtrace/session.h"
 #include "cpython/python.h"
@@ -83,6 +84,7 @@ struct tracer {
 	struct pmt_pylayout pyl;
 	bool pywalk_ready; /* the BPF stack walker knows the interpreter */
 	bool assets_on;
+	uint64_t asset_loads[PMT_ASSET_TYPES], asset_frees[PMT_ASSET_TYPES]; /* at the last frame */
 	struct pmt_asset_event *apend; /* asset records of the frame in progress */
 	size_t napend, capend;
 	uint64_t assets_retry_ns; /* next time to look for asset functions */
@@ -95,13 +97,17 @@ struct tracer {
 	struct pmt_pyheap pyheap;   /* python_heap: pymalloc's arenas */
 	uint64_t pyheap_retry_ns;   /* next time to look for them */
 	int pyheap_tries;
-	FILE *json;
+	FILE *json;      /* where records go: the --json file, or the live outputs' stream */
+	FILE *json_file; /* the --json file (or stdout), or NULL */
+	struct pmt_live *live; /* --html, --perfetto, --prometheus */
 	FILE *text;
 	bool need_rescan;
 	bool stub_stop; /* the target stopped at its first trampoline call */
 	int stub_slot;  /* the slot whose trampoline it called */
 	int muted;      /* candidates left attached but not counted */
 	bool closing;   /* reports are written: frames now only time the detach */
+	bool markers_gone; /* the marker probes were removed */
+	bool linger;       /* the run ended: serve metrics a little longer */
 	bool frame_seen; /* a marker record arrived since frame_seen was cleared */
 	int expensive[PMT_MAX_MARKERS]; /* muted candidates on single-stepped code */
 	int n_expensive;
@@ -229,9 +235,30 @@ static void read_pyheap(struct tracer *t, struct pmt_frame *f)
 	f->python_heap_known = !pmt_pyheap_read(&t->pyheap, &f->python_heap_bytes);
 }
 
+/* The frame record's assets: live by type, and what the frame loaded and freed. */
+static const struct pmt_frame_assets *frame_assets(struct tracer *t, struct pmt_frame_assets *a)
+{
+	int k;
+
+	if (!t->assets_on || !t->assets.store)
+		return NULL;
+	for (k = 0; k < PMT_ASSET_TYPES; k++) {
+		const struct pmt_type_stats *ts = pmt_asset_type_stats(t->assets.store, k);
+
+		a->live[k] = ts->live;
+		a->bytes[k] = ts->live_bytes;
+		a->loads[k] = ts->loads - t->asset_loads[k];
+		a->frees[k] = ts->frees - t->asset_frees[k];
+		t->asset_loads[k] = ts->loads;
+		t->asset_frees[k] = ts->frees;
+	}
+	return a;
+}
+
 static void emit_frame(struct tracer *t, const struct pmt_event *ev)
 {
 	const struct pmt_growth_view *gv;
+	struct pmt_frame_assets fa;
 	struct pmt_frame f;
 	int r = pmt_session_add(&t->session, ev, &f);
 
@@ -247,7 +274,7 @@ static void emit_frame(struct tracer *t, const struct pmt_event *ev)
 		pmt_asset_frame_end(t->assets.store, f.index);
 	}
 	if (t->json)
-		pmt_json_frame(t->json, &f, gv);
+		pmt_json_frame(t->json, &f, gv, frame_assets(t, &fa));
 	pmt_budget_run_frame(&t->budget, &f, t->assets_on ? &t->assets : NULL, t->text, t->json,
 			     t->last_marker_ns);
 	pmt_trace_run_frame(&t->trace, t->bpf, &f, t->last_marker_ns, t->text, t->json);
@@ -645,6 +672,7 @@ static void rescan(struct tracer *t)
 
 static void fill_attach_info(struct tracer *t, struct pmt_attach_info *a, char *ver, size_t len)
 {
+	static char exe[PATH_MAX], cmd[1024];
 	const struct slot *s = &t->slots[t->chosen];
 
 	pmt_python_version_str(&t->py, ver, len);
@@ -661,6 +689,10 @@ static void fill_attach_info(struct tracer *t, struct pmt_attach_info *a, char *
 	a->gc_state = t->gc_resolved;
 	a->gc_timing = t->gc_timing;
 	a->ts_ns = now_ns();
+	a->executable = pmt_pid_exe(t->pid, exe, sizeof(exe)) ? NULL : exe;
+	a->cmdline = pmt_pid_cmdline(t->pid, cmd, sizeof(cmd)) ? NULL : cmd;
+	a->frame_tid = s->nbuf ? s->buf[0].tid : 0;
+	a->options = t->o;
 }
 
 static void report_assets(struct tracer *t, const char *scope)
@@ -1008,8 +1040,9 @@ static void detach_markers_between_frames(struct tracer *t)
 {
 	uint64_t until = now_ns() + 250000000ULL;
 
-	if (!t->bpf)
+	if (!t->bpf || t->markers_gone)
 		return;
+	t->markers_gone = true;
 	t->closing = true;
 	if (t->chosen >= 0 && !t->end_target_gone) {
 		t->frame_seen = false;
@@ -1040,24 +1073,32 @@ static void cleanup(struct tracer *t)
 		pmt_asset_track_free(&t->assets);
 	free(t->apend);
 	pmt_maps_free(&t->maps);
-	if (t->json && t->json != stdout)
-		fclose(t->json);
+	if (t->linger)
+		pmt_live_linger(t->live, t->o->prometheus_linger, &pmt_exiting);
+	pmt_live_close(t->live); /* its last bytes go to the --json file first */
+	if (t->json_file && t->json_file != stdout)
+		fclose(t->json_file);
 }
 
 static int open_outputs(struct tracer *t)
 {
+	char err[512];
+
 	t->text = stdout;
-	if (!t->o->json_path)
-		return 0;
-	if (!strcmp(t->o->json_path, "-")) {
-		t->json = stdout;
+	if (t->o->json_path && !strcmp(t->o->json_path, "-")) {
+		t->json_file = stdout;
 		t->text = stderr;
-		return 0;
+	} else if (t->o->json_path) {
+		t->json_file = fopen(t->o->json_path, "we");
+		if (!t->json_file)
+			return fail(t, PMT_EXIT_USAGE, "cannot write %s: %s", t->o->json_path,
+				    strerror(errno));
 	}
-	t->json = fopen(t->o->json_path, "we");
-	if (!t->json)
-		return fail(t, PMT_EXIT_USAGE, "cannot write %s: %s", t->o->json_path,
-			    strerror(errno));
+	t->json = t->json_file;
+	if (pmt_live_open(&t->live, t->o, t->json_file, t->text, err, sizeof(err)))
+		return fail(t, PMT_EXIT_USAGE, "%s", err);
+	if (t->live)
+		t->json = pmt_live_stream(t->live);
 	return 0;
 }
 
@@ -1145,8 +1186,10 @@ static int event_loop(struct tracer *t)
 			pmt_trace_run_tick(&t->trace, t->bpf, now_ns(), t->json);
 		if (t->chosen >= 0 && interval && now_ns() - t->last_report_ns >= interval) {
 			report_interval(t);
+			pmt_live_report(t->live);
 			t->last_report_ns = now_ns();
 		}
+		pmt_live_tick(t->live);
 		if (duration && now_ns() - t->start_ns >= duration)
 			t->end = END_DURATION;
 	}
@@ -1180,6 +1223,9 @@ int pmt_tracer_run(const struct pmt_options *o)
 	}
 	rc = open_outputs(&t);
 	if (rc) {
+		pmt_live_close(t.live);
+		if (t.json_file && t.json_file != stdout)
+			fclose(t.json_file);
 		pmt_budget_run_free(&t.budget);
 		return rc;
 	}
@@ -1228,6 +1274,12 @@ int pmt_tracer_run(const struct pmt_options *o)
 		report_final(&t);
 		if (o->fail_on_violation && t.budget.any_exceeded)
 			rc = PMT_EXIT_BUDGET;
+		/* The game goes on without probes while the last outputs are written. */
+		if (t.live)
+			detach_markers_between_frames(&t);
+		if (pmt_live_finish(t.live) && rc == PMT_EXIT_OK)
+			rc = PMT_EXIT_ERROR;
+		t.linger = true; /* in cleanup(), once every probe is gone */
 	}
 out:
 	if (gate >= 0)
