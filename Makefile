@@ -36,7 +36,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean test unit integration bench demo pystack-check
+.PHONY: all clean test unit integration bench demo pystack-check fuzz install
 .DELETE_ON_ERROR:
 
 all: $(OUT)/pmtrace-bpf
@@ -113,13 +113,60 @@ unit-asan:
 integration: $(OUT)/pmtrace-bpf $(OUT)/pystack_check
 	tests/integration/run.sh
 
-test: all unit unit-asan integration
+# Fuzzing: libFuzzer targets for the run file reader (with every reporter
+# that reads runs) and the budget file loader, built with clang
+# -fsanitize=fuzzer,address,undefined (Debian's libclang-rt-14-dev), run in
+# parallel for FUZZ_SECONDS each on the seed corpus in tests/fuzz/corpus/.
+FUZZ_OUT := $(OUT)/fuzz
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 45
+FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
+FUZZ_CFLAGS := $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(WARN) $(INCLUDES) -std=gnu11 -D_GNU_SOURCE
+FUZZ_LIB_SRCS := $(CORE_SRCS) user/report/report_text.c user/report/report_replay.c \
+	user/report/report_assets.c user/report/report_growth.c user/report/report_budget.c \
+	user/report/report_html.c user/report/report_perfetto.c user/report/report_prom.c \
+	user/report/report_trace_text.c user/report/report_json.c user/os/host.c
+FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_LIB_SRCS)) \
+	$(FUZZ_OUT)/obj/gen/platform_data.o $(FUZZ_OUT)/obj/gen/html_js.o $(FUZZ_OUT)/obj/gen/html_css.o
+
+$(FUZZ_OUT)/obj/%.o: %.c include/pmtrace/*.h $(wildcard user/*/*.h)
+	$(call msg,FUZZCC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_OUT)/obj/gen/%.o: $(OUT)/%.c
+	$(call msg,FUZZCC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) -g -O1 -c $< -o $@
+
+# An archive, so each target links only the objects it uses.
+$(FUZZ_OUT)/libfuzz.a: $(FUZZ_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OUT)/libfuzz.a
+	$(call msg,FUZZER,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -linih -ljson-c -lz -lm -o $@
+
+fuzz:
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+test: all unit unit-asan fuzz integration
 
 demo: $(OUT)/pmtrace-bpf
 	scripts/demo.sh
 
 bench: $(OUT)/pmtrace-bpf
 	scripts/bench/overhead.sh
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the tool and its man page.
+PREFIX ?= /usr/local
+install: $(OUT)/pmtrace-bpf
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(OUT)/pmtrace-bpf $(DESTDIR)$(PREFIX)/bin/pmtrace-bpf
+	install -m 0644 docs/pmtrace-bpf.1 $(DESTDIR)$(PREFIX)/share/man/man1/pmtrace-bpf.1
 
 clean:
 	rm -rf $(OUT)

@@ -1024,7 +1024,7 @@ static void parse_categories(struct parse_ctx *c, struct pmt_budget *it, const c
 		if ((size_t)(z - a) >= 7 && strncasecmp(a, "assets:", 7) == 0) {
 			const char *g = skip_blanks(a + 7);
 
-			if (g == z) {
+			if (g >= z) { /* blanks only: skipping them may pass z */
 				fail(c, c->line, "no glob after 'assets:' in the categories of [%s]",
 				     it->name);
 				return;

@@ -602,7 +602,8 @@ static int rec_frame(struct rd *d, json_object *o)
 		}
 		rf.growth_first = (uint32_t)r->ngrowth;
 		rf.growth_n = (uint32_t)ng;
-		memcpy(r->growth + r->ngrowth, gs, ng * sizeof(*gs));
+		if (ng)
+			memcpy(r->growth + r->ngrowth, gs, ng * sizeof(*gs));
 		r->ngrowth += ng;
 		if (new_sample)
 			r->asset_samples[r->nsamples++] = as;

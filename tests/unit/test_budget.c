@@ -285,6 +285,9 @@ static void test_errors(void)
 		  "t.ini:3: empty entry in the categories of [a]" },
 		{ "[a]\nlimit = 1MiB\ncategories = audio, assets: \n",
 		  "t.ini:3: no glob after 'assets:' in the categories of [a]" },
+		/* found by fuzzing: the blanks after 'assets:' ran past the entry's end */
+		{ "[a]\nlimit = 1MiB\ncategories = textures, assets: ,gpu_buffers\n",
+		  "t.ini:3: no glob after 'assets:' in the categories of [a]" },
 		{ "[a]\nlimit = 1MiB\neviction = fifo\n",
 		  "t.ini:3: unknown eviction strategy 'fifo' (expected lru, lfu, priority, size, "
 		  "age, hybrid or none)" },

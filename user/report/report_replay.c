@@ -79,21 +79,28 @@ static void shown_free(struct shown *s)
 /* Each spike frame's top growth site: the last PMT_GROWTH_SPIKES, as the live run kept them. */
 static void growth_spikes(FILE *f, const struct pmt_run *r)
 {
-	struct pmt_growth_spike *sp = calloc(PMT_GROWTH_SPIKES, sizeof(*sp));
 	const struct pmt_growth_spike *ptrs[PMT_GROWTH_SPIKES];
-	char *scratch = malloc(PMT_GROWTH_SPIKES * STACK_SCRATCH);
+	struct pmt_growth_spike *sp = NULL;
+	char *scratch = NULL;
 	size_t i, n = 0, total = 0;
 
+	for (i = 0; i < r->nframes && n < PMT_GROWTH_SPIKES; i++)
+		n += r->frames[i].f.spike && r->frames[i].growth_n;
+	if (!n)
+		return;
+	sp = calloc(PMT_GROWTH_SPIKES, sizeof(*sp));
+	scratch = malloc(PMT_GROWTH_SPIKES * STACK_SCRATCH);
 	if (!sp || !scratch)
 		goto out;
 	for (i = 0; i < r->nframes; i++) {
 		const struct pmt_run_frame *rf = &r->frames[i];
-		const struct pmt_run_growth *g = &r->growth[rf->growth_first];
+		const struct pmt_run_growth *g;
 		size_t k;
 		struct pmt_growth_shown *x;
 
 		if (!rf->f.spike || !rf->growth_n)
 			continue;
+		g = &r->growth[rf->growth_first];
 		k = total++ % PMT_GROWTH_SPIKES;
 		x = &sp[k].top;
 		sp[k].frame = rf->f.index;
@@ -210,7 +217,10 @@ int pmt_replay_text(FILE *f, const struct pmt_run *r)
 	if (pmt_run_summary(r, 0, &s) || (r->final.present && s.frames != r->final.summary.frames))
 		s = r->final.summary;
 	if (r->nframes) {
-		err = pmt_run_ring(r, r->attached.present ? r->attached.history : 1000, &ring);
+		size_t cap = r->attached.present ? r->attached.history : 1000;
+
+		/* The last @cap frames, as the live run's ring held them. */
+		err = pmt_run_ring(r, cap < r->nframes ? cap : r->nframes, &ring);
 		if (err)
 			return err;
 		rf.ring = &ring;
@@ -222,7 +232,8 @@ int pmt_replay_text(FILE *f, const struct pmt_run *r)
 		struct pmt_growth_view v = { .dropped = r->final.growth_dropped,
 					     .unresolved = r->final.growth_unresolved };
 
-		if (shown_fill(r, r->growth + r->final.growth_first, r->final.growth_n, &g)) {
+		if (shown_fill(r, r->final.growth_n ? r->growth + r->final.growth_first : NULL,
+			       r->final.growth_n, &g)) {
 			err = -ENOMEM;
 			goto out;
 		}

@@ -54,6 +54,8 @@ struct pmt_trace_text {
 	struct pmt_trace_text_site sites[PMT_TRACE_TEXT_SITES];
 };
 void pmt_text_trace_model(FILE *f, const struct pmt_trace_text *m);
+/* One site line of the summary: bytes, allocations, up to 4 frames. */
+void pmt_text_trace_site(FILE *f, const struct pmt_trace_text_site *site);
 
 const char *pmt_trace_trigger_name(enum pmt_trace_trigger t);
 void pmt_json_trace(FILE *f, const struct pmt_trace_frame *tf, const struct pmt_stacknames *names,
