@@ -14,6 +14,10 @@ PKGS=(
 	util-linux procps                     # setpriv, pgrep for the tests
 	solarwolf                             # a real pygame game for the asset tests
 	xvfb libgl1 libglx-mesa0 libgl1-mesa-dri  # a headless GL context (llvmpipe): GL asset test
+	libmicrohttpd-dev                     # --prometheus: the metrics endpoint
+	libclang-rt-14-dev                    # libFuzzer (clang -fsanitize=fuzzer): make fuzz
+	chromium                              # the HTML report's browser test (headless)
+	prometheus                            # the metrics endpoint's test: a real server scrapes it
 )
 
 missing=()
@@ -33,4 +37,10 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts the prometheus service it installs; the tests start their own
+# server on a free port, so a service we just installed is stopped again.
+if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null &&
+	systemctl is-active --quiet prometheus 2>/dev/null; then
+	systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi
 echo "install-deps: done"

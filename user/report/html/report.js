@@ -100,7 +100,13 @@ function pmtReport(D) {
 		let a = Math.abs(v), u = 0;
 		while (a >= 1024 && u < 4) { a /= 1024; u++; }
 		const s = sign ? (v < 0 ? '-' : '+') : (v < 0 ? '-' : '');
-		return s + a.toFixed(u ? 1 : 0) + ' ' + units[u];
+		return s + fixed(a, u ? 1 : 0) + ' ' + units[u];
+	}
+	// toFixed(), but an exact tie goes to the even digit, as C's printf does.
+	function fixed(a, d) {
+		const m = Math.pow(10, d), x = a * m, fl = Math.floor(x);
+		if (x - fl === 0.5) return ((fl % 2 === 0 ? fl : fl + 1) / m).toFixed(d);
+		return a.toFixed(d);
 	}
 	function fmtMs(ns) { return (ns / 1e6).toFixed(2) + ' ms'; }
 	function fmtSec(ms) {
@@ -198,8 +204,8 @@ function pmtReport(D) {
 	}
 	function card(id, k, v, d, value) {
 		const attrs = { cls: 'card', id: id };
+		if (value !== undefined && value !== null) attrs['data-value'] = String(value);
 		const vv = el('div', { cls: 'v', text: v });
-		if (value !== undefined) vv.setAttribute('data-value', String(value));
 		return el('div', attrs, [el('div', { cls: 'k', text: k }), vv, d ? el('div', { cls: 'd', text: d }) : null]);
 	}
 	function summary() {
