@@ -17,6 +17,7 @@
   the workload counted.
 """
 import json
+import re
 import os
 import shutil
 import socket
@@ -538,3 +539,42 @@ class PrometheusScrape(unittest.TestCase):
         except (OSError, ValueError):
             return None
         return None
+
+
+class ManualAndInstall(unittest.TestCase):
+    """Every option of --help is in the man page and in docs/usage.md; the man
+    page renders without a warning; `make install` installs both files."""
+
+    def test_options_documented(self):
+        rc, out, err = it.run([it.TOOL, "--help"])
+        self.assertEqual(rc, 0, err)
+        opts = sorted(set(re.findall(r"^ +(?:-\w, )?--([a-z][a-z-]+)", out, re.M)))
+        self.assertIn("prometheus", opts)
+        man = open(os.path.join(it.REPO, "docs", "pmtrace-bpf.1")).read()
+        usage = open(os.path.join(it.REPO, "docs", "usage.md")).read()
+        missing = [o for o in opts if ("\\-\\-" + o.replace("-", "\\-")) not in man]
+        self.assertEqual(missing, [], "options missing from docs/pmtrace-bpf.1")
+        missing = [o for o in opts if "--" + o not in usage]
+        self.assertEqual(missing, [], "options missing from docs/usage.md")
+
+    def test_man_page_renders(self):
+        groff = shutil.which("groff")
+        if not groff:
+            self.skipTest("groff not installed")
+        r = subprocess.run([groff, "-man", "-ww", "-z", os.path.join(it.REPO, "docs", "pmtrace-bpf.1")],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+        self.assertEqual((r.returncode, r.stdout), (0, b""), r.stdout.decode(errors="replace"))
+
+    def test_make_install(self):
+        tmp = it.Tmp("install")
+        self.addCleanup(tmp.cleanup)
+        r = subprocess.run(["make", "-s", "-C", it.REPO, "install", "DESTDIR=" + tmp.path,
+                            "PREFIX=/opt/pmt", "OUT=" + os.path.dirname(it.TOOL)],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stdout.decode(errors="replace"))
+        binary = tmp("opt/pmt/bin/pmtrace-bpf")
+        self.assertTrue(os.access(binary, os.X_OK))
+        self.assertTrue(os.path.isfile(tmp("opt/pmt/share/man/man1/pmtrace-bpf.1")))
+        rc, out, err = it.run([binary, "--version"])
+        self.assertEqual(rc, 0, err)
+        self.assertIn("pmtrace-bpf", out)

@@ -33,7 +33,7 @@ static const char doc[] =
 	"  sudo pmtrace-bpf -p 1234 --frame-marker libSDL2-2.0.so.0:SDL_GL_SwapWindow\n"
 	"  sudo pmtrace-bpf -p 1234 --duration 30 --target-fps 30 --quiet --json -\n"
 	"  sudo pmtrace-bpf --budget budgets.ini --platform switch --pid 1234\n"
-	"  sudo pmtrace-bpf --html live.html --prometheus 9464 --label rig=qa-07 --pid 1234\n"
+	"  sudo pmtrace-bpf --html live.html --prometheus 9464 --label rig=qa7 -p 1234\n"
 	"  pmtrace-bpf report run.jsonl -o report.html --perfetto run.trace.json\n"
 	"\n"
 	"Exit status: 0 ok (also when the game exits), 1 internal error, 2 usage,\n"

@@ -214,7 +214,7 @@ function pmtReport(D) {
 		const gc = S.gc_collections || [0, 0, 0];
 		const cards = el('div', { cls: 'cards', id: 'summary' }, [
 			card('s-frames', 'frames', String(S.frames), fmtSec((S.span_ns || 0) / 1e6) + ' at ' + (S.fps || 0).toFixed(1) + ' fps', S.frames),
-			card('s-frametime', 'frame time p50 / p95', (ft.p50 / 1e6).toFixed(1) + ' / ' + (ft.p95 / 1e6).toFixed(1) + ' ms',
+			card('s-frametime', 'frame ms p50 / p95', (ft.p50 / 1e6).toFixed(1) + ' / ' + (ft.p95 / 1e6).toFixed(1),
 				'p99 ' + (ft.p99 / 1e6).toFixed(2) + ' ms, max ' + (ft.max / 1e6).toFixed(2) + ' ms', ft.p95),
 			card('s-rss-peak', 'peak RSS', fmtBytes(S.rss_peak_bytes), 'at the end ' + fmtBytes(S.rss_bytes) + ', growth ' + fmtBytes(S.rss_growth_bytes, true), S.rss_peak_bytes),
 			card('s-heap-peak', 'Python heap peak', S.python_heap_peak_bytes ? fmtBytes(S.python_heap_peak_bytes) : 'not measured', 'pymalloc arenas', S.python_heap_peak_bytes),
@@ -446,12 +446,17 @@ function pmtReport(D) {
 
 		timeAxis(g, L);
 		// Selection and hover.
-		for (const [p, color] of [[hover, 'rgba(0,0,0,.35)'], [selected, '#2f6fdf']]) {
+		for (const [p, color] of [[hover, 'rgba(0,0,0,.12)'], [selected, 'rgba(47,111,223,.22)']]) {
 			if (p < 0) continue;
 			const x0 = xOf(frameStart(p)), x1 = xOf(C.t[p]);
 			if (x1 < L.left || x0 > L.left + L.plotW) continue;
+			const a = Math.max(L.left, x0), w = Math.max(1, Math.min(x1, L.left + L.plotW) - a);
 			g.fillStyle = color;
-			g.fillRect(Math.max(L.left, x0), L.time.y, Math.max(1, x1 - x0), L.axis.y - L.time.y);
+			g.fillRect(a, L.time.y, w, L.axis.y - L.time.y);
+			if (p === selected) {
+				g.strokeStyle = '#2f6fdf';
+				g.strokeRect(a + 0.5, L.time.y + 0.5, Math.max(1, w - 1), L.axis.y - L.time.y - 1);
+			}
 		}
 		PMT.drawMs = performance.now() - t0;
 	}
