@@ -157,6 +157,20 @@ def check_trace_events(test, path, recs):
                      len(it.records_of(recs, "budget_violation")))
 
 
+def page_data(path):
+    """The JSON of an HTML report's data block (base64, deflated, "PMT1" header)."""
+    import base64
+    import zlib
+    with open(path) as f:
+        text = f.read()
+    start = text.index('id="pmt-data">') + len('id="pmt-data">')
+    block = zlib.decompress(base64.b64decode(text[start:text.index("</script>", start)]))
+    if block[:4] != b"PMT1":
+        raise ValueError("not a pmtrace data block")
+    n = int.from_bytes(block[4:8], "little")
+    return json.loads(block[8:8 + n].decode())
+
+
 class HtmlPage(object):
     """The page's rendered numbers, read through the DevTools protocol."""
 
@@ -455,8 +469,10 @@ class PrometheusScrape(unittest.TestCase):
         self.addCleanup(tmp.cleanup)
         out, truth_path = tmp("out.jsonl"), tmp("truth.json")
         tool_out = open(tmp("tool.out"), "w+")
+        html = tmp("live.html")
         cmd = [it.TOOL, "-q", "--json", out, "--prometheus", "127.0.0.1:0",
-               "--prometheus-linger", "30", "--label", "rig=ci-%d" % os.getpid(), "--",
+               "--prometheus-linger", "30", "--label", "rig=ci-%d" % os.getpid(),
+               "--html", html, "--interval", "1", "--",
                it.DEBIAN_PY, it.PLANTED_PYGAME, "--frames", "420", "--truth", truth_path,
                "--plan", PLANTED_SPIKES]
         tool = subprocess.Popen(cmd, stdout=tool_out, stderr=subprocess.STDOUT,
@@ -483,7 +499,23 @@ class PrometheusScrape(unittest.TestCase):
                                   stdout=open(tmp("prometheus.log"), "w"), stderr=subprocess.STDOUT,
                                   start_new_session=True)
         self.addCleanup(it.stop, server)
+        # --html during the run: replaced (renamed over) every interval, marked live.
+        versions = {}
+        end = time.time() + 180
+        while tool.poll() is None and time.time() < end:
+            try:
+                st = os.stat(html)
+                if st.st_ino not in versions:
+                    versions[st.st_ino] = page_data(html)
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.2)
         rc = tool.wait(180)
+        live = [d for d in versions.values() if d and d["live"]]
+        self.assertGreaterEqual(len(live), 2, "the HTML report was not rewritten during the run")
+        self.assertTrue(all(d["frames"]["n"] > 0 for d in live[1:]))
+        final = page_data(html)
+        self.assertFalse(final["live"], "the last HTML report still says live")
         tool_out.seek(0)
         self.assertEqual(rc, 0, "tool exit %r:\n%s" % (rc, it.tail(tool_out.read(), 30)))
         with open(truth_path) as f:
