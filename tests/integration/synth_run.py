@@ -119,6 +119,15 @@ def write(path, n=216000, pid=4242):
                           "state": "exceeded", "from": "approaching", "usage_bytes": rss,
                           "limit_bytes": 256 << 20, "percent": int(rss * 100 / (256 << 20)), "frame": i,
                           "ts_ns": ts, "eviction_plan": None}) + "\n")
+    # Records the report shows generically (object pools, snapshots).
+    w(json.dumps({"type": "pools", "schema_version": 2, "frame": n - 1,
+                  "pools": [{"type": "Bullet", "allocated": 9000, "peak_live": 310,
+                             "recommended_size": 320, "saved_bytes": 1 << 20},
+                            {"type": "Particle", "allocated": 52000, "peak_live": 1200,
+                             "recommended_size": 1280, "saved_bytes": 3 << 20}]}) + "\n")
+    w(json.dumps({"type": "snapshot", "schema_version": 2, "frame": 10, "assets_before_attach": 3,
+                  "bytes": 123456}) + "\n")
+    truth["pools"] = ["Bullet", "Particle"]
     top = {"bytes": 4 << 20, "type": "surface", "width": 1024, "height": 1024,
            "path": "/game/art/big_map.png", "site": "load_level (game/level.py:90)",
            "loader": "IMG_Load_RW", "load_frame": 12, "load_ts_ns": 10 ** 12, "age_frames": n - 12,

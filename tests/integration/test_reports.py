@@ -350,6 +350,11 @@ class HugeRunRendering(unittest.TestCase):
             self.assertEqual(int(h.value("#s-frames")), 216000)
             self.assertEqual(int(h.value("#s-rss-peak")), truth["peak_rss"])
             self.assertEqual(h.frames_listed("#spike-list"), truth["spikes"])
+            # Records it knows only generically: their fields as tables.
+            pools = h.text("#rec-pools")
+            for name in truth["pools"]:
+                self.assertIn(name, pools or "")
+            self.assertIn("123456", h.text("#rec-snapshot") or "")
             # Full zoom: every spike and every drop has its marker, one pixel column each.
             got = page.eval("({spikes: PMT.last.spikeFrames, drops: PMT.last.dropFrames, "
                             "spikeCols: PMT.last.spikeCols, dropCols: PMT.last.dropCols})")

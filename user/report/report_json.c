@@ -37,6 +37,8 @@ static void json_str_or_null(FILE *f, const char *s)
 /* The options that shape what the reports show. */
 static void json_options(FILE *f, const struct pmt_options *o)
 {
+	size_t i;
+
 	fprintf(f, ",\"options\":{\"interval\":%g,\"duration\":%g,\"target_fps\":%g,"
 		"\"spike_threshold\":%g,\"spike_floor_bytes\":%lu,\"max_frame_history\":%zu,"
 		"\"top\":%zu,\"assets\":%s,\"gl_assets\":%s,\"track_use\":%s,\"growth_sites\":%s,"
@@ -58,7 +60,21 @@ static void json_options(FILE *f, const struct pmt_options *o)
 		fprintf(f, ",\"trace_frames\":[%lu,%lu]", o->trace_from, o->trace_to - 1);
 	else
 		fputs(",\"trace_frames\":null", f);
-	fputc('}', f);
+	fputs(",\"html\":", f);
+	json_str_or_null(f, o->html_path);
+	fputs(",\"perfetto\":", f);
+	json_str_or_null(f, o->perfetto_path);
+	fputs(",\"prometheus\":", f);
+	json_str_or_null(f, o->prometheus);
+	fputs(",\"labels\":{", f);
+	for (i = 0; i < o->nlabels; i++) {
+		if (i)
+			fputc(',', f);
+		pmt_json_str(f, o->labels[i].name);
+		fputc(':', f);
+		pmt_json_str(f, o->labels[i].value);
+	}
+	fputs("}}", f);
 }
 
 void pmt_json_attached(FILE *f, const struct pmt_attach_info *a)

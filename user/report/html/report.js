@@ -938,7 +938,8 @@ function pmtReport(D) {
 			s.appendChild(el('h3', { text: 'Options' }));
 			s.appendChild(table(['option', 'value'], Object.keys(a.options).map(function (k) {
 				const v = a.options[k];
-				return { cells: [k, v === null ? '–' : Array.isArray(v) ? v.join('–') : String(v)] };
+				return { cells: [k, v === null ? '–' : Array.isArray(v) ? v.join('–') :
+					typeof v === 'object' ? Object.keys(v).map(function (x) { return x + '=' + v[x]; }).join(', ') : String(v)] };
 			})));
 		}
 	}
