@@ -19,6 +19,32 @@
 #include "probes/bpf_backend.h"
 #include "pmtrace.skel.h"
 
+/*
+ * A probe's link: a uprobe_multi link (a BPF link file descriptor, made
+ * with the raw bpf() call: Debian 12's libbpf 1.1 predates them) where the
+ * kernel has them (6.6+), else a libbpf perf-event link. Removing a
+ * uprobe_multi link waits for one grace period whatever it holds; removing
+ * a perf-event uprobe waits for several.
+ */
+struct plink {
+	struct bpf_link *l;
+	int fd; /* > 0: a uprobe_multi link */
+};
+
+static bool plink_live(const struct plink *p)
+{
+	return p->l || p->fd > 0;
+}
+
+static void plink_destroy(struct plink *p)
+{
+	if (p->fd > 0)
+		close(p->fd);
+	bpf_link__destroy(p->l);
+	p->fd = 0;
+	p->l = NULL;
+}
+
 #define MAX_GC_LINKS 8
 #define MAX_ASSET_LINKS (2 * PMT_ASSET_ROWS * 2)
 #define MAX_RETIRED 64
@@ -35,7 +61,7 @@ struct retirer {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct bpf_link *links[MAX_RETIRED];
+	struct plink links[MAX_RETIRED];
 	int n;
 	bool stop;
 	bool running;
@@ -50,7 +76,7 @@ struct retirer {
 struct gl_links {
 	int fds[MAX_GL_LINKS];
 	int n_fds;
-	struct bpf_link *links[MAX_GL_LINKS];
+	struct plink links[MAX_GL_LINKS];
 	int n_links;
 };
 
@@ -61,19 +87,19 @@ struct pmt_bpf {
 	pmt_event_fn fn;
 	pmt_asset_fn afn;
 	void *ctx;
-	struct bpf_link *assets[MAX_ASSET_LINKS];
+	struct plink assets[MAX_ASSET_LINKS];
 	int n_assets;
 	struct gl_links gl[2];   /* GL probes: on GLVND's stubs, on the vendor's functions */
 	struct gl_links gl_dropped; /* being removed by gl_dropper */
 	pthread_t gl_dropper;
 	bool gl_dropping;
-	struct bpf_link *markers[PMT_MAX_MARKERS][2];
-	struct bpf_link *dlopen;
-	struct bpf_link *gc[MAX_GC_LINKS];
+	struct plink markers[PMT_MAX_MARKERS][2];
+	struct plink dlopen;
+	struct plink gc[MAX_GC_LINKS];
 	int n_gc;
 	struct retirer ret;
 	int alloc_fds[MAX_ALLOC_LINKS]; /* trace mode's uprobe_multi links */
-	bool no_trace;                  /* trace mode's programs not loaded */
+	bool no_trace;                  /* no uprobe_multi: trace mode's programs not loaded */
 	unsigned wake_reasons;          /* PMT_WAKE_* bits wanting each frame at once */
 	int n_alloc_fds;
 	struct pmt_growth_key growth_keys[PMT_GROWTH_ENTRIES]; /* drain scratch */
@@ -89,30 +115,30 @@ static void *retire_worker(void *arg)
 			pthread_cond_wait(&r->cond, &r->lock);
 		if (!r->n && r->stop)
 			break;
-		struct bpf_link *l = r->links[--r->n];
+		struct plink l = r->links[--r->n];
 
 		pthread_mutex_unlock(&r->lock);
-		bpf_link__destroy(l);
+		plink_destroy(&l);
 		pthread_mutex_lock(&r->lock);
 	}
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
 }
 
-static void retire(struct pmt_bpf *b, struct bpf_link *l)
+static void retire(struct pmt_bpf *b, struct plink *l)
 {
 	struct retirer *r = &b->ret;
 
-	if (!l)
+	if (!plink_live(l))
 		return;
 	pthread_mutex_lock(&r->lock);
 	if (r->running && r->n < MAX_RETIRED) {
-		r->links[r->n++] = l;
-		l = NULL;
+		r->links[r->n++] = *l;
+		memset(l, 0, sizeof(*l));
 		pthread_cond_signal(&r->cond);
 	}
 	pthread_mutex_unlock(&r->lock);
-	bpf_link__destroy(l); /* no worker: do it here */
+	plink_destroy(l); /* no worker: do it here */
 }
 
 static void retirer_start(struct retirer *r)
@@ -185,9 +211,24 @@ static int open_and_load(struct pmt_bpf *b, pid_t tgid, bool with_trace)
 					      (enum bpf_attach_type)PMT_TRACE_UPROBE_MULTI);
 	bpf_program__set_expected_attach_type(b->skel->progs.pmt_gl_call_multi,
 					      (enum bpf_attach_type)PMT_TRACE_UPROBE_MULTI);
+	/* With uprobe_multi, every uprobe program is attached through such links. */
+	if (with_trace) {
+		struct bpf_program *multi[] = {
+			b->skel->progs.pmt_marker,	  b->skel->progs.pmt_dlopen,
+			b->skel->progs.pmt_asset_call,	  b->skel->progs.pmt_asset_enter,
+			b->skel->progs.pmt_asset_return, b->skel->progs.pmt_asset_return_only,
+			b->skel->progs.pmt_gc_enter,	  b->skel->progs.pmt_gc_exit,
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(multi) / sizeof(multi[0]); i++)
+			bpf_program__set_expected_attach_type(
+				multi[i], (enum bpf_attach_type)PMT_TRACE_UPROBE_MULTI);
+	}
 	bpf_program__set_autoload(b->skel->progs.pmt_alloc_enter, with_trace);
 	bpf_program__set_autoload(b->skel->progs.pmt_alloc_return, with_trace);
 	bpf_program__set_autoload(b->skel->progs.pmt_gl_call_multi, with_trace);
+	bpf_program__set_autoload(b->skel->progs.pmt_gl_call, !with_trace); /* one of the two */
 	b->no_trace = !with_trace;
 	err = pmtrace_bpf__load(b->skel);
 	if (err) {
@@ -238,7 +279,7 @@ err:
 }
 
 struct destroyer {
-	struct bpf_link **links;
+	struct plink *links;
 	int n, stride, first;
 };
 
@@ -248,16 +289,16 @@ static void *destroy_some(void *arg)
 	int i;
 
 	for (i = d->first; i < d->n; i += d->stride)
-		bpf_link__destroy(d->links[i]);
+		plink_destroy(&d->links[i]);
 	return NULL;
 }
 
 /*
  * Destroy @n links on up to 16 threads: each uprobe removal waits for its
- * own grace period (~0.1 s), so one after the other, tens of probes would
- * keep the tool from exiting for seconds.
+ * own grace period, so one after the other, tens of probes would keep the
+ * tool from exiting for seconds.
  */
-static void destroy_links(struct bpf_link **links, int n)
+static void destroy_links(struct plink *links, int n)
 {
 	enum { THREADS = 16 };
 	struct destroyer d[THREADS];
@@ -276,10 +317,17 @@ static void destroy_links(struct bpf_link **links, int n)
 			pthread_join(th[i], NULL);
 }
 
+static struct plink from_libbpf(struct bpf_link *l)
+{
+	struct plink p = { l, 0 };
+
+	return p;
+}
+
 void pmt_bpf_close(struct pmt_bpf *b)
 {
-	struct bpf_link *all[2 * PMT_MAX_MARKERS + MAX_GC_LINKS + MAX_ASSET_LINKS + 2 * MAX_GL_LINKS +
-			     1];
+	struct plink all[2 * PMT_MAX_MARKERS + MAX_GC_LINKS + MAX_ASSET_LINKS + 2 * MAX_GL_LINKS +
+			 MAX_ALLOC_LINKS + 2 * MAX_GL_LINKS + 1 + 16];
 	struct gl_links *g;
 	int i, j, n = 0;
 
@@ -291,7 +339,7 @@ void pmt_bpf_close(struct pmt_bpf *b)
 	b->gl_dropping = false;
 	for (i = 0; i < PMT_MAX_MARKERS; i++)
 		for (j = 0; j < 2; j++)
-			if (b->markers[i][j])
+			if (plink_live(&b->markers[i][j]))
 				all[n++] = b->markers[i][j];
 	for (i = 0; i < b->n_gc; i++)
 		all[n++] = b->gc[i];
@@ -301,12 +349,30 @@ void pmt_bpf_close(struct pmt_bpf *b)
 		for (i = 0; i < g->n_links; i++)
 			all[n++] = g->links[i];
 		for (i = 0; i < g->n_fds; i++)
-			close(g->fds[i]);
+			all[n++] = (struct plink){ NULL, g->fds[i] };
 	}
-	if (b->dlopen)
+	if (plink_live(&b->dlopen))
 		all[n++] = b->dlopen;
 	for (i = 0; i < b->n_alloc_fds; i++)
-		close(b->alloc_fds[i]);
+		all[n++] = (struct plink){ NULL, b->alloc_fds[i] };
+	/* The tracepoint links too: each perf-event close waits ~40 ms here. */
+	if (b->skel) {
+		struct bpf_link **tp[] = {
+			&b->skel->links.pmt_fault_user,	  &b->skel->links.pmt_fault_kernel,
+			&b->skel->links.pmt_mmap_enter,	  &b->skel->links.pmt_mmap_exit,
+			&b->skel->links.pmt_munmap_enter, &b->skel->links.pmt_mremap_enter,
+			&b->skel->links.pmt_mremap_exit,  &b->skel->links.pmt_brk_enter,
+			&b->skel->links.pmt_brk_exit,
+		};
+		size_t k;
+
+		for (k = 0; k < sizeof(tp) / sizeof(tp[0]); k++)
+			if (*tp[k]) {
+				all[n++] = from_libbpf(*tp[k]);
+				*tp[k] = NULL;
+			}
+	}
+	/* Every link at once: each waits for its own grace period, in parallel. */
 	destroy_links(all, n);
 	ring_buffer__free(b->rb);
 	pmtrace_bpf__destroy(b->skel);
@@ -336,32 +402,82 @@ int pmt_bpf_attach_memory(struct pmt_bpf *b)
 	return 0;
 }
 
-static struct bpf_link *attach_uprobe(struct pmt_bpf *b, struct bpf_program *prog, bool ret,
-				      const char *file, uint64_t offset, uint64_t cookie)
+/*
+ * union bpf_attr for BPF_LINK_CREATE of a uprobe_multi link, as in the
+ * kernel's uapi from 6.6 (libbpf 1.1 and the installed headers predate it).
+ */
+struct link_create_uprobe_multi {
+	uint32_t prog_fd;
+	uint32_t target_fd;
+	uint32_t attach_type;
+	uint32_t flags;
+	uint64_t path;
+	uint64_t offsets;
+	uint64_t ref_ctr_offsets;
+	uint64_t cookies;
+	uint32_t cnt;
+	uint32_t multi_flags;
+	uint32_t pid;
+	uint8_t zero[128 - 60]; /* the rest of union bpf_attr */
+};
+
+/* One uprobe_multi link of @n probes in @file; its fd or -errno. */
+static int multi_link(struct pmt_bpf *b, struct bpf_program *prog, bool ret, const char *file,
+		      const uint64_t *offsets, const uint64_t *cookies, int n)
+{
+	struct link_create_uprobe_multi a;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_fd = (uint32_t)bpf_program__fd(prog);
+	a.attach_type = PMT_TRACE_UPROBE_MULTI;
+	a.path = (uint64_t)(uintptr_t)file;
+	a.offsets = (uint64_t)(uintptr_t)offsets;
+	a.cookies = (uint64_t)(uintptr_t)cookies;
+	a.cnt = (uint32_t)n;
+	a.multi_flags = ret ? PMT_UPROBE_MULTI_RETURN : 0;
+	a.pid = (uint32_t)b->tgid;
+	fd = (int)syscall(__NR_bpf, PMT_BPF_LINK_CREATE, &a, sizeof(a));
+	return fd < 0 ? -errno : fd;
+}
+
+/* One probe: a uprobe_multi link where the kernel has them. 0 or -errno. */
+static int attach_uprobe(struct pmt_bpf *b, struct bpf_program *prog, bool ret, const char *file,
+			 uint64_t offset, uint64_t cookie, struct plink *out)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret, .bpf_cookie = cookie);
 
-	return bpf_program__attach_uprobe_opts(prog, b->tgid, file, (size_t)offset, &opts);
+	memset(out, 0, sizeof(*out));
+	if (!b->no_trace) {
+		int fd = multi_link(b, prog, ret, file, &offset, &cookie, 1);
+
+		if (fd < 0)
+			return fd;
+		out->fd = fd;
+		return 0;
+	}
+	out->l = bpf_program__attach_uprobe_opts(prog, b->tgid, file, (size_t)offset, &opts);
+	return out->l ? 0 : -errno;
 }
 
 int pmt_bpf_attach_dlopen(struct pmt_bpf *b, const char *file, uint64_t offset)
 {
-	b->dlopen = attach_uprobe(b, b->skel->progs.pmt_dlopen, false, file, offset, 0);
-	return b->dlopen ? 0 : -errno;
+	return attach_uprobe(b, b->skel->progs.pmt_dlopen, false, file, offset, 0, &b->dlopen);
 }
 
 int pmt_bpf_attach_marker(struct pmt_bpf *b, int slot, int alias, const char *file,
 			  uint64_t offset, bool stub)
 {
-	struct bpf_link *l;
+	struct plink l;
+	int err;
 
 	if (slot < 0 || slot >= PMT_MAX_MARKERS || alias < 0 || alias > 1)
 		return -EINVAL;
-	l = attach_uprobe(b, b->skel->progs.pmt_marker, false, file, offset,
-			  (uint64_t)slot | (uint64_t)alias << 8 | (stub ? PMT_COOKIE_STUB : 0));
-	if (!l)
-		return -errno;
-	retire(b, b->markers[slot][alias]);
+	err = attach_uprobe(b, b->skel->progs.pmt_marker, false, file, offset,
+			    (uint64_t)slot | (uint64_t)alias << 8 | (stub ? PMT_COOKIE_STUB : 0), &l);
+	if (err)
+		return err;
+	retire(b, &b->markers[slot][alias]);
 	b->markers[slot][alias] = l;
 	return 0;
 }
@@ -370,24 +486,23 @@ void pmt_bpf_detach_marker(struct pmt_bpf *b, int slot, int alias)
 {
 	if (slot < 0 || slot >= PMT_MAX_MARKERS || alias < 0 || alias > 1)
 		return;
-	retire(b, b->markers[slot][alias]);
-	b->markers[slot][alias] = NULL;
+	retire(b, &b->markers[slot][alias]);
 }
 
 void pmt_bpf_detach_markers_now(struct pmt_bpf *b, const int *slots, const int *aliases, int n)
 {
-	struct bpf_link *links[2 * PMT_MAX_MARKERS];
+	struct plink links[2 * PMT_MAX_MARKERS];
 	int i, k = 0;
 
 	for (i = 0; i < n && k < 2 * PMT_MAX_MARKERS; i++) {
-		struct bpf_link **l;
+		struct plink *l;
 
 		if (slots[i] < 0 || slots[i] >= PMT_MAX_MARKERS || aliases[i] < 0 || aliases[i] > 1)
 			continue;
 		l = &b->markers[slots[i]][aliases[i]];
-		if (*l)
+		if (plink_live(l))
 			links[k++] = *l;
-		*l = NULL;
+		memset(l, 0, sizeof(*l));
 	}
 	destroy_links(links, k);
 }
@@ -398,7 +513,7 @@ void pmt_bpf_detach_all_markers_now(struct pmt_bpf *b)
 
 	for (i = 0; i < PMT_MAX_MARKERS; i++)
 		for (j = 0; j < 2; j++)
-			if (b->markers[i][j]) {
+			if (plink_live(&b->markers[i][j])) {
 				slots[n] = i;
 				aliases[n++] = j;
 			}
@@ -444,25 +559,24 @@ int pmt_bpf_attach_gc_usdt(struct pmt_bpf *b, const char *file)
 		bpf_link__destroy(start);
 		return err;
 	}
-	b->gc[b->n_gc++] = start;
-	b->gc[b->n_gc++] = done;
+	b->gc[b->n_gc++] = from_libbpf(start);
+	b->gc[b->n_gc++] = from_libbpf(done);
 	return 0;
 }
 
 int pmt_bpf_attach_gc_uprobe(struct pmt_bpf *b, const char *file, uint64_t offset)
 {
-	struct bpf_link *enter, *exit_;
+	struct plink enter, exit_;
+	int err;
 
 	if (b->n_gc + 2 > MAX_GC_LINKS)
 		return -ENOSPC;
-	enter = attach_uprobe(b, b->skel->progs.pmt_gc_enter, false, file, offset, 0);
-	if (!enter)
-		return -errno;
-	exit_ = attach_uprobe(b, b->skel->progs.pmt_gc_exit, true, file, offset, 0);
-	if (!exit_) {
-		int err = -errno;
-
-		bpf_link__destroy(enter);
+	err = attach_uprobe(b, b->skel->progs.pmt_gc_enter, false, file, offset, 0, &enter);
+	if (err)
+		return err;
+	err = attach_uprobe(b, b->skel->progs.pmt_gc_exit, true, file, offset, 0, &exit_);
+	if (err) {
+		plink_destroy(&enter);
 		return err;
 	}
 	b->gc[b->n_gc++] = enter;
@@ -485,95 +599,66 @@ int pmt_bpf_set_asset_row(struct pmt_bpf *b, int row, const struct pmt_asset_row
 int pmt_bpf_attach_asset(struct pmt_bpf *b, int row, const char *file, uint64_t offset,
 			 enum pmt_asset_attach how)
 {
-	struct bpf_link *a, *r = NULL;
+	struct plink a, r = { 0 };
+	int err;
 
 	if (b->n_assets + 2 > MAX_ASSET_LINKS)
 		return -ENOSPC;
 	if (how == PMT_ATTACH_RETURN)
-		a = attach_uprobe(b, b->skel->progs.pmt_asset_return_only, true, file, offset,
-				  (uint64_t)row);
+		err = attach_uprobe(b, b->skel->progs.pmt_asset_return_only, true, file, offset,
+				    (uint64_t)row, &a);
 	else if (how == PMT_ATTACH_GL)
 		return -EINVAL; /* pmt_bpf_attach_gl() */
 	else
-		a = attach_uprobe(b, how == PMT_ATTACH_ENTRY_RETURN ? b->skel->progs.pmt_asset_enter :
-								      b->skel->progs.pmt_asset_call,
-				  false, file, offset, (uint64_t)row);
-	if (!a)
-		return -errno;
+		err = attach_uprobe(b, how == PMT_ATTACH_ENTRY_RETURN ?
+					       b->skel->progs.pmt_asset_enter :
+					       b->skel->progs.pmt_asset_call,
+				    false, file, offset, (uint64_t)row, &a);
+	if (err)
+		return err;
 	if (how == PMT_ATTACH_ENTRY_RETURN) {
-		r = attach_uprobe(b, b->skel->progs.pmt_asset_return, true, file, offset,
-				  (uint64_t)row);
-		if (!r) {
-			int err = -errno;
-
-			bpf_link__destroy(a);
+		err = attach_uprobe(b, b->skel->progs.pmt_asset_return, true, file, offset,
+				    (uint64_t)row, &r);
+		if (err) {
+			plink_destroy(&a);
 			return err;
 		}
 	}
 	b->assets[b->n_assets++] = a;
-	if (r)
+	if (plink_live(&r))
 		b->assets[b->n_assets++] = r;
 	return 0;
 }
-
-/*
- * union bpf_attr for BPF_LINK_CREATE of a uprobe_multi link, as in the
- * kernel's uapi from 6.6 (libbpf 1.1 and the installed headers predate it).
- */
-struct link_create_uprobe_multi {
-	uint32_t prog_fd;
-	uint32_t target_fd;
-	uint32_t attach_type;
-	uint32_t flags;
-	uint64_t path;
-	uint64_t offsets;
-	uint64_t ref_ctr_offsets;
-	uint64_t cookies;
-	uint32_t cnt;
-	uint32_t multi_flags;
-	uint32_t pid;
-	uint8_t zero[128 - 60]; /* the rest of union bpf_attr */
-};
 
 int pmt_bpf_attach_gl(struct pmt_bpf *b, bool vendor, const char *file, const uint64_t *offsets,
 		      const uint64_t *cookies, int n)
 {
 	struct gl_links *g = &b->gl[vendor];
-	struct link_create_uprobe_multi a;
 	int fd, i, k = g->n_links;
 
 	if (n <= 0)
 		return 0;
 	if (g->n_fds == MAX_GL_LINKS || g->n_links + n > MAX_GL_LINKS)
 		return -ENOSPC;
-	if (b->no_trace)
-		goto single; /* the kernel refused uprobe_multi programs */
-	memset(&a, 0, sizeof(a));
-	a.prog_fd = (uint32_t)bpf_program__fd(b->skel->progs.pmt_gl_call_multi);
-	a.attach_type = PMT_TRACE_UPROBE_MULTI;
-	a.path = (uint64_t)(uintptr_t)file;
-	a.offsets = (uint64_t)(uintptr_t)offsets;
-	a.cookies = (uint64_t)(uintptr_t)cookies;
-	a.cnt = (uint32_t)n;
-	a.pid = (uint32_t)b->tgid;
-	fd = (int)syscall(__NR_bpf, PMT_BPF_LINK_CREATE, &a, sizeof(a));
-	if (fd >= 0) {
-		g->fds[g->n_fds++] = fd;
-		return 0;
+	if (!b->no_trace) {
+		fd = multi_link(b, b->skel->progs.pmt_gl_call_multi, false, file, offsets, cookies, n);
+		if (fd >= 0) {
+			g->fds[g->n_fds++] = fd;
+			return 0;
+		}
+		return fd;
 	}
-single: /* before Linux 6.6: one uprobe each */
+	/* before Linux 6.6: one uprobe each */
 	for (i = 0; i < n; i++) {
-		struct bpf_link *l = attach_uprobe(b, b->skel->progs.pmt_gl_call, false, file,
-						   offsets[i], cookies[i]);
+		int err = attach_uprobe(b, b->skel->progs.pmt_gl_call, false, file, offsets[i],
+					cookies[i], &g->links[g->n_links]);
 
-		if (!l) {
-			int err = -errno;
-
+		if (err) {
 			destroy_links(g->links + k, g->n_links - k);
 			g->n_links = k;
 			return err;
 		}
-		g->links[g->n_links++] = l;
+		g->n_links++;
 	}
 	return 0;
 }
@@ -674,7 +759,6 @@ uint64_t pmt_bpf_stacks_dropped(const struct pmt_bpf *b)
 int pmt_bpf_attach_alloc(struct pmt_bpf *b, const char *file, const uint64_t *offsets,
 			 const uint64_t *cookies, int n, bool ret)
 {
-	struct link_create_uprobe_multi a;
 	struct bpf_program *p = ret ? b->skel->progs.pmt_alloc_return :
 				      b->skel->progs.pmt_alloc_enter;
 	int fd;
@@ -685,18 +769,9 @@ int pmt_bpf_attach_alloc(struct pmt_bpf *b, const char *file, const uint64_t *of
 		return -ENOSPC;
 	if (n <= 0)
 		return 0;
-	memset(&a, 0, sizeof(a));
-	a.prog_fd = (uint32_t)bpf_program__fd(p);
-	a.attach_type = PMT_TRACE_UPROBE_MULTI;
-	a.path = (uint64_t)(uintptr_t)file;
-	a.offsets = (uint64_t)(uintptr_t)offsets;
-	a.cookies = (uint64_t)(uintptr_t)cookies;
-	a.cnt = (uint32_t)n;
-	a.multi_flags = ret ? PMT_UPROBE_MULTI_RETURN : 0;
-	a.pid = (uint32_t)b->tgid;
-	fd = (int)syscall(__NR_bpf, PMT_BPF_LINK_CREATE, &a, sizeof(a));
+	fd = multi_link(b, p, ret, file, offsets, cookies, n);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	b->alloc_fds[b->n_alloc_fds++] = fd;
 	return 0;
 }
