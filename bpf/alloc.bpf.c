@@ -33,6 +33,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* created at once; filled when used */
 	__type(key, struct pmt_trace_site_key);
 	__type(value, struct pmt_trace_site_val);
 } pmt_trace_sites SEC(".maps");
@@ -45,6 +46,7 @@ struct pmt_live_val {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 262144);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* created at once; filled when used */
 	__type(key, __u64);
 	__type(value, struct pmt_live_val);
 } pmt_live SEC(".maps");

@@ -26,6 +26,9 @@ __u32 pmt_stop_on_dlopen = 0;                /* launch mode: stop at dlopen */
 __u32 pmt_stop_on_stub = 0;                  /* launch mode: stop at a trampoline */
 __u32 pmt_wake_next = 0;                     /* wake userspace at the next frame */
 __u64 pmt_hits[PMT_MAX_MARKERS] = {};
+__u32 pmt_counted[PMT_MAX_MARKERS] = {};     /* the slot's hits are frames */
+__u64 pmt_frames = 0;                        /* hits of counted slots */
+__u32 pmt_detect_stack = 0;                  /* send stacks of uncounted hits */
 __u64 pmt_last_ts[PMT_MAX_MARKERS] = {};
 __u32 pmt_last_alias[PMT_MAX_MARKERS] = {};
 
@@ -38,7 +41,6 @@ struct pmt_pystacks_map pmt_pystacks SEC(".maps");
 struct pmt_stack_scratch_map pmt_stack_scratch SEC(".maps");
 __u64 pmt_stacks_dropped = 0;
 struct pmt_trace_tot_map pmt_trace_tot SEC(".maps");
-__u32 pmt_trace_slot = 0xff;
 struct pmt_trace_totals pmt_tot_zero = {}; /* never written: the value a new frame starts from */
 __u64 pmt_cur_seq = 0;
 __u64 pmt_trace_from = 0;
@@ -93,6 +95,29 @@ static __always_inline void next_frame(__u64 seq)
 	pmt_cur_seq = seq;
 }
 
+/* Detection: the hit's stack, for the return addresses it holds. */
+static __always_inline void send_stack(struct pt_regs *regs, __u32 slot, __u64 now)
+{
+	struct pmt_stack_event *s = bpf_ringbuf_reserve(&pmt_events, sizeof(*s), 0);
+	__u64 sp = PT_REGS_SP(regs);
+
+	if (!s)
+		return;
+	s->ts_ns = now;
+	s->kind = PMT_EV_STACK;
+	s->tid = (__u32)bpf_get_current_pid_tgid();
+	s->sp = sp;
+	s->marker = slot;
+	/* Near the top of the stack fewer bytes may be mapped. */
+	if (!bpf_probe_read_user(s->stack, PMT_DETECT_STACK, (void *)sp))
+		s->len = PMT_DETECT_STACK;
+	else if (!bpf_probe_read_user(s->stack, PMT_DETECT_STACK / 2, (void *)sp))
+		s->len = PMT_DETECT_STACK / 2;
+	else
+		s->len = 0;
+	bpf_ringbuf_submit(s, BPF_RB_FORCE_WAKEUP);
+}
+
 SEC("uprobe")
 int BPF_KPROBE(pmt_marker)
 {
@@ -101,6 +126,7 @@ int BPF_KPROBE(pmt_marker)
 	struct task_struct *task;
 	struct pmt_event *e;
 	__u64 addr, now, seq, epoch;
+	bool counted;
 
 	if (!pmt_is_target() || slot >= PMT_MAX_MARKERS)
 		return 0;
@@ -135,8 +161,13 @@ int BPF_KPROBE(pmt_marker)
 	epoch = __sync_fetch_and_add(&pmt_growth_epoch, 1) + 1;
 
 	seq = __sync_fetch_and_add(&pmt_hits[slot], 1) + 1;
-	if (slot == pmt_trace_slot)
+	counted = pmt_counted[slot];
+	if (counted) {
+		seq = __sync_fetch_and_add(&pmt_frames, 1) + 1;
 		next_frame(seq);
+	} else if (pmt_detect_stack) {
+		send_stack(ctx, slot, now);
+	}
 	e = bpf_ringbuf_reserve(&pmt_events, sizeof(*e), 0);
 	if (!e) {
 		__sync_fetch_and_add(&pmt_lost, 1);
@@ -148,7 +179,7 @@ int BPF_KPROBE(pmt_marker)
 	e->kind = PMT_EV_FRAME;
 	e->marker = slot;
 	e->tid = (__u32)bpf_get_current_pid_tgid();
-	e->flags = 0;
+	e->flags = counted ? PMT_EVF_COUNTED : 0;
 	pmt_frame_tid = e->tid;
 
 	task = bpf_get_current_task_btf();

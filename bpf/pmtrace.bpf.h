@@ -51,6 +51,7 @@ extern struct pmt_events_map pmt_events SEC(".maps");
 struct pmt_pystacks_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PMT_STACK_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* created at once; filled when used */
 	__type(key, __u64);
 	__type(value, struct pmt_pystack);
 };
@@ -65,8 +66,7 @@ extern struct pmt_stack_scratch_map pmt_stack_scratch SEC(".maps");
 extern __u64 pmt_stacks_dropped; /* stacks not stored: the map was full */
 
 /* Trace mode (alloc.bpf.c): the traced range of marker hits and its totals. */
-extern __u32 pmt_trace_slot;  /* marker slot whose hits number frames */
-extern __u64 pmt_cur_seq;     /* its last hit: the frame in progress */
+extern __u64 pmt_cur_seq;     /* the last hit of a counted slot: the frame in progress */
 extern __u64 pmt_trace_from;  /* frames [from, to) are traced */
 extern __u64 pmt_trace_to;
 struct pmt_trace_tot_map {
@@ -81,6 +81,7 @@ extern struct pmt_trace_tot_map pmt_trace_tot SEC(".maps");
 struct pmt_growth_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PMT_GROWTH_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* created at once; filled when used */
 	__type(key, struct pmt_growth_key);
 	__type(value, struct pmt_growth_val);
 };

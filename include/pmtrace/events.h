@@ -35,6 +35,25 @@ enum pmt_event_kind {
 	PMT_EV_DLOPEN = 2, /* the dynamic linker changed the link map */
 	PMT_EV_STUB = 3,   /* launch mode: a trampoline probe was hit first */
 	PMT_EV_ASSET = 4,  /* an asset function was called (struct pmt_asset_event) */
+	PMT_EV_STACK = 5,  /* detection: a candidate's hit and its stack (struct pmt_stack_event) */
+};
+
+/* Bytes of the user stack a detection record copies (above the stack pointer). */
+#define PMT_DETECT_STACK 4096
+
+/*
+ * While the frame marker is being chosen, each candidate hit also sends the
+ * thread's stack: return addresses in it say which other candidates are
+ * active, i.e. which candidate this call is nested in.
+ */
+struct pmt_stack_event {
+	__u64 ts_ns;
+	__u32 kind; /* PMT_EV_STACK */
+	__u32 tid;
+	__u64 sp;   /* user stack pointer at the hit */
+	__u32 marker;
+	__u32 len;  /* bytes of stack[] read (0: unreadable) */
+	__u8 stack[PMT_DETECT_STACK];
 };
 
 /* Cookie of a marker probe: slot | alias << 8 | flags. */
@@ -42,6 +61,7 @@ enum pmt_event_kind {
 
 /* Flags in pmt_event.flags. */
 #define PMT_EVF_GC_VALID (1u << 0) /* gc[][] holds the interpreter's stats */
+#define PMT_EVF_COUNTED (1u << 1)  /* a frame: seq counts the hits of every counted slot */
 
 /* Cumulative counters since attach, maintained by the BPF programs. */
 struct pmt_counters {
@@ -63,7 +83,8 @@ struct pmt_event {
 	__u64 ts_ns;                     /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) */
 	__u32 kind;                      /* enum pmt_event_kind */
 	__u32 tid;                       /* thread that hit the probe */
-	__u64 seq;                       /* hits of this marker slot, 1-based */
+	__u64 seq;                       /* hits of this marker slot, 1-based; with
+					    PMT_EVF_COUNTED, hits of every counted slot */
 	__u64 rss_pages[PMT_RSS_KINDS];  /* mm counters at the hit */
 	struct pmt_counters c;           /* cumulative since attach */
 	__u64 thread_minflt;             /* frame thread's own min_flt, maj_flt */

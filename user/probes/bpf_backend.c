@@ -102,6 +102,7 @@ struct pmt_bpf {
 	bool no_trace;                  /* no uprobe_multi: trace mode's programs not loaded */
 	unsigned wake_reasons;          /* PMT_WAKE_* bits wanting each frame at once */
 	int n_alloc_fds;
+	uint64_t frame_offset;          /* frames numbered before the kernel counted them */
 	struct pmt_growth_key growth_keys[PMT_GROWTH_ENTRIES]; /* drain scratch */
 };
 
@@ -802,22 +803,42 @@ void pmt_bpf_set_usedpools(struct pmt_bpf *b, uint64_t addr)
 	__atomic_store_n(&b->skel->bss->pmt_usedpools, addr, __ATOMIC_SEQ_CST);
 }
 
-void pmt_bpf_set_trace_slot(struct pmt_bpf *b, int slot)
+void pmt_bpf_count_slots(struct pmt_bpf *b, const bool *counted)
 {
-	/* Until the slot's next hit, the frame in progress began at its last. */
-	__atomic_store_n(&b->skel->bss->pmt_cur_seq,
-			 __atomic_load_n(&b->skel->bss->pmt_hits[slot], __ATOMIC_SEQ_CST),
-			 __ATOMIC_SEQ_CST);
-	__atomic_store_n(&b->skel->data->pmt_trace_slot, (uint32_t)slot, __ATOMIC_SEQ_CST);
+	int i;
+
+	__atomic_store_n(&b->skel->bss->pmt_frames, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&b->skel->bss->pmt_cur_seq, 0, __ATOMIC_SEQ_CST);
+	for (i = 0; i < PMT_MAX_MARKERS; i++)
+		__atomic_store_n(&b->skel->bss->pmt_counted[i], counted[i] ? 1 : 0,
+				 __ATOMIC_SEQ_CST);
+}
+
+void pmt_bpf_detect_stacks(struct pmt_bpf *b, bool on)
+{
+	__atomic_store_n(&b->skel->bss->pmt_detect_stack, on ? 1 : 0, __ATOMIC_SEQ_CST);
+}
+
+void pmt_bpf_set_frame_offset(struct pmt_bpf *b, uint64_t offset)
+{
+	b->frame_offset = offset;
+}
+
+uint64_t pmt_bpf_frame_offset(const struct pmt_bpf *b)
+{
+	return b->frame_offset;
 }
 
 uint64_t pmt_bpf_cur_seq(const struct pmt_bpf *b)
 {
-	return __atomic_load_n(&b->skel->bss->pmt_cur_seq, __ATOMIC_SEQ_CST);
+	return __atomic_load_n(&b->skel->bss->pmt_cur_seq, __ATOMIC_SEQ_CST) + b->frame_offset;
 }
 
 void pmt_bpf_set_trace_range(struct pmt_bpf *b, uint64_t from, uint64_t to)
 {
+	/* In the kernel's numbering: frames counted since pmt_bpf_count_slots(). */
+	from = from > b->frame_offset ? from - b->frame_offset : 0;
+	to = to > b->frame_offset ? (to == UINT64_MAX ? to : to - b->frame_offset) : 0;
 	/* Close first, then open: never a moment with a wrong wide range. */
 	__atomic_store_n(&b->skel->bss->pmt_trace_to, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&b->skel->bss->pmt_trace_from, from, __ATOMIC_SEQ_CST);
@@ -826,7 +847,12 @@ void pmt_bpf_set_trace_range(struct pmt_bpf *b, uint64_t from, uint64_t to)
 
 int pmt_bpf_trace_totals(struct pmt_bpf *b, uint64_t seq, struct pmt_trace_totals *out)
 {
-	uint32_t k = (uint32_t)(seq % PMT_TRACE_RING);
+	uint32_t k;
+
+	if (seq <= b->frame_offset)
+		return -ENOENT;
+	seq -= b->frame_offset;
+	k = (uint32_t)(seq % PMT_TRACE_RING);
 
 	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.pmt_trace_tot), &k, out))
 		return -errno;
@@ -840,6 +866,9 @@ int pmt_bpf_trace_sites_take(struct pmt_bpf *b, uint64_t seq, pmt_trace_site_fn 
 	struct pmt_trace_site_val v;
 	int n = 0;
 
+	if (seq <= b->frame_offset)
+		return 0;
+	seq -= b->frame_offset;
 	/* Deleting the key just visited would restart the walk: delete after. */
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		if (next.seq == seq && !bpf_map_lookup_elem(fd, &next, &v)) {

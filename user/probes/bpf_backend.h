@@ -18,6 +18,7 @@
 
 struct pmt_bpf;
 
+/* Marker and control records; PMT_EV_STACK records are struct pmt_stack_event. */
 typedef void (*pmt_event_fn)(void *ctx, const struct pmt_event *ev);
 typedef void (*pmt_asset_fn)(void *ctx, const struct pmt_asset_event *ev);
 
@@ -50,7 +51,6 @@ int pmt_bpf_attach_gc_uprobe(struct pmt_bpf *b, const char *file, uint64_t offse
 
 /* Wake the reader at every frame while any reason wants it (PMT_WAKE_*),
  * else only when the buffer fills: each wake-up costs the game a little. */
-#define PMT_WAKE_DETECT 1u    /* removing muted candidates after a frame */
 #define PMT_WAKE_TRACE 2u     /* a trace window is open */
 #define PMT_WAKE_BUDGET 4u    /* a budget needs values read at frame end */
 #define PMT_WAKE_CLOSING 8u   /* the last frame before detaching */
@@ -111,9 +111,19 @@ void pmt_bpf_detach_alloc(struct pmt_bpf *b);
 void pmt_bpf_set_stack_depth(struct pmt_bpf *b, unsigned depth);
 /* pymalloc's usedpools (LTO builds): inlined allocations get their address. */
 void pmt_bpf_set_usedpools(struct pmt_bpf *b, uint64_t addr);
-/* The marker slot whose hits number frames for trace mode. */
-void pmt_bpf_set_trace_slot(struct pmt_bpf *b, int slot);
-/* The last hit of that slot: the frame in progress began there. */
+/*
+ * The marker slots whose hits are frames (@counted, PMT_MAX_MARKERS flags):
+ * from now on their hits share one count (records flagged PMT_EVF_COUNTED).
+ */
+void pmt_bpf_count_slots(struct pmt_bpf *b, const bool *counted);
+/* Those counted hits are numbered after the @offset frames userspace
+ * numbered from detection records (trace ranges and pmt_bpf_cur_seq() use
+ * userspace's numbering). */
+void pmt_bpf_set_frame_offset(struct pmt_bpf *b, uint64_t offset);
+uint64_t pmt_bpf_frame_offset(const struct pmt_bpf *b);
+/* While choosing the marker: uncounted hits send their stack (PMT_EV_STACK). */
+void pmt_bpf_detect_stacks(struct pmt_bpf *b, bool on);
+/* The last counted hit: the frame in progress began there. */
 uint64_t pmt_bpf_cur_seq(const struct pmt_bpf *b);
 /* Count allocations of frames begun by hits [from, to); 0, 0: none. */
 void pmt_bpf_set_trace_range(struct pmt_bpf *b, uint64_t from, uint64_t to);

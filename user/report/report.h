@@ -19,6 +19,8 @@
 
 struct pmt_options;
 
+#define PMT_ATTACH_PROBES 16
+
 struct pmt_attach_info {
 	int pid;
 	const char *mode;          /* "attach" or "launch" */
@@ -27,8 +29,20 @@ struct pmt_attach_info {
 	const char *py_path;
 	const char *marker_lib;
 	const char *marker_symbol;
+	const char *marker_function;  /* the function the game calls */
 	unsigned long long marker_offset;
 	const char *marker_insn;
+	const char *counts_also[PMT_ATTACH_PROBES]; /* other game-called presenters counted */
+	int n_also;
+	const char *nested;           /* called candidates found nested (", "-separated) */
+	struct pmt_attach_probe {
+		const char *function;     /* the function whose probe it is */
+		const char *library;      /* the file the probe sits in */
+		unsigned long long offset; /* file offset of the probe */
+		unsigned entry_offset;    /* bytes past the probed function's entry */
+		const char *insn;         /* the instruction under the probe */
+	} probes[PMT_ATTACH_PROBES];
+	int n_probes;
 	int gc_state;              /* GC stats located */
 	const char *gc_timing;     /* "usdt", "uprobe" or "none" */
 	unsigned long long ts_ns;

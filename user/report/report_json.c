@@ -79,6 +79,8 @@ static void json_options(FILE *f, const struct pmt_options *o)
 
 void pmt_json_attached(FILE *f, const struct pmt_attach_info *a)
 {
+	int i;
+
 	fprintf(f, "{\"type\":\"attached\",\"schema_version\":%d,\"ts_ns\":%llu,\"pid\":%d,\"mode\":",
 		PMT_SCHEMA_VERSION, a->ts_ns, a->pid);
 	pmt_json_str(f, a->mode);
@@ -94,7 +96,30 @@ void pmt_json_attached(FILE *f, const struct pmt_attach_info *a)
 	pmt_json_str(f, a->marker_symbol);
 	fprintf(f, ",\"offset\":%llu,\"instruction\":", a->marker_offset);
 	pmt_json_str(f, a->marker_insn);
-	fprintf(f, "},\"gc_state\":%s,\"gc_timing\":", a->gc_state ? "true" : "false");
+	fputs(",\"function\":", f);
+	pmt_json_str(f, a->marker_function);
+	fputs(",\"counts_also\":[", f);
+	for (i = 0; i < a->n_also; i++) {
+		if (i)
+			fputc(',', f);
+		pmt_json_str(f, a->counts_also[i]);
+	}
+	fputs("],\"nested\":", f);
+	pmt_json_str(f, a->nested);
+	fputs(",\"probes\":[", f);
+	for (i = 0; i < a->n_probes; i++) {
+		const struct pmt_attach_probe *p = &a->probes[i];
+
+		fputs(i ? ",{\"function\":" : "{\"function\":", f);
+		pmt_json_str(f, p->function);
+		fputs(",\"library\":", f);
+		pmt_json_str(f, p->library);
+		fprintf(f, ",\"offset\":%llu,\"entry_offset\":%u,\"instruction\":", p->offset,
+			p->entry_offset);
+		pmt_json_str(f, p->insn);
+		fputc('}', f);
+	}
+	fprintf(f, "]},\"gc_state\":%s,\"gc_timing\":", a->gc_state ? "true" : "false");
 	pmt_json_str(f, a->gc_timing);
 	fputs(",\"executable\":", f);
 	json_str_or_null(f, a->executable);

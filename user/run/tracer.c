@@ -4,12 +4,17 @@
  * presenting libraries, place the probes, pick the frame marker, turn the
  * event stream into frames and reports, and leave the target as it was.
  *
- * Auto-detection attaches every candidate marker present and buffers their
- * records; once one candidate has been called a few times, the most
- * preferred candidate that was called is kept, its buffered records are
- * replayed and the others are detached. In launch mode the target is
- * stopped at each dynamic-linker event until the probes of newly loaded
- * libraries are in place, so the first frame is never missed.
+ * Auto-detection attaches every candidate marker present (the libraries'
+ * presenting functions and engine-level ones such as pygame's display.flip
+ * and display.update) and buffers their records, each hit with the stack
+ * it was made on. Once a candidate has been called a few times, the
+ * candidates the game calls itself are kept: those no other called
+ * candidate reaches, read from the code (callgraph.h) and from the return
+ * addresses on the hits' stacks. Their buffered records are replayed in
+ * order and every other candidate is removed, so each present costs one
+ * probe hit. In launch mode the target is stopped at each dynamic-linker
+ * event until the probes of newly loaded libraries are in place, so the
+ * first frame is never missed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +39,7 @@
 #include "run/growth_track.h"
 #include "run/live_out.h"
 #include "probes/markers.h"
+#include "pmtrace/callgraph.h"
 #include "pmtrace/session.h"
 #include "cpython/python.h"
 #include "cpython/pywalk.h"
@@ -46,10 +52,14 @@
 #define GL_RETRY_NS 100000000ULL /* 0.1 s between tries to move the GL probes */
 #define DETECT_HITS 3      /* records from one candidate before choosing */
 #define DETECT_BUF 4096    /* records buffered per candidate while detecting */
+#define DETECT_STACKS 64   /* stack records kept while detecting */
+#define REACH_DEPTH 6      /* calls followed when reading what a candidate reaches */
+#define REACH_BUDGET 20000 /* instructions read per candidate */
 #define PMT_ALIAS_MUTED 2  /* an alias no probe has: the slot counts nothing */
 #define GROWTH_FRAME_TOP 5 /* growth sites listed per frame, by faults and by bytes */
 #define WALKER_RETRY_NS 100000000ULL /* until the interpreter exists */
 #define PYHEAP_TRIES 10   /* looks for pymalloc's arenas, one a second */
+#define PMT_PROF_PROBES 1u /* probes placed or removed */
 
 volatile sig_atomic_t pmt_exiting;
 
@@ -57,11 +67,16 @@ enum end_reason { RUNNING = 0, END_TARGET, END_INTERRUPT, END_DURATION };
 
 struct slot {
 	bool used;
-	int cand; /* row of pmt_marker_table, -1 for --frame-marker */
+	int cand;   /* row of pmt_marker_table, -1 for --frame-marker */
+	int engine; /* row of pmt_engine_table, -1 for a library's function */
+	bool kept;  /* chosen: its hits are frames */
+	char name[96]; /* the function the game calls */
 	struct pmt_site site;
 	int alias;
 	struct pmt_event *buf;
 	size_t nbuf;
+	unsigned stacks;                  /* detection stack records of its hits */
+	unsigned inside[PMT_MAX_MARKERS]; /* of them, with candidate j active */
 };
 
 struct tracer {
@@ -104,13 +119,19 @@ struct tracer {
 	bool need_rescan;
 	bool stub_stop; /* the target stopped at its first trampoline call */
 	int stub_slot;  /* the slot whose trampoline it called */
-	int muted;      /* candidates left attached but not counted */
 	bool closing;   /* reports are written: frames now only time the detach */
 	bool markers_gone; /* the marker probes were removed */
 	bool linger;       /* the run ended: serve metrics a little longer */
 	bool frame_seen; /* a marker record arrived since frame_seen was cleared */
-	int expensive[PMT_MAX_MARKERS]; /* muted candidates on single-stepped code */
-	int n_expensive;
+	struct pmt_stack_event *stk; /* detection stack records */
+	size_t nstk;
+	bool choosing;  /* the kept slots count; records still arriving are sorted */
+	struct pmt_event *held; /* counted records seen while choosing */
+	size_t nheld;
+	uint64_t frame_offset; /* frames numbered from detection records */
+	char nested[256];      /* called candidates found nested, for reports */
+	int cg_fd;             /* the file whose code the call-graph walk reads */
+	const char *cg_path;
 	uint64_t start_ns, last_report_ns, last_marker_ns;
 	uint64_t interval_first;
 	enum end_reason end;
@@ -136,7 +157,7 @@ static void verbose(const struct tracer *t, const char *fmt, ...)
 	if (!t->o->verbose)
 		return;
 	va_start(ap, fmt);
-	fputs("pmtrace: ", stderr);
+	fprintf(stderr, "pmtrace: [%5.0f ms] ", (now_ns() - t->start_ns) / 1e6);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
@@ -182,6 +203,17 @@ static bool have_privilege(void)
 	if (eff & (1ULL << CAP_SYS_ADMIN))
 		return true;
 	return (eff & (1ULL << 39 /* CAP_BPF */)) && (eff & (1ULL << 38 /* CAP_PERFMON */));
+}
+
+/* ---- the profiler's own activity -------------------------------------------- */
+
+/* Note that the tool placed or removed probes in the game between @t0 and @t1. */
+static void pmt_profiler_note(struct tracer *t, uint64_t t0, uint64_t t1, unsigned kind)
+{
+	(void)t;
+	(void)t0;
+	(void)t1;
+	(void)kind;
 }
 
 /* ---- frames --------------------------------------------------------------- */
@@ -309,6 +341,15 @@ static void on_asset_event(void *ctx, const struct pmt_asset_event *ev)
 	t->apend[t->napend++] = *ev;
 }
 
+/* A counted record: its frame number follows the replayed detection records. */
+static void emit_counted(struct tracer *t, const struct pmt_event *ev)
+{
+	struct pmt_event e = *ev;
+
+	e.seq += t->frame_offset;
+	emit_frame(t, &e);
+}
+
 static void on_event(void *ctx, const struct pmt_event *ev)
 {
 	struct tracer *t = ctx;
@@ -323,16 +364,26 @@ static void on_event(void *ctx, const struct pmt_event *ev)
 		t->stub_slot = (int)ev->marker;
 		return;
 	}
+	if (ev->kind == PMT_EV_STACK) {
+		if (t->chosen < 0 && !t->choosing && t->nstk < DETECT_STACKS && t->stk)
+			t->stk[t->nstk++] = *(const struct pmt_stack_event *)ev;
+		return;
+	}
 	if (ev->kind != PMT_EV_FRAME || ev->marker >= PMT_MAX_MARKERS)
 		return;
 	t->frame_seen = true;
 	if (t->closing)
 		return;
-	if (t->chosen >= 0) {
-		if ((int)ev->marker == t->chosen)
-			emit_frame(t, ev);
+	if (ev->flags & PMT_EVF_COUNTED) {
+		if (t->chosen >= 0) {
+			emit_counted(t, ev);
+		} else if (t->choosing && t->nheld < DETECT_BUF) {
+			t->held[t->nheld++] = *ev;
+		}
 		return;
 	}
+	if (t->chosen >= 0)
+		return; /* a removed candidate's last hits */
 	s = &t->slots[ev->marker];
 	if (!s->used)
 		return;
@@ -356,6 +407,10 @@ static int refresh_maps(struct tracer *t)
 		return err;
 	pmt_maps_free(&t->maps);
 	t->maps = m;
+	t->cg_path = NULL; /* pointed into the old maps */
+	if (t->cg_fd >= 0)
+		close(t->cg_fd);
+	t->cg_fd = -1;
 	return 0;
 }
 
@@ -429,18 +484,74 @@ static bool site_known(const struct tracer *t, const char *map_path, const char 
 	for (i = 0; i < PMT_MAX_MARKERS; i++) {
 		const struct slot *s = &t->slots[i];
 
-		if (s->used && !strcmp(s->site.symbol, symbol) &&
+		if (s->used && (!strcmp(s->site.symbol, symbol) || !strcmp(s->name, symbol)) &&
 		    !strcmp(s->site.map_path, map_path))
 			return true;
 	}
 	return false;
 }
 
+/* The slot whose probe sits at @site's place already, or -1. */
+static int same_probe(const struct tracer *t, const struct pmt_site *site)
+{
+	int i;
+
+	for (i = 0; i < PMT_MAX_MARKERS; i++) {
+		const struct slot *s = &t->slots[i];
+
+		if (s->used && !s->site.slot_pending && !site->slot_pending &&
+		    s->site.offset == site->offset && !strcmp(s->site.probe_path, site->probe_path))
+			return i;
+	}
+	return -1;
+}
+
+/* Attach candidate @site (resolved) as @name; 0 or -errno. */
+static int add_site(struct tracer *t, int cand, int engine, const char *map_path, const char *name,
+		    struct pmt_site *site)
+{
+	struct slot *s;
+	int i, err;
+
+	i = same_probe(t, site);
+	if (i >= 0) {
+		/* A forwarder to a candidate already probed (libGL's glXSwapBuffers
+		 * jumps to libGLX's): one probe; the name is the wrapper's, the
+		 * library games link against. */
+		if (site->followed) {
+			snprintf(t->slots[i].name, sizeof(t->slots[i].name), "%s", name);
+			snprintf(t->slots[i].site.map_path, sizeof(t->slots[i].site.map_path), "%s",
+				 map_path);
+		}
+		verbose(t, "marker candidate %s in %s: the same probe as %s", name, map_path,
+			t->slots[i].name);
+		return 0;
+	}
+	i = free_slot(t);
+	if (i < 0)
+		return -ENOSPC;
+	err = pmt_bpf_attach_marker(t->bpf, i, 0, site->file, site->offset, site->slot_pending);
+	if (err)
+		return err;
+	s = &t->slots[i];
+	memset(s, 0, sizeof(*s));
+	s->used = true;
+	s->cand = cand;
+	s->engine = engine;
+	s->site = *site;
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	snprintf(s->site.map_path, sizeof(s->site.map_path), "%s", map_path);
+	verbose(t, "marker candidate %s in %s: probe at offset 0x%llx of %s (entry +%u), %s%s%s",
+		name, map_path, (unsigned long long)site->offset, site->probe_path, site->skipped,
+		pmt_insn_name(site->insn), site->followed ? ", through its forwarder" : "",
+		site->slot_pending ? ", jump slot not yet set: will move" : "");
+	return 0;
+}
+
 static int add_marker(struct tracer *t, int cand, const char *map_path, const char *symbol)
 {
 	struct pmt_site site;
-	struct slot *s;
-	int i, err;
+	int err;
 
 	if (site_known(t, map_path, symbol))
 		return 0;
@@ -449,24 +560,39 @@ static int add_marker(struct tracer *t, int cand, const char *map_path, const ch
 		return err;
 	/* Keep the symbol and library the user knows, even when followed. */
 	snprintf(site.symbol, sizeof(site.symbol), "%s", symbol);
-	i = free_slot(t);
-	if (i < 0)
-		return -ENOSPC;
-	err = pmt_bpf_attach_marker(t->bpf, i, 0, site.file, site.offset, site.slot_pending);
-	if (err)
-		return err;
-	s = &t->slots[i];
-	memset(s, 0, sizeof(*s));
-	s->used = true;
-	s->cand = cand;
-	s->site = site;
-	if (site.followed)
-		snprintf(s->site.map_path, sizeof(s->site.map_path), "%s", map_path);
-	verbose(t, "marker candidate %s in %s: offset 0x%llx (entry +%u), %s%s%s", symbol,
-		map_path, (unsigned long long)site.offset, site.skipped, pmt_insn_name(site.insn),
-		site.followed ? ", through its jump slot" : "",
-		site.slot_pending ? ", jump slot not yet set: will move" : "");
-	return 0;
+	return add_site(t, cand, -1, map_path, symbol, &site);
+}
+
+/* Engine-level presenters (pygame's display.flip and display.update). */
+static void scan_engines(struct tracer *t)
+{
+	struct pmt_engine_fn fns[4];
+	char file[PATH_MAX + 32];
+	size_t i;
+	int r, n, k;
+
+	for (r = 0; r < pmt_engine_table_len; r++) {
+		const struct pmt_engine_module *em = &pmt_engine_table[r];
+
+		for (i = 0; i < t->maps.n; i++) {
+			const struct pmt_mapping *m = &t->maps.v[i];
+
+			if (!m->path || m->offset != 0 || !strstr(m->path, em->path_part))
+				continue;
+			snprintf(file, sizeof(file), "/proc/%d/root%s", (int)t->pid, m->path);
+			n = pmt_engine_presenters(file, em, fns, 4);
+			for (k = 0; k < n; k++) {
+				struct pmt_site site;
+
+				if (site_known(t, m->path, fns[k].name) ||
+				    pmt_site_at(t->pid, &t->maps, m->path, fns[k].vaddr, fns[k].name,
+						&site))
+					continue;
+				add_site(t, -1, r, m->path, fns[k].name, &site);
+			}
+			break;
+		}
+	}
 }
 
 /* Attach the marker candidates present now. */
@@ -499,6 +625,7 @@ static void scan_markers(struct tracer *t)
 		}
 		return;
 	}
+	scan_engines(t);
 	for (r = 0; r < pmt_marker_table_len; r++) {
 		const struct pmt_mapping *m = pmt_maps_find_lib(&t->maps, pmt_marker_table[r].lib_prefix);
 
@@ -521,7 +648,7 @@ static void migrate_pending(struct tracer *t)
 		struct pmt_site old;
 		int next;
 
-		if (!s->used || !s->site.slot_pending || i != t->chosen)
+		if (!s->used || !s->site.slot_pending || !s->kept)
 			continue;
 		old = s->site;
 		if (pmt_site_refresh(t->pid, &t->maps, &s->site) != 1)
@@ -636,22 +763,14 @@ static void move_while_stopped(struct tracer *t)
 	kill(t->pid, SIGCONT);
 }
 
-/* Remove the muted, costly candidates now: a frame has just been seen. */
-static void remove_expensive(struct tracer *t)
-{
-	int aliases[PMT_MAX_MARKERS], i;
-
-	pmt_bpf_wake_each_frame(t->bpf, PMT_WAKE_DETECT, false);
-	for (i = 0; i < t->n_expensive; i++)
-		aliases[i] = t->slots[t->expensive[i]].alias;
-	pmt_bpf_detach_markers_now(t->bpf, t->expensive, aliases, t->n_expensive);
-	verbose(t, "%d muted candidate(s) on single-stepped code removed", t->n_expensive);
-	t->n_expensive = 0;
-}
-
 static bool chosen_pending(const struct tracer *t)
 {
-	return t->chosen >= 0 && t->slots[t->chosen].site.slot_pending;
+	int i;
+
+	for (i = 0; t->chosen >= 0 && i < PMT_MAX_MARKERS; i++)
+		if (t->slots[i].kept && t->slots[i].site.slot_pending)
+			return true;
+	return false;
 }
 
 static void rescan(struct tracer *t)
@@ -673,8 +792,13 @@ static void rescan(struct tracer *t)
 static void fill_attach_info(struct tracer *t, struct pmt_attach_info *a, char *ver, size_t len)
 {
 	static char exe[PATH_MAX], cmd[1024];
-	const struct slot *s = &t->slots[t->chosen];
+	const struct slot *s = NULL;
+	int i;
 
+	/* The kept presenter the game called most names the marker. */
+	for (i = 0; i < PMT_MAX_MARKERS; i++)
+		if (t->slots[i].kept && (!s || t->slots[i].nbuf > s->nbuf))
+			s = &t->slots[i];
 	pmt_python_version_str(&t->py, ver, len);
 	memset(a, 0, sizeof(*a));
 	a->pid = t->pid;
@@ -683,9 +807,26 @@ static void fill_attach_info(struct tracer *t, struct pmt_attach_info *a, char *
 	a->py_build = t->py.shared ? "shared" : "static";
 	a->py_path = t->py.map_path;
 	a->marker_lib = s->site.map_path;
-	a->marker_symbol = s->site.symbol;
+	a->marker_symbol = s->name;
+	a->marker_function = s->name;
 	a->marker_offset = s->site.offset;
 	a->marker_insn = pmt_insn_name(s->site.insn);
+	a->nested = t->nested;
+	for (i = 0; i < PMT_MAX_MARKERS && a->n_probes < PMT_ATTACH_PROBES; i++) {
+		const struct slot *k = &t->slots[i];
+		struct pmt_attach_probe *p;
+
+		if (!k->kept)
+			continue;
+		if (k != s)
+			a->counts_also[a->n_also++] = k->name;
+		p = &a->probes[a->n_probes++];
+		p->function = k->name;
+		p->library = k->site.probe_path;
+		p->offset = k->site.offset;
+		p->entry_offset = k->site.skipped;
+		p->insn = pmt_insn_name(k->site.insn);
+	}
 	a->gc_state = t->gc_resolved;
 	a->gc_timing = t->gc_timing;
 	a->ts_ns = now_ns();
@@ -787,49 +928,262 @@ static void report_final(struct tracer *t)
 
 /* ---- detection ------------------------------------------------------------ */
 
-static void choose(struct tracer *t, int slot)
+/*
+ * Code is read from the mapped files, data from the target's memory: the
+ * target's copy of code pages holds the int3 of every uprobe in place
+ * (ours, and any other tool's).
+ */
+static int cg_read(void *ctx, uint64_t addr, void *buf, size_t n)
 {
-	struct pmt_attach_info a;
-	char ver[32];
-	size_t k;
+	struct tracer *t = ctx;
+	const struct pmt_mapping *m = pmt_maps_find_addr(&t->maps, addr);
+	char file[PATH_MAX + 32];
+	ssize_t got;
+
+	if (!m || !m->path || m->perms[2] != 'x' || m->path[0] != '/' || addr + n > m->end)
+		return pmt_mem_read(t->pid, addr, buf, n);
+	if (!t->cg_path || strcmp(t->cg_path, m->path)) {
+		if (t->cg_fd >= 0)
+			close(t->cg_fd);
+		snprintf(file, sizeof(file), "/proc/%d/root%s", (int)t->pid, m->path);
+		t->cg_fd = open(file, O_RDONLY | O_CLOEXEC);
+		t->cg_path = m->path;
+		if (t->cg_fd < 0) {
+			t->cg_path = NULL;
+			return pmt_mem_read(t->pid, addr, buf, n);
+		}
+	}
+	got = pread(t->cg_fd, buf, n, (off_t)(addr - m->start + m->offset));
+	return got == (ssize_t)n ? 0 : -EFAULT;
+}
+
+/* Walks descend only into the libraries holding candidates: the presenting
+ * paths run there, and the interpreter or libc would only spend the budget. */
+static bool cg_follow(void *ctx, uint64_t addr)
+{
+	struct tracer *t = ctx;
+	const struct pmt_mapping *m = pmt_maps_find_addr(&t->maps, addr);
 	int i;
 
-	t->chosen = slot;
-	pmt_bpf_set_trace_slot(t->bpf, slot);
-	for (i = 0; i < PMT_MAX_MARKERS; i++) {
-		struct slot *s = &t->slots[i];
+	if (!m || !m->path || m->perms[2] != 'x')
+		return false;
+	for (i = 0; i < PMT_MAX_MARKERS; i++)
+		if (t->slots[i].used && (!strcmp(m->path, t->slots[i].site.probe_path) ||
+					 !strcmp(m->path, t->slots[i].site.map_path)))
+			return true;
+	return false;
+}
 
-		if (i == slot || !s->used)
+/*
+ * Count, for every detection stack record, which other candidates were
+ * active when it was taken: a return address into a candidate's body (one
+ * of its call sites) on the stack above the hit.
+ */
+static void stack_evidence(struct tracer *t, struct pmt_cg_body *bodies)
+{
+	size_t k, w;
+	int a;
+
+	for (k = 0; k < t->nstk; k++) {
+		const struct pmt_stack_event *e = &t->stk[k];
+		bool on[PMT_MAX_MARKERS] = { false };
+		struct slot *sb;
+
+		if (e->marker >= PMT_MAX_MARKERS || !t->slots[e->marker].used)
 			continue;
-		/*
-		 * Removing a uprobe that is being hit stalls the thread hitting
-		 * it for a grace period (~10 ms measured): a candidate the game
-		 * calls (SDL calls some internally once a frame) stays attached,
-		 * muted, until the end; the others go now, in the background.
-		 */
-		if (s->nbuf) {
-			pmt_bpf_set_active_alias(t->bpf, i, PMT_ALIAS_MUTED);
-			t->muted++;
-			/* Muted on a single-stepped instruction costs ~20 us a call:
-			 * remove it right after a frame instead (see tick()). */
-			if (!pmt_insn_is_cheap(s->site.insn))
-				t->expensive[t->n_expensive++] = i;
-		} else {
-			pmt_bpf_detach_marker(t->bpf, i, 0);
-			pmt_bpf_detach_marker(t->bpf, i, 1);
+		sb = &t->slots[e->marker];
+		sb->stacks++;
+		for (w = 0; w + 8 <= e->len && w + 8 <= PMT_DETECT_STACK; w += 8) {
+			uint64_t v;
+
+			memcpy(&v, e->stack + w, 8);
+			for (a = 0; a < PMT_MAX_MARKERS; a++)
+				if (a != (int)e->marker && bodies[a].insns.n && !on[a] &&
+				    pmt_addr_set_has(&bodies[a].rets, v))
+					on[a] = true;
 		}
-		free(s->buf);
-		s->buf = NULL;
-		s->nbuf = 0;
-		s->cand = -2; /* never chosen again */
+		for (a = 0; a < PMT_MAX_MARKERS; a++)
+			if (on[a])
+				sb->inside[a]++;
+	}
+}
+
+static void append(char *buf, size_t len, const char *s)
+{
+	size_t n = strlen(buf);
+
+	if (n + 1 < len)
+		snprintf(buf + n, len - n, "%s%s", n ? ", " : "", s);
+}
+
+/*
+ * Which called candidates the game calls itself: a candidate is nested when
+ * another called one reaches it in its code, or was active on the stack of
+ * most of its hits. The others are kept, with the other presenters of an
+ * engine module that is kept (a game may switch from display.flip() to
+ * display.update() at any time; neither reaches the other).
+ */
+static int pick_kept(struct tracer *t, bool *kept)
+{
+	struct pmt_cg_io io = { cg_read, cg_follow, t };
+	struct pmt_cg_body bodies[PMT_MAX_MARKERS];
+	bool reach[PMT_MAX_MARKERS][PMT_MAX_MARKERS];
+	uint64_t entries[PMT_MAX_MARKERS];
+	bool called[PMT_MAX_MARKERS], nested[PMT_MAX_MARKERS];
+	int a, b, n = 0, best = -1;
+
+	memset(bodies, 0, sizeof(bodies));
+	memset(reach, 0, sizeof(reach));
+	for (a = 0; a < PMT_MAX_MARKERS; a++) {
+		struct slot *s = &t->slots[a];
+
+		kept[a] = false;
+		called[a] = s->used && s->nbuf > 0;
+		if (s->used && s->site.slot_pending)
+			pmt_site_refresh(t->pid, &t->maps, &s->site);
+		entries[a] = s->used && !s->site.slot_pending ? s->site.entry_addr : 0;
+		if (called[a] && entries[a])
+			pmt_cg_walk(&io, entries[a], 3000, &bodies[a]);
+	}
+	stack_evidence(t, bodies);
+	for (a = 0; a < PMT_MAX_MARKERS; a++)
+		if (called[a])
+			verbose(t, "candidate %s: %zu hits, entry 0x%llx, %zu instructions read, %zu "
+				"call sites, %zu stacks", t->slots[a].name, t->slots[a].nbuf,
+				(unsigned long long)entries[a], bodies[a].insns.n, bodies[a].rets.n,
+				(size_t)t->slots[a].stacks);
+	for (a = 0; a < PMT_MAX_MARKERS; a++)
+		if (called[a] && entries[a])
+			pmt_cg_reaches(&io, entries[a], entries, PMT_MAX_MARKERS, REACH_DEPTH,
+				       REACH_BUDGET, reach[a]);
+	t->nested[0] = 0;
+	for (b = 0; b < PMT_MAX_MARKERS; b++) {
+		struct slot *sb = &t->slots[b];
+
+		nested[b] = false;
+		for (a = 0; called[b] && a < PMT_MAX_MARKERS; a++) {
+			bool by_code = called[a] && a != b && entries[b] && reach[a][b];
+			bool by_stack = called[a] && a != b && sb->inside[a] &&
+					2 * sb->inside[a] >= sb->stacks;
+
+			if (!by_code && !by_stack)
+				continue;
+			nested[b] = true;
+			verbose(t, "marker candidate %s is nested in %s (%s%s%s; %u of %u stacks)",
+				sb->name, t->slots[a].name, by_code ? "its code reaches it" : "",
+				by_code && by_stack ? ", " : "", by_stack ? "on the stack" : "",
+				sb->inside[a], sb->stacks);
+		}
+		if (nested[b])
+			append(t->nested, sizeof(t->nested), sb->name);
+	}
+	for (a = 0; a < PMT_MAX_MARKERS; a++) {
+		if (!called[a] || nested[a])
+			continue;
+		kept[a] = true;
+		n++;
+	}
+	if (!n) {
+		/* Each reaches the other (a cycle): the most called, then the first found. */
+		for (a = 0; a < PMT_MAX_MARKERS; a++)
+			if (called[a] && (best < 0 || t->slots[a].nbuf > t->slots[best].nbuf))
+				best = a;
+		if (best >= 0) {
+			kept[best] = true;
+			n = 1;
+		}
+	}
+	for (a = 0; a < PMT_MAX_MARKERS; a++) {
+		if (!kept[a] || t->slots[a].engine < 0)
+			continue;
+		for (b = 0; b < PMT_MAX_MARKERS; b++) {
+			bool reached = false;
+			int c;
+
+			if (kept[b] || !t->slots[b].used || t->slots[b].engine != t->slots[a].engine ||
+			    strcmp(t->slots[b].site.map_path, t->slots[a].site.map_path))
+				continue;
+			for (c = 0; c < PMT_MAX_MARKERS; c++)
+				reached |= kept[c] && reach[c][b];
+			if (!reached) {
+				kept[b] = true;
+				n++;
+			}
+		}
+	}
+	for (a = 0; a < PMT_MAX_MARKERS; a++)
+		pmt_cg_body_free(&bodies[a]);
+	return n;
+}
+
+static int by_ts(const void *x, const void *y)
+{
+	const struct pmt_event *a = x, *b = y;
+
+	return a->ts_ns < b->ts_ns ? -1 : a->ts_ns > b->ts_ns;
+}
+
+/* Kept slots' detection records in call order, numbered 1, 2, ... */
+static size_t merge_kept(struct tracer *t, struct pmt_event **out)
+{
+	size_t n = 0, k;
+	int i;
+
+	for (i = 0; i < PMT_MAX_MARKERS; i++)
+		if (t->slots[i].kept)
+			n += t->slots[i].nbuf;
+	*out = n ? calloc(n, sizeof(**out)) : NULL;
+	if (!*out)
+		return 0;
+	n = 0;
+	for (i = 0; i < PMT_MAX_MARKERS; i++)
+		for (k = 0; t->slots[i].kept && k < t->slots[i].nbuf; k++)
+			(*out)[n++] = t->slots[i].buf[k];
+	qsort(*out, n, sizeof(**out), by_ts);
+	for (k = 0; k < n; k++)
+		(*out)[k].seq = k + 1;
+	return n;
+}
+
+static void choose(struct tracer *t)
+{
+	int gone_slots[PMT_MAX_MARKERS], gone_alias[2 * PMT_MAX_MARKERS], ng = 0, i;
+	int gone_slots2[2 * PMT_MAX_MARKERS];
+	bool kept[PMT_MAX_MARKERS];
+	struct pmt_attach_info a;
+	struct pmt_event *merged = NULL;
+	uint64_t t0, t1;
+	char ver[32];
+	size_t k, n;
+
+	t0 = now_ns();
+	if (!pick_kept(t, kept))
+		return;
+	verbose(t, "call graph and stacks read in %.1f ms (%.0f ms after start)",
+		(now_ns() - t0) / 1e6, (now_ns() - t->start_ns) / 1e6);
+	pmt_bpf_detect_stacks(t->bpf, false);
+	for (i = 0; i < PMT_MAX_MARKERS; i++) {
+		t->slots[i].kept = kept[i];
+		if (t->slots[i].used && !kept[i])
+			pmt_bpf_set_active_alias(t->bpf, i, PMT_ALIAS_MUTED);
+	}
+	/* Count the kept slots from now on; records already made are sorted in. */
+	t->held = calloc(DETECT_BUF, sizeof(*t->held));
+	t->choosing = true;
+	pmt_bpf_count_slots(t->bpf, kept);
+	pmt_bpf_poll(t->bpf, 0);
+	n = merge_kept(t, &merged);
+	t->frame_offset = n;
+	pmt_bpf_set_frame_offset(t->bpf, n);
+	for (i = 0; i < PMT_MAX_MARKERS; i++) {
+		if (kept[i]) {
+			t->chosen = t->chosen < 0 ? i : t->chosen;
+			continue;
+		}
+		if (t->slots[i].used)
+			gone_slots[ng++] = i;
 	}
 	pmt_bpf_set_stop_on_dlopen(t->bpf, false);
-	verbose(t, "%d other candidate(s) called by the game stay attached, muted; %d of them "
-		   "to remove between frames", t->muted, t->n_expensive);
-	if (t->n_expensive) {
-		t->frame_seen = false;
-		pmt_bpf_wake_each_frame(t->bpf, PMT_WAKE_DETECT, true);
-	}
 	/* A python_heap budget is judged at each frame's end: read it then. */
 	if (t->budget.counts_python_heap)
 		pmt_bpf_wake_each_frame(t->bpf, PMT_WAKE_BUDGET, true);
@@ -838,11 +1192,44 @@ static void choose(struct tracer *t, int slot)
 		pmt_json_attached(t->json, &a);
 	if (!t->o->quiet)
 		pmt_text_attached(t->text, &a);
-	for (k = 0; k < t->slots[slot].nbuf; k++)
-		emit_frame(t, &t->slots[slot].buf[k]);
-	free(t->slots[slot].buf);
-	t->slots[slot].buf = NULL;
-	t->slots[slot].nbuf = 0;
+	for (k = 0; k < n; k++)
+		emit_frame(t, &merged[k]);
+	for (k = 0; k < t->nheld; k++)
+		emit_counted(t, &t->held[k]);
+	t->choosing = false;
+	free(merged);
+	free(t->held);
+	t->held = NULL;
+	t->nheld = 0;
+	/*
+	 * Every other candidate goes now (one grace period, in parallel): a
+	 * nested one would cost the game a probe hit at every present. Removing
+	 * a probe being hit can hold the game for that long once: the frames
+	 * this overlaps are marked as the profiler's (probes removed).
+	 */
+	for (i = 0; i < ng; i++) {
+		gone_slots2[2 * i] = gone_slots2[2 * i + 1] = gone_slots[i];
+		gone_alias[2 * i] = 0;
+		gone_alias[2 * i + 1] = 1;
+	}
+	t0 = now_ns();
+	pmt_bpf_detach_markers_now(t->bpf, gone_slots2, gone_alias, 2 * ng);
+	t1 = now_ns();
+	if (ng)
+		pmt_profiler_note(t, t0, t1, PMT_PROF_PROBES);
+	verbose(t, "%d other candidate(s) removed in %.1f ms", ng, (t1 - t0) / 1e6);
+	for (i = 0; i < PMT_MAX_MARKERS; i++) {
+		struct slot *s = &t->slots[i];
+
+		free(s->buf);
+		s->buf = NULL;
+		s->nbuf = 0;
+		if (s->used && !kept[i])
+			s->used = false;
+	}
+	free(t->stk);
+	t->stk = NULL;
+	t->nstk = 0;
 	t->last_report_ns = now_ns();
 }
 
@@ -850,7 +1237,7 @@ static void choose(struct tracer *t, int slot)
 static void maybe_choose(struct tracer *t, bool force)
 {
 	size_t most = 0;
-	int i, best = -1;
+	int i;
 
 	if (t->chosen >= 0 || !t->py_found)
 		return;
@@ -859,16 +1246,7 @@ static void maybe_choose(struct tracer *t, bool force)
 			most = t->slots[i].nbuf;
 	if (!most || (most < DETECT_HITS && !force))
 		return;
-	for (i = 0; i < PMT_MAX_MARKERS; i++) {
-		const struct slot *s = &t->slots[i];
-
-		if (!s->used || s->nbuf < (most >= 2 ? 2 : 1))
-			continue;
-		if (best < 0 || (unsigned)s->cand < (unsigned)t->slots[best].cand)
-			best = i;
-	}
-	if (best >= 0)
-		choose(t, best);
+	choose(t);
 }
 
 static void tried_list(char *buf, size_t len)
@@ -938,6 +1316,8 @@ static int start_bpf(struct tracer *t)
 				    "with CAP_BPF and CAP_PERFMON");
 		return fail(t, PMT_EXIT_BPF, "cannot load the BPF programs: %s", strerror(err));
 	}
+	t->stk = calloc(DETECT_STACKS, sizeof(*t->stk));
+	pmt_bpf_detect_stacks(t->bpf, t->stk != NULL);
 	err = pmt_bpf_attach_memory(t->bpf);
 	if (err)
 		return fail(t, PMT_EXIT_BPF, "cannot attach the memory probes: %s",
@@ -1061,6 +1441,10 @@ static void cleanup(struct tracer *t)
 	detach_markers_between_frames(t);
 	for (i = 0; i < PMT_MAX_MARKERS; i++)
 		free(t->slots[i].buf);
+	free(t->stk);
+	free(t->held);
+	if (t->cg_fd >= 0)
+		close(t->cg_fd);
 	pmt_bpf_close(t->bpf); /* every probe goes with its link */
 	if (t->launched && t->end != END_TARGET)
 		kill(t->pid, SIGCONT); /* never leave it stopped */
@@ -1140,8 +1524,6 @@ static int event_loop(struct tracer *t)
 		}
 		if (t->stub_stop)
 			move_while_stopped(t);
-		if (t->n_expensive && t->frame_seen)
-			remove_expensive(t);
 		if (t->need_rescan || (t->chosen < 0 && !t->launched) || chosen_pending(t) ||
 		    (t->py_found && !t->gc_resolved) ||
 		    (t->assets_on && (t->assets.pending || (t->py_found && !t->assets.py_ready)) &&
@@ -1211,7 +1593,7 @@ static int event_loop(struct tracer *t)
 
 int pmt_tracer_run(const struct pmt_options *o)
 {
-	struct tracer t = { .o = o, .chosen = -1, .gc_timing = "none" };
+	struct tracer t = { .o = o, .chosen = -1, .gc_timing = "none", .cg_fd = -1 };
 	char err[512];
 	int gate = -1, rc;
 
