@@ -20,6 +20,7 @@ static const char *const cause_names[] = {
 	[PMT_CAUSE_GC] = "gc",
 	[PMT_CAUSE_PAGE_FAULTS] = "page_faults",
 	[PMT_CAUSE_HEAP_GROWTH] = "heap_growth",
+	[PMT_CAUSE_PROFILER] = "profiler",
 };
 
 /*
@@ -138,6 +139,8 @@ void pmt_frame_classify(const struct pmt_analysis_config *cfg, struct pmt_baseli
 	f->spike = false;
 	f->spike_kind = 0;
 	f->dropped = false;
+	f->prof_cost_ns = 0;
+	f->prof_slow = false;
 	f->cause = PMT_CAUSE_NONE;
 	f->gc_generation = oldest_generation(f);
 	if (f->partial)
@@ -151,6 +154,17 @@ void pmt_frame_classify(const struct pmt_analysis_config *cfg, struct pmt_baseli
 			ref = (double)base_dur;
 	}
 	f->dropped = budget > 0 && (double)f->duration_ns > budget * cfg->drop_factor;
+	if (f->prof) {
+		/* The profiler's doing, never the game's: counted apart. */
+		f->prof_cost_ns = (double)f->duration_ns > ref ? (uint64_t)((double)f->duration_ns - ref) :
+								0;
+		f->prof_slow = (f->spike_kind & PMT_SPIKE_TIME) != 0;
+		f->spike_kind &= (uint8_t)~PMT_SPIKE_TIME;
+		f->spike = f->spike_kind != 0;
+		if (f->dropped)
+			f->cause = PMT_CAUSE_PROFILER;
+		return;
+	}
 	if (f->dropped)
 		f->cause = drop_cause(cfg, f, ref);
 	if (!f->spike)

@@ -61,6 +61,12 @@ static uint64_t fault_time(const struct pmt_session *s, uint64_t faults, uint64_
 
 int pmt_session_add(struct pmt_session *s, const struct pmt_event *ev, struct pmt_frame *f)
 {
+	return pmt_session_add_prof(s, ev, 0, f);
+}
+
+int pmt_session_add_prof(struct pmt_session *s, const struct pmt_event *ev, unsigned prof,
+			 struct pmt_frame *f)
+{
 	const struct pmt_event *p = &s->prev;
 	uint64_t page = s->page_size;
 	int g;
@@ -108,6 +114,7 @@ int pmt_session_add(struct pmt_session *s, const struct pmt_event *ev, struct pm
 			f->gc_uncollectable += (uint64_t)(ev->gc[g][2] - p->gc[g][2]);
 		}
 	}
+	f->prof = (uint8_t)prof;
 	pmt_frame_classify(&s->cfg, &s->base, f);
 	pmt_frame_ring_push(&s->ring, f);
 	pmt_summary_acc_add(&s->interval, f);

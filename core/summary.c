@@ -138,9 +138,17 @@ void pmt_summary_acc_add(struct pmt_summary_acc *acc, const struct pmt_frame *f)
 			s->spikes_time++;
 	}
 	if (f->dropped) {
-		s->dropped++;
+		if (f->cause != PMT_CAUSE_PROFILER)
+			s->dropped++;
 		if ((unsigned int)f->cause < sizeof(s->causes) / sizeof(s->causes[0]))
 			s->causes[f->cause]++;
+	}
+	if (f->prof) {
+		s->prof_frames++;
+		s->prof_traced += (f->prof & PMT_PROF_TRACED) != 0;
+		s->prof_dropped += f->dropped;
+		s->prof_slow += f->prof_slow;
+		s->prof_cost_ns += f->prof_cost_ns;
 	}
 
 	if (!f->partial) {

@@ -22,7 +22,13 @@ enum pmt_cause {
 	PMT_CAUSE_GC,          /* time in the cyclic GC explains the drop */
 	PMT_CAUSE_PAGE_FAULTS, /* fault handling explains it, no net growth */
 	PMT_CAUSE_HEAP_GROWTH, /* the frame grew memory by a spike's worth */
+	PMT_CAUSE_PROFILER,    /* the profiler itself slowed the frame (see pmt_frame.prof) */
 };
+#define PMT_CAUSES 5
+
+/* What the profiler did to the game during a frame (pmt_frame.prof). */
+#define PMT_PROF_TRACED (1u << 0) /* its allocations were traced (trace mode) */
+#define PMT_PROF_PROBES (1u << 1) /* probes were placed, removed or waited in place */
 
 #define PMT_SPIKE_MEMORY (1u << 0)
 #define PMT_SPIKE_TIME (1u << 1)
@@ -53,6 +59,7 @@ struct pmt_frame {
 	bool python_heap_known; /* python_heap_bytes was read */
 	bool gc_timed;  /* gc_ns is measured */
 	bool partial;   /* spans lost records: more than one frame */
+	uint8_t prof;   /* PMT_PROF_* bits, set by the caller before classifying */
 
 	/* Filled by pmt_frame_classify(). */
 	bool spike;
@@ -60,6 +67,8 @@ struct pmt_frame {
 	bool dropped;
 	enum pmt_cause cause;
 	int gc_generation; /* oldest generation collected, -1 if none */
+	uint64_t prof_cost_ns; /* prof frames: duration above the normal frame */
+	bool prof_slow;        /* prof frames: slow enough to be a time spike */
 };
 
 struct pmt_analysis_config {
@@ -142,6 +151,11 @@ int64_t pmt_baseline_growth(const struct pmt_baseline *b);
  *                reaches the floor), else page_faults. Otherwise none,
  *                except that without GC timing a collection of generation
  *                1 or 2 in the frame counts as gc.
+ *  profiler:     a frame the profiler acted in (prof != 0) is never the
+ *                game's time spike nor the game's drop: its slowness is
+ *                prof_slow, a drop gets cause profiler, prof_cost_ns is its
+ *                duration above the normal one, and it stays out of the
+ *                baseline. Its memory spike stays the game's.
  */
 void pmt_frame_classify(const struct pmt_analysis_config *cfg, struct pmt_baseline *b,
 			struct pmt_frame *f);
@@ -188,8 +202,11 @@ struct pmt_summary {
 	uint64_t gc_collected;
 	uint64_t gc_ns;
 	uint64_t spikes, spikes_memory, spikes_time;
-	uint64_t dropped;
-	uint64_t causes[4]; /* dropped frames per enum pmt_cause */
+	uint64_t dropped;   /* the game's drops (cause profiler excluded) */
+	uint64_t causes[PMT_CAUSES]; /* dropped frames per enum pmt_cause */
+	/* Frames the profiler acted in, counted apart from the game's. */
+	uint64_t prof_frames, prof_traced, prof_dropped, prof_slow;
+	uint64_t prof_cost_ns;
 };
 
 /*

@@ -54,6 +54,13 @@ void pmt_session_free(struct pmt_session *s);
 #define PMT_FAULT_MAX_NS 20000
 int pmt_session_add(struct pmt_session *s, const struct pmt_event *ev, struct pmt_frame *out);
 
+/*
+ * pmt_session_add() for a frame the profiler acted in: @prof (PMT_PROF_*
+ * bits) is set on the frame before it is classified (see frame.h).
+ */
+int pmt_session_add_prof(struct pmt_session *s, const struct pmt_event *ev, unsigned prof,
+			 struct pmt_frame *out);
+
 /* Read and restart the interval summary. */
 void pmt_session_take_interval(struct pmt_session *s, struct pmt_summary *out);
 

@@ -78,13 +78,52 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(c.baseline_min, 4);
 }
 
+/*
+ * A frame the profiler acted in: slow and dropped, but cause profiler, no
+ * time spike, its cost above the baseline, kept out of the baseline; its
+ * memory spike stays the game's.
+ */
+static void test_profiler_frames(void)
+{
+	struct fixture fx;
+	struct pmt_frame f;
+	uint32_t before;
+
+	setup(&fx, 10, 10000000, 0); /* 10 ms frames */
+	before = pmt_baseline_count(&fx.b);
+	f = mkframe(40000000, 0);
+	f.prof = PMT_PROF_TRACED;
+	f = classify(&fx, f);
+	CU_ASSERT_TRUE(f.dropped);
+	CU_ASSERT_EQUAL(f.cause, PMT_CAUSE_PROFILER);
+	CU_ASSERT_FALSE(f.spike);
+	CU_ASSERT_TRUE(f.prof_slow);
+	CU_ASSERT_EQUAL(f.prof_cost_ns, 30000000);
+	CU_ASSERT_EQUAL(pmt_baseline_count(&fx.b), before);
+	/* The same frame without the profiler is the game's. */
+	f = mkframe(40000000, 0);
+	f = classify(&fx, f);
+	CU_ASSERT_TRUE(f.spike);
+	CU_ASSERT_NOT_EQUAL(f.cause, PMT_CAUSE_PROFILER);
+	/* Probes placed in a frame that grew by 64 MiB: a memory spike still. */
+	f = mkframe(12000000, 64 << 20);
+	f.prof = PMT_PROF_PROBES;
+	f = classify(&fx, f);
+	CU_ASSERT_TRUE(f.spike);
+	CU_ASSERT_EQUAL(f.spike_kind, PMT_SPIKE_MEMORY);
+	CU_ASSERT_FALSE(f.dropped);
+	CU_ASSERT_FALSE(f.prof_slow);
+	teardown(&fx);
+}
+
 static void test_cause_names(void)
 {
 	CU_ASSERT_PTR_NULL(pmt_cause_name(PMT_CAUSE_NONE));
 	CU_ASSERT_STRING_EQUAL(pmt_cause_name(PMT_CAUSE_GC), "gc");
 	CU_ASSERT_STRING_EQUAL(pmt_cause_name(PMT_CAUSE_PAGE_FAULTS), "page_faults");
 	CU_ASSERT_STRING_EQUAL(pmt_cause_name(PMT_CAUSE_HEAP_GROWTH), "heap_growth");
-	CU_ASSERT_PTR_NULL(pmt_cause_name((enum pmt_cause)4));
+	CU_ASSERT_STRING_EQUAL(pmt_cause_name(PMT_CAUSE_PROFILER), "profiler");
+	CU_ASSERT_PTR_NULL(pmt_cause_name((enum pmt_cause)PMT_CAUSES));
 	CU_ASSERT_PTR_NULL(pmt_cause_name((enum pmt_cause)-1));
 }
 
@@ -669,6 +708,7 @@ void pmt_test_register_classify(void)
 	static const struct pmt_test tests[] = {
 		{ "config defaults", test_defaults },
 		{ "cause names", test_cause_names },
+		{ "profiler frames: never the game's drop or time spike", test_profiler_frames },
 		{ "warm-up: no spikes, frames enter", test_warmup },
 		{ "warm-up: drop cause against the budget", test_warmup_drop_uses_budget },
 		{ "partial frames are never classified", test_partial },

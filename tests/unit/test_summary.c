@@ -423,6 +423,41 @@ static void test_summary_mean_rounding(void)
 	free(acc);
 }
 
+/* Frames the profiler acted in are counted apart: never the game's drops. */
+static void test_summary_profiler(void)
+{
+	struct pmt_summary_acc *acc = calloc(1, sizeof(*acc));
+	struct pmt_summary s;
+	struct pmt_frame f[3];
+	int i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(acc);
+	pmt_summary_acc_reset(acc);
+	f[0] = mkframe(0, 20 * MS, 16 * MS, 100 * MIB, 0);
+	f[1] = mkframe(1, 60 * MS, 40 * MS, 100 * MIB, 0);
+	f[1].dropped = true;
+	f[1].cause = PMT_CAUSE_PROFILER;
+	f[1].prof = PMT_PROF_TRACED | PMT_PROF_PROBES;
+	f[1].prof_cost_ns = 24 * MS;
+	f[1].prof_slow = true;
+	f[2] = mkframe(2, 90 * MS, 30 * MS, 100 * MIB, 0);
+	f[2].dropped = true;
+	f[2].cause = PMT_CAUSE_NONE;
+	for (i = 0; i < 3; i++)
+		pmt_summary_acc_add(acc, &f[i]);
+	pmt_summary_acc_get(acc, &s);
+	CU_ASSERT_EQUAL(s.dropped, 1);
+	CU_ASSERT_EQUAL(s.causes[PMT_CAUSE_NONE], 1);
+	CU_ASSERT_EQUAL(s.causes[PMT_CAUSE_PROFILER], 1);
+	CU_ASSERT_EQUAL(s.prof_frames, 1);
+	CU_ASSERT_EQUAL(s.prof_traced, 1);
+	CU_ASSERT_EQUAL(s.prof_dropped, 1);
+	CU_ASSERT_EQUAL(s.prof_slow, 1);
+	CU_ASSERT_EQUAL(s.prof_cost_ns, 24 * MS);
+	free(acc);
+}
+
+
 /* pmt_test_register_summary - add the "summary" suite. */
 void pmt_test_register_summary(void)
 {
@@ -435,6 +470,7 @@ void pmt_test_register_summary(void)
 		{ "hist: log-uniform 1 ns..1000 s within 1%", test_hist_log_uniform },
 		{ "hist: values at and past 2^40", test_hist_huge },
 		{ "summary: empty", test_summary_empty },
+		{ "summary: the profiler's frames apart", test_summary_profiler },
 		{ "summary: sums, extremes, counts", test_summary_sums },
 		{ "summary: unknown GC counters not summed", test_summary_unknown_gc },
 		{ "summary: only partial frames", test_summary_only_partial },

@@ -214,6 +214,13 @@ void pmt_json_frame(FILE *f, const struct pmt_frame *fr, const struct pmt_growth
 		fr->partial ? "true" : "false", fr->spike ? "true" : "false",
 		spike_kind(fr->spike_kind), fr->dropped ? "true" : "false");
 	cause(f, fr->cause);
+	if (fr->prof)
+		fprintf(f, ",\"profiler\":{\"traced\":%s,\"probes\":%s,\"cost_ns\":%" PRIu64
+			",\"slow\":%s}", (fr->prof & PMT_PROF_TRACED) ? "true" : "false",
+			(fr->prof & PMT_PROF_PROBES) ? "true" : "false", fr->prof_cost_ns,
+			fr->prof_slow ? "true" : "false");
+	else
+		fputs(",\"profiler\":null", f);
 	if (fr->gc_generation >= 0)
 		fprintf(f, ",\"gc_generation\":%d,", fr->gc_generation);
 	else
@@ -241,7 +248,9 @@ static void summary_members(FILE *f, const struct pmt_summary *s,
 		",\"majflt\":%" PRIu64 ",\"mapped_bytes\":%" PRIu64 ",\"unmapped_bytes\":%" PRIu64
 		",\"brk_bytes\":%" PRId64 ",\"spikes\":%" PRIu64 ",\"dropped\":%" PRIu64
 		",\"causes\":{\"gc\":%" PRIu64 ",\"page_faults\":%" PRIu64 ",\"heap_growth\":%" PRIu64
-		",\"none\":%" PRIu64 "},\"lost_events\":%llu,\"spikes_memory\":%" PRIu64
+		",\"none\":%" PRIu64 ",\"profiler\":%" PRIu64 "},\"profiler\":{\"frames\":%" PRIu64
+		",\"traced\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"slow\":%" PRIu64
+		",\"cost_ns\":%" PRIu64 "},\"lost_events\":%llu,\"spikes_memory\":%" PRIu64
 		",\"spikes_time\":%" PRIu64 ",\"span_ns\":%" PRIu64,
 		s->first_index, s->frames,
 		s->span_ns / 1e9, s->frames, s->fps, s->dur_mean_ns, s->dur_p50_ns, s->dur_p95_ns,
@@ -250,8 +259,9 @@ static void summary_members(FILE *f, const struct pmt_summary *s,
 		s->gc_collections[1], s->gc_collections[2], s->gc_collected, s->gc_ns, s->minflt,
 		s->majflt, s->mapped_bytes, s->unmapped_bytes, s->brk_bytes, s->spikes, s->dropped,
 		s->causes[PMT_CAUSE_GC], s->causes[PMT_CAUSE_PAGE_FAULTS],
-		s->causes[PMT_CAUSE_HEAP_GROWTH], s->causes[PMT_CAUSE_NONE], lost, s->spikes_memory,
-		s->spikes_time, s->span_ns);
+		s->causes[PMT_CAUSE_HEAP_GROWTH], s->causes[PMT_CAUSE_NONE],
+		s->causes[PMT_CAUSE_PROFILER], s->prof_frames, s->prof_traced, s->prof_dropped,
+		s->prof_slow, s->prof_cost_ns, lost, s->spikes_memory, s->spikes_time, s->span_ns);
 	fputs(",\"spike_frames\":[", f);
 	n = rf && rf->ring ? rf->ring->len : 0;
 	for (i = 0, first = 1; i < n; i++) {
@@ -268,7 +278,7 @@ static void summary_members(FILE *f, const struct pmt_summary *s,
 	for (i = 0, first = 1; i < n; i++) {
 		const struct pmt_frame *fr = pmt_frame_ring_get(rf->ring, i);
 
-		if (fr->index < rf->first_index || !fr->dropped)
+		if (fr->index < rf->first_index || !fr->dropped || fr->cause == PMT_CAUSE_PROFILER)
 			continue;
 		if (first > LIST_MAX)
 			break;

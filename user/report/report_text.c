@@ -68,7 +68,8 @@ static void list_frames(FILE *f, const struct pmt_report_frames *rf, int drops)
 		char item[96];
 		int w;
 
-		if (fr->index < rf->first_index || !(drops ? fr->dropped : fr->spike))
+		if (fr->index < rf->first_index ||
+		    !(drops ? fr->dropped && fr->cause != PMT_CAUSE_PROFILER : fr->spike))
 			continue;
 		if (shown == LIST_MAX) {
 			fputs(" ...", f);
@@ -141,6 +142,11 @@ void pmt_text_summary(FILE *f, const char *title, const struct pmt_summary *s,
 		s->spikes, s->spikes_memory, s->spikes_time, s->dropped, s->causes[PMT_CAUSE_GC],
 		s->causes[PMT_CAUSE_PAGE_FAULTS], s->causes[PMT_CAUSE_HEAP_GROWTH],
 		s->causes[PMT_CAUSE_NONE]);
+	if (s->prof_frames)
+		fprintf(f, "  profiler: %" PRIu64 " frames (%" PRIu64 " traced) slowed by %.1f ms in all"
+			   "; %" PRIu64 " of them dropped, %" PRIu64 " slow: not the game's\n",
+			s->prof_frames, s->prof_traced, s->prof_cost_ns / 1e6, s->prof_dropped,
+			s->prof_slow);
 	if (lost)
 		fprintf(f, "  lost events: %llu (ring buffer full)\n", lost);
 	if (s->frames >= 30 && s->dropped * 10 >= s->frames * 9 && s->fps > 0)

@@ -133,10 +133,11 @@ void pmt_json_trace_summary(FILE *f, const struct pmt_trace_summary *s)
 	fprintf(f, ",\"frames_traced\":%" PRIu64 ",\"incomplete\":%" PRIu64 ",\"allocs\":%" PRIu64
 		",\"alloc_bytes\":%" PRIu64 ",\"frees\":%" PRIu64 ",\"churn\":{\"count\":%" PRIu64
 		",\"bytes\":%" PRIu64 "},\"cost_ns\":%.0f,\"overhead_pct\":%.17g,\"max_overhead_pct\":%g,"
-		"\"every\":%" PRIu64 ",\"governed_every\":%" PRIu64 ",\"spikes_skipped\":%" PRIu64,
+		"\"every\":%" PRIu64 ",\"governed_every\":%" PRIu64 ",\"spikes_skipped\":%" PRIu64
+		",\"skipped_no_room\":%" PRIu64,
 		s->frames, s->incomplete, s->allocs, s->alloc_bytes, s->frees, s->churn, s->churn_bytes,
 		s->cost_ns, s->overhead_pct, s->max_overhead, s->every, s->eff_every,
-		s->spikes_skipped);
+		s->spikes_skipped, s->no_room);
 	json_top(f, "top_by_bytes", s->sites, s->names, s->top_n, true);
 	json_top(f, "top_by_count", s->sites, s->names, s->top_n, false);
 	json_coverage(f, s->plan);

@@ -30,6 +30,7 @@ struct pmt_trace_summary {
 		ptr_unknown;
 	double cost_ns, overhead_pct, max_overhead;
 	uint64_t every, eff_every, spikes_skipped;
+	uint64_t no_room; /* windows not opened: a traced frame would have dropped */
 };
 
 /* What the text summary shows, from a live run or a trace_summary record. */

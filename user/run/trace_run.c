@@ -28,6 +28,45 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+void pmt_prof_log_add(struct pmt_prof_log *l, uint64_t t0, uint64_t t1)
+{
+	l->t0[l->head] = t0;
+	l->t1[l->head] = t1;
+	l->head = (l->head + 1) % PMT_PROF_SPANS;
+	if (l->n < PMT_PROF_SPANS)
+		l->n++;
+}
+
+void pmt_prof_log_end(struct pmt_prof_log *l, uint64_t t1)
+{
+	unsigned last = (l->head + PMT_PROF_SPANS - 1) % PMT_PROF_SPANS;
+
+	if (l->n && l->t1[last] == UINT64_MAX)
+		l->t1[last] = t1;
+}
+
+bool pmt_prof_log_overlaps(const struct pmt_prof_log *l, uint64_t start, uint64_t end)
+{
+	unsigned i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->t0[i] <= end && l->t1[i] >= start)
+			return true;
+	return false;
+}
+
+unsigned pmt_trace_run_prof(const struct pmt_trace_run *tr, uint64_t start_ns, uint64_t end_ns,
+			    uint64_t index)
+{
+	unsigned prof = 0;
+
+	if (tr->attached && index >= tr->from && index < tr->to)
+		prof |= PMT_PROF_TRACED;
+	if (pmt_prof_log_overlaps(&tr->spans, start_ns, end_ns))
+		prof |= PMT_PROF_PROBES;
+	return prof;
+}
+
 void pmt_trace_run_init(struct pmt_trace_run *tr, const struct pmt_options *o, pid_t pid)
 {
 	memset(tr, 0, sizeof(*tr));
@@ -40,6 +79,8 @@ void pmt_trace_run_init(struct pmt_trace_run *tr, const struct pmt_options *o, p
 	/* Benchmarks only (scripts/bench/trace.py): probes in place, never counting. */
 	tr->idle = getenv("PMT_BENCH_TRACE_IDLE") != NULL;
 	tr->pid = pid;
+	tr->drop_ns = o->target_fps > 0 ? 1.25e9 / o->target_fps : 0;
+	tr->est_cost_ns = -1;
 	pmt_trace_sites_init(&tr->frame_sites);
 	pmt_trace_sites_init(&tr->all_sites);
 	pmt_trace_sites_init(&tr->interval_sites);
@@ -56,6 +97,7 @@ static void detach_window(struct pmt_trace_run *tr, struct pmt_bpf *b)
 	pmt_bpf_trace_forget_live(b);
 	pmt_bpf_wake_each_frame(b, PMT_WAKE_TRACE, false);
 	tr->attached = false;
+	pmt_prof_log_end(&tr->spans, mono_ns());
 	tr->attach_cost_ns += mono_ns() - t0;
 	if (tr->verbose)
 		fprintf(stderr, "pmtrace: trace probes removed (attach + detach took %.1f ms)\n",
@@ -155,6 +197,7 @@ static void attach_window(struct pmt_trace_run *tr, struct pmt_bpf *b,
 	uint64_t t0 = mono_ns(), cur;
 	int err, tries;
 
+	pmt_prof_log_add(&tr->spans, t0, UINT64_MAX);
 	err = attach_probes(tr, b);
 	if (err) {
 		pmt_bpf_detach_alloc(b);
@@ -163,6 +206,7 @@ static void attach_window(struct pmt_trace_run *tr, struct pmt_bpf *b,
 			 strerror(-err));
 		fprintf(stderr, "pmtrace-bpf: trace mode off: %s\n", tr->why);
 		tr->plan_ok = false;
+		pmt_prof_log_end(&tr->spans, mono_ns());
 		return;
 	}
 	/* The first frame that can be traced whole begins at the next hit. */
@@ -280,6 +324,9 @@ static void end_window(struct pmt_trace_run *tr, struct pmt_bpf *b, uint64_t now
 		       double window_cost_ns, FILE *text)
 {
 	detach_window(tr, b);
+	/* What the next window's frames should expect: this one's costliest. */
+	tr->est_cost_ns = tr->window_max_cost;
+	tr->window_max_cost = 0;
 	/* A spike's report: what the frames right after it allocated. */
 	if (tr->trig == PMT_TRIG_SPIKE && text && tr->window_sites.n)
 		pmt_text_trace_spike(text, tr->spike_frame, tr->from, tr->to, &tr->window_sites,
@@ -312,8 +359,11 @@ void pmt_trace_run_frame(struct pmt_trace_run *tr, struct pmt_bpf *b, const stru
 		tr->last_account_ns = now_ns - f->duration_ns; /* the run's time starts here */
 	if (tr->attached) {
 		med = median_dur(tr);
-		if (med && f->duration_ns > med)
+		if (med && f->duration_ns > med) {
 			tr->window_cost += (double)(f->duration_ns - med);
+			if ((double)(f->duration_ns - med) > tr->window_max_cost)
+				tr->window_max_cost = (double)(f->duration_ns - med);
+		}
 		if (f->index >= tr->from && f->index < tr->to)
 			collect(tr, b, f, true, json);
 		tr->last_end_ns = now_ns;
@@ -356,8 +406,29 @@ void pmt_trace_run_frame(struct pmt_trace_run *tr, struct pmt_bpf *b, const stru
 			(unsigned long long)(first - tr->sched.range_from));
 		pmt_trace_sched_done(&tr->sched, PMT_TRIG_RANGE, first, tr->sched.range_to);
 	}
+	/* Governed windows wait for a frame with room: never a drop of ours. */
+	if ((trig == PMT_TRIG_SPIKE || trig == PMT_TRIG_EVERY) && tr->drop_ns > 0) {
+		double need = (double)med + (tr->est_cost_ns >= 0 ? tr->est_cost_ns : 0);
+
+		/* Nothing measured yet: one frame, to learn what a traced frame costs. */
+		if (tr->est_cost_ns < 0 && to > from + 1)
+			to = from + 1;
+		if (!med || need > tr->drop_ns) {
+			if (tr->verbose)
+				fprintf(stderr, "pmtrace: frames %llu-%llu not traced: a traced frame "
+					"would take %.1f ms (drops from %.1f ms)\n",
+					(unsigned long long)from, (unsigned long long)to - 1,
+					need / 1e6, tr->drop_ns / 1e6);
+			tr->no_room++;
+			if (trig == PMT_TRIG_SPIKE)
+				tr->sched.spikes_skipped++;
+			pmt_trace_sched_done(&tr->sched, trig, from, to);
+			trig = PMT_TRIG_NONE;
+		}
+	}
 	if (trig != PMT_TRIG_NONE) {
 		tr->window_cost = 0;
+		tr->window_max_cost = 0;
 		if (trig == PMT_TRIG_SPIKE)
 			tr->spike_frame = tr->sched.spike_from - 1;
 		attach_window(tr, b, trig, from, to);
@@ -428,6 +499,7 @@ void pmt_trace_run_report(struct pmt_trace_run *tr, bool final, FILE *text, FILE
 		.eff_every = tr->sched.eff_every,
 		.max_overhead = tr->sched.max_overhead,
 		.spikes_skipped = tr->sched.spikes_skipped,
+		.no_room = tr->no_room,
 	};
 
 	if (!tr->enabled)

@@ -23,6 +23,23 @@
 
 struct pmt_bpf;
 
+/*
+ * When the profiler acted in the game (probes placed, in place or being
+ * removed): a few recent spans of CLOCK_MONOTONIC time, so that frames
+ * read later can be marked (pmt_frame.prof). t1 UINT64_MAX: still going.
+ */
+#define PMT_PROF_SPANS 16
+struct pmt_prof_log {
+	uint64_t t0[PMT_PROF_SPANS], t1[PMT_PROF_SPANS];
+	unsigned n, head;
+};
+/* Record a span; @t1 UINT64_MAX while it lasts (then pmt_prof_log_end). */
+void pmt_prof_log_add(struct pmt_prof_log *l, uint64_t t0, uint64_t t1);
+/* End the open span at @t1. */
+void pmt_prof_log_end(struct pmt_prof_log *l, uint64_t t1);
+/* Whether [start, end] overlaps a span. */
+bool pmt_prof_log_overlaps(const struct pmt_prof_log *l, uint64_t start, uint64_t end);
+
 /* One traced frame, as reported. */
 struct pmt_trace_frame {
 	uint64_t index;
@@ -72,6 +89,12 @@ struct pmt_trace_run {
 		ptr_unknown;
 	double cost_ns;             /* summed over traced frames */
 	uint64_t windows;
+	struct pmt_prof_log spans;  /* when trace probes were in the game */
+	/* Tracing waits for frames with room (see pmt_trace_run_frame). */
+	double drop_ns;             /* a frame longer than this is dropped */
+	double est_cost_ns;         /* what a traced frame cost last time, < 0: unknown */
+	double window_max_cost;     /* the open window's costliest frame */
+	uint64_t no_room;           /* windows not opened: the frame had no room */
 };
 
 void pmt_trace_run_init(struct pmt_trace_run *tr, const struct pmt_options *o, pid_t pid);
@@ -81,7 +104,22 @@ void pmt_trace_run_free(struct pmt_trace_run *tr, struct pmt_bpf *b);
 void pmt_trace_run_python(struct pmt_trace_run *tr, struct pmt_bpf *b, const struct pmt_maps *maps,
 			  const struct pmt_python *py, struct pmt_stacknames *names);
 
-/* Frame @f ended (classified): collect, schedule. Writes trace records. */
+/*
+ * PMT_PROF_* bits for the frame [@start_ns, @end_ns] numbered @index, read
+ * before it is classified: traced (in the open window's range), and probes
+ * placed or in place during it.
+ */
+unsigned pmt_trace_run_prof(const struct pmt_trace_run *tr, uint64_t start_ns, uint64_t end_ns,
+			    uint64_t index);
+
+/*
+ * Frame @f ended (classified): collect, schedule. Writes trace records.
+ * Windows opened by --trace-every and --trace-on-spike wait for a frame
+ * with room: the median untraced frame plus what a traced frame cost last
+ * time (placing the probes included) must stay under the drop threshold
+ * (1.25 frame budgets); before any window was measured, the median must
+ * leave half of it free. --trace-frames and --trace-all are done as asked.
+ */
 void pmt_trace_run_frame(struct pmt_trace_run *tr, struct pmt_bpf *b, const struct pmt_frame *f,
 			 uint64_t now_ns, FILE *text, FILE *json);
 

@@ -59,7 +59,6 @@
 #define GROWTH_FRAME_TOP 5 /* growth sites listed per frame, by faults and by bytes */
 #define WALKER_RETRY_NS 100000000ULL /* until the interpreter exists */
 #define PYHEAP_TRIES 10   /* looks for pymalloc's arenas, one a second */
-#define PMT_PROF_PROBES 1u /* probes placed or removed */
 
 volatile sig_atomic_t pmt_exiting;
 
@@ -130,6 +129,7 @@ struct tracer {
 	size_t nheld;
 	uint64_t frame_offset; /* frames numbered from detection records */
 	char nested[256];      /* called candidates found nested, for reports */
+	struct pmt_prof_log prof; /* when the tool placed or removed probes */
 	int cg_fd;             /* the file whose code the call-graph walk reads */
 	const char *cg_path;
 	uint64_t start_ns, last_report_ns, last_marker_ns;
@@ -210,10 +210,22 @@ static bool have_privilege(void)
 /* Note that the tool placed or removed probes in the game between @t0 and @t1. */
 static void pmt_profiler_note(struct tracer *t, uint64_t t0, uint64_t t1, unsigned kind)
 {
-	(void)t;
-	(void)t0;
-	(void)t1;
 	(void)kind;
+	pmt_prof_log_add(&t->prof, t0, t1);
+}
+
+/*
+ * What the profiler did in the frame that ends at @ev: PMT_PROF_* bits.
+ * The frame began at the previous marker call (the session's last record).
+ */
+static unsigned frame_prof(struct tracer *t, const struct pmt_event *ev)
+{
+	uint64_t start = t->session.prev.seq ? t->session.prev.ts_ns : ev->ts_ns;
+	unsigned prof = pmt_trace_run_prof(&t->trace, start, ev->ts_ns, ev->seq - 2);
+
+	if (pmt_prof_log_overlaps(&t->prof, start, ev->ts_ns))
+		prof |= PMT_PROF_PROBES;
+	return prof;
 }
 
 /* ---- frames --------------------------------------------------------------- */
@@ -292,7 +304,7 @@ static void emit_frame(struct tracer *t, const struct pmt_event *ev)
 	const struct pmt_growth_view *gv;
 	struct pmt_frame_assets fa;
 	struct pmt_frame f;
-	int r = pmt_session_add(&t->session, ev, &f);
+	int r = pmt_session_add_prof(&t->session, ev, frame_prof(t, ev), &f);
 
 	if (r < 0)
 		return;
@@ -1249,14 +1261,22 @@ static void maybe_choose(struct tracer *t, bool force)
 	choose(t);
 }
 
-static void tried_list(char *buf, size_t len)
+/* What was tried: the --frame-marker given, else every candidate. */
+static void tried_list(const struct tracer *t, char *buf, size_t len)
 {
 	size_t off = 0;
 	int r;
 
 	buf[0] = 0;
+	if (t->o->marker) {
+		snprintf(buf, len, "--frame-marker %s", t->o->marker);
+		return;
+	}
+	for (r = 0; r < pmt_engine_table_len && off < len; r++)
+		off += snprintf(buf + off, len - off, "%s%sflip/update", r ? ", " : "",
+				pmt_engine_table[r].prefix);
 	for (r = 0; r < pmt_marker_table_len && off < len; r++)
-		off += snprintf(buf + off, len - off, "%s%.*s:%s", r ? ", " : "",
+		off += snprintf(buf + off, len - off, ", %.*s:%s",
 				(int)strcspn(pmt_marker_table[r].lib_prefix, ".-"),
 				pmt_marker_table[r].lib_prefix, pmt_marker_table[r].symbol);
 }
@@ -1554,12 +1574,16 @@ static int event_loop(struct tracer *t)
 			maybe_choose(t, true);
 			if (t->chosen >= 0)
 				break;
-			tried_list(tried, sizeof(tried));
+			tried_list(t, tried, sizeof(tried));
 			if (!t->py_found)
 				return fail(t, PMT_EXIT_NOT_PYTHON,
 					    "process %d is not a Python process (no CPython "
 					    "runtime after %.1f s)", (int)t->pid,
 					    t->o->marker_timeout_s);
+			if (t->o->marker)
+				return fail(t, PMT_EXIT_NO_MARKER,
+					    "the frame marker %s was not called in %.1f s",
+					    t->o->marker, t->o->marker_timeout_s);
 			return fail(t, PMT_EXIT_NO_MARKER,
 				    "no frame marker called in %.1f s; tried %s; name one with "
 				    "--frame-marker LIB:SYMBOL", t->o->marker_timeout_s, tried);
@@ -1576,7 +1600,7 @@ static int event_loop(struct tracer *t)
 			t->end = END_DURATION;
 	}
 	if (t->chosen < 0) {
-		tried_list(tried, sizeof(tried));
+		tried_list(t, tried, sizeof(tried));
 		if (t->launched && !t->py_found)
 			return fail(t, PMT_EXIT_NOT_PYTHON,
 				    "%s is not a Python process (it exited without a CPython runtime)",
