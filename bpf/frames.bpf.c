@@ -29,6 +29,7 @@ __u64 pmt_hits[PMT_MAX_MARKERS] = {};
 __u32 pmt_counted[PMT_MAX_MARKERS] = {};     /* the slot's hits are frames */
 __u64 pmt_frames = 0;                        /* hits of counted slots */
 __u32 pmt_detect_stack = 0;                  /* send stacks of uncounted hits */
+__u32 pmt_stacks_sent[PMT_MAX_MARKERS] = {}; /* per slot, at most PMT_DETECT_STACKS_PER_SLOT */
 __u64 pmt_last_ts[PMT_MAX_MARKERS] = {};
 __u32 pmt_last_alias[PMT_MAX_MARKERS] = {};
 
@@ -165,7 +166,9 @@ int BPF_KPROBE(pmt_marker)
 	if (counted) {
 		seq = __sync_fetch_and_add(&pmt_frames, 1) + 1;
 		next_frame(seq);
-	} else if (pmt_detect_stack) {
+	} else if (pmt_detect_stack && pmt_stacks_sent[slot] < PMT_DETECT_STACKS_PER_SLOT) {
+		/* A few per candidate: 4 KiB each would crowd the frame records out. */
+		__sync_fetch_and_add(&pmt_stacks_sent[slot], 1);
 		send_stack(ctx, slot, now);
 	}
 	e = bpf_ringbuf_reserve(&pmt_events, sizeof(*e), 0);

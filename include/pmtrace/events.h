@@ -40,6 +40,7 @@ enum pmt_event_kind {
 
 /* Bytes of the user stack a detection record copies (above the stack pointer). */
 #define PMT_DETECT_STACK 4096
+#define PMT_DETECT_STACKS_PER_SLOT 8 /* stack records a candidate sends while detecting */
 
 /*
  * While the frame marker is being chosen, each candidate hit also sends the

@@ -2,120 +2,472 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """pmtrace-bpf default-mode cost, measured (run as root; results go in docs/performance.md).
 
-1. Overhead per frame on an uncapped frame loop: bare runs and profiled runs
-   (launch mode) alternate; each run reports the mean wall time of a frame;
-   the medians over the runs give the extra microseconds per frame and the
-   ratio to the bare run.
-2. Time from the command's start to the `attached` record, attaching to a
-   running 60 fps game (median of several attaches).
-3. The profiler's own CPU (share of one core, in steady state: from 2 s
-   after attaching) and peak RSS while profiling a 60 fps game.
+For each present path of scripts/bench/present_loop.py, runs alternate:
+  bare     the loop alone;
+  floor    the loop with ONE bare uprobe on the instruction where the tool puts
+           its probe (a BPF program that returns at once, on a uprobe_multi
+           link like the tool's): the cost of any design with a probe there;
+  default  the loop under `pmtrace-bpf` in launch mode, default options.
+Each run times --frames frames after the tool has attached (the loop waits),
+as the loop thread's own CPU time (time.thread_time_ns); the medians over
+--reps runs give: extra CPU per frame of the floor and of the default mode,
+their ratio (target <= 1.5), and the probe-program runs per frame the kernel
+counted (kernel.bpf_stats_enabled=1; bpftool run counts).
+
+Then, unless --no-attach: the time from the command's start to the `attached`
+record and from the `final` record to the tool's exit, attaching to a 60 fps
+loop; the profiler's own CPU at 60 fps.
+
+--games: real Debian pygame games (solarwolf and others installed), each run
+--game-seconds bare, with the floor probe (which also counts its frames) and
+under the tool, alternately: the game's main thread's CPU time per frame
+(/proc/PID/task/TID/schedstat), medians.
 """
 import argparse
+import ctypes
 import json
 import os
+import shutil
+import signal
 import statistics
+import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-TOOL = os.path.join(ROOT, "build", "pmtrace-bpf")
-LOOP = os.path.join(HERE, "frame_loop.py")
+TOOL = os.environ.get("PMT_TOOL") or os.path.join(ROOT, "build", "pmtrace-bpf")
+LOOP = os.path.join(HERE, "present_loop.py")
+DEBIAN_PY = "/usr/bin/python3"
+PATHS = ["sdl-surface", "sdl-rects", "sdl-renderer", "pygame-flip", "pygame-update",
+         "pygame-mixed", "sdl-gl", "glx", "egl", "gc-syscalls"]
+X_PATHS = {"sdl-gl", "glx"}
+
+# ---- a bare uprobe: raw bpf(), like the tool's uprobe_multi links ----------
+
+NR_BPF = 321
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
 
 
-def run_loop(py, frames, profiled):
-    cmd = [py, LOOP, "--frames", str(frames)]
-    if profiled:
-        cmd = [TOOL, "--quiet", "--interval", "0", "--"] + cmd
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+def bpf(cmd, attr):
+    r = libc.syscall(ctypes.c_long(NR_BPF), ctypes.c_int(cmd), ctypes.byref(attr),
+                     ctypes.c_uint(ctypes.sizeof(attr)))
+    if r < 0:
+        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+    return r
+
+
+class FloorProbe(object):
+    """A BPF program that returns 0, on one uprobe_multi link."""
+
+    def __init__(self, path, offset, pid):
+        insns = (ctypes.c_uint64 * 2)(0xb7, 0x95)  # r0 = 0; exit
+        lic = ctypes.create_string_buffer(b"GPL")
+        attr = (ctypes.c_uint8 * 128)()
+        struct.pack_into("<IIQQ", attr, 0, 2, 2, ctypes.addressof(insns), ctypes.addressof(lic))
+        attr[48:57] = b"pmt_floor"
+        struct.pack_into("<I", attr, 68, 48)  # expected_attach_type BPF_TRACE_UPROBE_MULTI
+        self.prog = bpf(5, attr)  # BPF_PROG_LOAD
+        cpath = ctypes.create_string_buffer(path.encode())
+        offs = (ctypes.c_uint64 * 1)(offset)
+        la = (ctypes.c_uint8 * 128)()
+        struct.pack_into("<IIII", la, 0, self.prog, 0, 48, 0)
+        struct.pack_into("<QQQQII I", la, 16, ctypes.addressof(cpath), ctypes.addressof(offs), 0, 0,
+                         1, 0, pid)
+        self.keep = (insns, lic, cpath, offs)
+        self.link = bpf(28, la)  # BPF_LINK_CREATE
+
+    def close(self):
+        os.close(self.link)
+        os.close(self.prog)
+
+
+# ---- runs ------------------------------------------------------------------------
+
+def loop_cmd(py, path, frames, tmp, extra=()):
+    return [py, LOOP, "--path", path, "--frames", str(frames), "--ready", tmp("ready"),
+            "--go", tmp("go")] + list(extra)
+
+
+def wait_file(p, timeout, proc=None):
+    end = time.time() + timeout
+    while not os.path.exists(p):
+        if time.time() > end or (proc and proc.poll() is not None):
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def attached_record(path):
+    try:
+        with open(path) as f:
+            for line in f:
+                if '"type":"attached"' in line:
+                    return json.loads(line)
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+class Tmp(object):
+    def __init__(self):
+        self.d = tempfile.mkdtemp(prefix="pmt-bench-")
+
+    def __call__(self, name):
+        return os.path.join(self.d, name)
+
+    def reset(self):
+        for n in os.listdir(self.d):
+            os.unlink(os.path.join(self.d, n))
+
+    def cleanup(self):
+        shutil.rmtree(self.d, ignore_errors=True)
+
+
+def finish(proc, timeout=120):
+    out, err = proc.communicate(timeout=timeout)
     for line in out.splitlines():
-        if line.startswith("{\"frames\""):
+        if line.startswith("{\"path\""):
             return json.loads(line)
-    raise RuntimeError("no result from the frame loop: " + out[-400:])
+    raise RuntimeError("no result: %s %s" % (out[-300:], err[-500:]))
 
 
-def overhead(py, frames, reps):
-    runs = {"bare": [], "profiled": []}
-    for _ in range(reps):
-        runs["bare"].append(run_loop(py, frames, False))
-        runs["profiled"].append(run_loop(py, frames, True))
-    res = {"runs": reps, "frames_per_run": frames}
-    for stat in ("mean_ns", "median_ns"):
-        b = statistics.median(r[stat] for r in runs["bare"])
-        p = statistics.median(r[stat] for r in runs["profiled"])
-        res["frame_" + stat[:-3]] = {"bare_ns": round(b), "profiled_ns": round(p),
-                                     "extra_us": round((p - b) / 1000, 2),
-                                     "ratio": round(p / b, 4)}
+def run_bare(py, path, frames, env, tmp, site=None):
+    tmp.reset()
+    count = ["--count-pid", str(os.getpid())] if site else []
+    proc = subprocess.Popen(loop_cmd(py, path, frames, tmp, count), env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    probe = None
+    try:
+        if not wait_file(tmp("ready"), 30, proc):
+            raise RuntimeError("loop not ready: %s" % proc.stderr.read()[-500:])
+        if site:
+            probe = FloorProbe(site[0], site[1], proc.pid)
+        open(tmp("go"), "w").close()
+        res = finish(proc)
+    finally:
+        if probe:
+            probe.close()
+        if proc.poll() is None:
+            proc.kill()
     return res
 
 
-def attach_latency(py, reps):
-    game = subprocess.Popen([py, LOOP, "--frames", "1000000", "--fps", "60"],
-                            stdout=subprocess.DEVNULL)
+def run_tool(py, path, frames, env, tmp):
+    tmp.reset()
+    cmd = [TOOL, "--quiet", "--interval", "0", "--json", tmp("out.jsonl"), "--"] + \
+        loop_cmd(py, path, frames, tmp, ["--count-pid", "0"])
+    proc = subprocess.Popen(cmd, env=env, text=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        if not wait_file(tmp("ready"), 60, proc):
+            raise RuntimeError("tool run not ready: %s" % proc.stderr.read()[-800:])
+        end = time.time() + 30
+        while not attached_record(tmp("out.jsonl")) and time.time() < end:
+            time.sleep(0.02)
+        # Steady state: the other candidates' probes are gone, and a trace
+        # window the start-up's memory spike opened is over.
+        time.sleep(2.0)
+        att = attached_record(tmp("out.jsonl"))
+        open(tmp("go"), "w").close()
+        res = finish(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    res["attached"] = att
+    frames = 0
+    with open(tmp("out.jsonl")) as f:
+        for line in f:
+            if '"type":"frame"' in line:
+                frames += 1
+    res["tool_frames"] = frames
+    return res
+
+
+def probe_site(att):
+    p = att["frame_marker"]["probes"][0]
+    return p["library"], p["offset"]
+
+
+def bench_path(py, path, frames, reps, env):
+    tmp = Tmp()
+    try:
+        first = run_tool(py, path, frames, env, tmp)
+        site = probe_site(first["attached"])
+        runs = {"bare": [], "floor": [], "default": [first]}
+        for r in range(reps):
+            runs["bare"].append(run_bare(py, path, frames, env, tmp))
+            runs["floor"].append(run_bare(py, path, frames, env, tmp, site))
+            if r:
+                runs["default"].append(run_tool(py, path, frames, env, tmp))
+    finally:
+        tmp.cleanup()
+    med = {k: statistics.median(x["cpu_ns_per_frame"] for x in v) for k, v in runs.items()}
+    floor = med["floor"] - med["bare"]
+    extra = med["default"] - med["bare"]
+    hits = statistics.median(x["bpf"].get("pmt_marker", {}).get("runs_per_frame", 0)
+                             for x in runs["default"])
+    fm = first["attached"]["frame_marker"]
+    return {"path": path, "python": py, "runs": reps, "frames_per_run": frames,
+            "bare_ns": round(med["bare"]), "floor_extra_ns": round(floor),
+            "default_extra_ns": round(extra),
+            "ratio": round(extra / floor, 2) if floor > 0 else None,
+            "marker_runs_per_frame": hits,
+            "floor_runs_per_frame": statistics.median(
+                x["bpf"].get("pmt_floor", {}).get("runs_per_frame", 0) for x in runs["floor"]),
+            "other_probe_runs_per_frame": {k: round(v["runs_per_frame"], 4) for k, v in
+                                           runs["default"][-1]["bpf"].items()
+                                           if k != "pmt_marker" and not k.startswith("pmt_fault")
+                                           and "map" not in k and "brk" not in k},
+            "game_calls": fm["function"], "counts_also": fm["counts_also"],
+            "probe": fm["probes"][0]}
+
+
+# ---- attach, detach, the profiler's own cost --------------------------------------
+
+def attach_detach(py, reps, env):
+    game = subprocess.Popen([py, LOOP, "--path", "sdl-surface", "--frames", "100000000",
+                             "--fps", "60"], env=env, stdout=subprocess.DEVNULL)
     time.sleep(1.0)
-    lat = []
+    att, det = [], []
     try:
         for _ in range(reps):
             t0 = time.monotonic()
             tool = subprocess.Popen([TOOL, "-p", str(game.pid), "--json", "-", "-q",
-                                     "--duration", "0.5"], stdout=subprocess.PIPE,
+                                     "--duration", "1"], stdout=subprocess.PIPE,
                                     stderr=subprocess.DEVNULL, text=True)
+            tf = None
             for line in tool.stdout:
                 if '"type":"attached"' in line:
-                    lat.append(time.monotonic() - t0)
-                    break
+                    att.append(time.monotonic() - t0)
+                if '"type":"final"' in line:
+                    tf = time.monotonic()
             tool.wait()
+            if tf:
+                det.append(time.monotonic() - tf)
     finally:
         game.kill()
         game.wait()
-    return {"median_ms": round(statistics.median(lat) * 1000, 1),
-            "max_ms": round(max(lat) * 1000, 1), "attaches": len(lat)}
+    return {"attach_median_ms": round(statistics.median(att) * 1000, 1),
+            "attach_max_ms": round(max(att) * 1000, 1),
+            "final_to_exit_median_ms": round(statistics.median(det) * 1000, 1),
+            "final_to_exit_max_ms": round(max(det) * 1000, 1), "attaches": len(att)}
 
 
-def profiler_cost(py, seconds):
-    game = subprocess.Popen([py, LOOP, "--frames", "1000000", "--fps", "60"],
-                            stdout=subprocess.DEVNULL)
+def profiler_cost(py, seconds, env):
+    game = subprocess.Popen([py, LOOP, "--path", "sdl-surface", "--frames", "100000000",
+                             "--fps", "60"], env=env, stdout=subprocess.DEVNULL)
     time.sleep(1.0)
     try:
         tool = subprocess.Popen([TOOL, "-p", str(game.pid), "-q", "--interval", "5",
                                  "--json", "/dev/null"], stdout=subprocess.DEVNULL)
 
         def cpu_now():
-            with open(f"/proc/{tool.pid}/stat") as f:
+            with open("/proc/%d/stat" % tool.pid) as f:
                 fields = f.read().rsplit(")", 1)[1].split()
             return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-        time.sleep(2.0)  # steady state: attach and set-up excluded (reported apart)
+        time.sleep(2.0)
         start = cpu_now()
         time.sleep(seconds)
         cpu = cpu_now() - start
-        setup = start
-        with open(f"/proc/{tool.pid}/status") as f:
+        with open("/proc/%d/status" % tool.pid) as f:
             hwm = [l for l in f if l.startswith("VmHWM")][0].split()[1]
         tool.terminate()
         tool.wait()
     finally:
         game.kill()
         game.wait()
-    return {"cpu_percent_of_core": round(100 * cpu / seconds, 2), "peak_rss_kib": int(hwm),
-            "seconds": seconds, "first_2s_cpu_seconds": round(setup, 3)}
+    return {"cpu_percent_of_core": round(100 * cpu / seconds, 2), "peak_rss_kib": int(hwm)}
+
+
+# ---- real games ----------------------------------------------------------------------
+
+GAMES = {
+    "solarwolf": ["/usr/games/solarwolf"],
+    "pathological": ["/usr/games/pathological"],
+    "angrydd": ["/usr/games/angrydd"],
+}
+
+
+def main_thread_cpu_ns(pid):
+    with open("/proc/%d/task/%d/schedstat" % (pid, pid)) as f:
+        return int(f.read().split()[0])
+
+
+def game_run(name, cmd, seconds, mode, env, site=None):
+    tmp = Tmp()
+    try:
+        json_out = tmp("g.jsonl")
+        if mode == "default":
+            proc = subprocess.Popen([TOOL, "-q", "--interval", "0", "--json", json_out, "--"] +
+                                    cmd, env=env, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, start_new_session=True)
+            end = time.time() + 30
+            while not attached_record(json_out) and time.time() < end:
+                time.sleep(0.05)
+            gpid = attached_record(json_out)["pid"]
+        else:
+            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, start_new_session=True)
+            gpid = proc.pid
+        time.sleep(3.0)  # the game's start-up, and the tool's detection
+        probe = FloorProbe(site[0], site[1], gpid) if mode == "floor" else None
+        fd0 = os.open("/dev/null", os.O_RDONLY)
+        prog_id = None
+        if probe:
+            prog_id = probe_id(probe.prog)
+        r0 = runs_of(prog_id)
+        c0, t0 = main_thread_cpu_ns(gpid), time.monotonic()
+        f0 = count_frames(json_out)
+        time.sleep(seconds)
+        c1, t1 = main_thread_cpu_ns(gpid), time.monotonic()
+        f1 = count_frames(json_out)
+        r1 = runs_of(prog_id)
+        os.close(fd0)
+        if probe:
+            probe.close()
+        os.killpg(proc.pid, signal.SIGINT if mode == "default" else signal.SIGKILL)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        frames = f1 - f0 if mode == "default" else r1 - r0 if mode == "floor" else None
+        return {"cpu_ns_per_s": (c1 - c0) / (t1 - t0), "frames_per_s":
+                frames / (t1 - t0) if frames else None}
+    finally:
+        tmp.cleanup()
+
+
+def probe_id(fd):
+    with open("/proc/self/fdinfo/%d" % fd) as f:
+        for line in f:
+            if line.startswith("prog_id:"):
+                return int(line.split()[1])
+    return None
+
+
+def runs_of(prog_id):
+    if prog_id is None:
+        return 0
+    out = subprocess.run(["bpftool", "-j", "prog", "show", "id", str(prog_id)],
+                         stdout=subprocess.PIPE, universal_newlines=True).stdout
+    return json.loads(out).get("run_cnt", 0)
+
+
+def count_frames(path):
+    n = 0
+    try:
+        with open(path) as f:
+            for line in f:
+                n += '"type":"frame"' in line
+    except OSError:
+        pass
+    return n
+
+
+def bench_game(name, cmd, seconds, reps, env):
+    tmp = Tmp()
+    try:
+        first = game_run(name, cmd, seconds, "default", env)
+    finally:
+        tmp.cleanup()
+    # the probe site, from a short run
+    site = None
+    t = Tmp()
+    try:
+        proc = subprocess.Popen([TOOL, "-q", "--interval", "0", "--duration", "4", "--json",
+                                 t("a.jsonl"), "--"] + cmd, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        proc.wait(60)
+        att = attached_record(t("a.jsonl"))
+        site = probe_site(att)
+        game_fn = att["frame_marker"]["function"]
+    finally:
+        t.cleanup()
+    runs = {"bare": [], "floor": [], "default": [first]}
+    for r in range(reps):
+        runs["bare"].append(game_run(name, cmd, seconds, "bare", env))
+        runs["floor"].append(game_run(name, cmd, seconds, "floor", env, site))
+        if r:
+            runs["default"].append(game_run(name, cmd, seconds, "default", env))
+    fps = statistics.median(x["frames_per_s"] for x in runs["floor"] if x["frames_per_s"])
+    fps_tool = statistics.median(x["frames_per_s"] for x in runs["default"] if x["frames_per_s"])
+    per = {k: statistics.median(x["cpu_ns_per_s"] for x in v) / fps for k, v in runs.items()}
+    floor = per["floor"] - per["bare"]
+    extra = per["default"] - per["bare"]
+    return {"game": name, "runs": reps, "seconds": seconds, "fps": round(fps, 1),
+            "fps_under_tool": round(fps_tool, 1), "game_calls": game_fn,
+            "bare_ns_per_frame": round(per["bare"]), "floor_extra_ns": round(floor),
+            "default_extra_ns": round(extra),
+            "ratio": round(extra / floor, 2) if floor > 0 else None}
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--python", default="/usr/bin/python3")
+    ap.add_argument("--python", default=DEBIAN_PY, help="for the ctypes paths")
+    ap.add_argument("--paths", default=",".join(PATHS))
     ap.add_argument("--frames", type=int, default=20000)
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--no-attach", action="store_true")
+    ap.add_argument("--games", default="", help="comma-separated: " + ",".join(GAMES))
+    ap.add_argument("--game-seconds", type=float, default=10)
+    ap.add_argument("--game-reps", type=int, default=3)
     a = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("overhead: run as root")
-    res = {"python": a.python,
-           "overhead": overhead(a.python, a.frames, a.reps),
-           "attach": attach_latency(a.python, 5),
-           "profiler_at_60fps": profiler_cost(a.python, 10)}
-    print(json.dumps(res, indent=2))
+    subprocess.run(["sysctl", "-qw", "kernel.bpf_stats_enabled=1"])
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
+               PYGAME_HIDE_SUPPORT_PROMPT="1")
+    xvfb = None
+    res = {"paths": [], "games": []}
+    try:
+        for path in a.paths.split(","):
+            if not path:
+                continue
+            penv = dict(env)
+            if path in X_PATHS:
+                if not xvfb:
+                    xvfb, disp = start_xvfb()
+                penv["DISPLAY"] = disp
+            py = DEBIAN_PY if path.startswith("pygame") else a.python
+            r = bench_path(py, path, a.frames, a.reps, penv)
+            print(json.dumps(r), flush=True)
+            res["paths"].append(r)
+        if not a.no_attach:
+            res["attach"] = attach_detach(a.python, 5, env)
+            res["profiler_at_60fps"] = profiler_cost(a.python, 10, env)
+            print(json.dumps({k: res[k] for k in ("attach", "profiler_at_60fps")}), flush=True)
+        for g in a.games.split(","):
+            if not g:
+                continue
+            if not os.path.exists(GAMES[g][0]):
+                print(json.dumps({"game": g, "skipped": "not installed"}), flush=True)
+                continue
+            r = bench_game(g, GAMES[g], a.game_seconds, a.game_reps, env)
+            print(json.dumps(r), flush=True)
+            res["games"].append(r)
+    finally:
+        if xvfb:
+            xvfb.terminate()
+            xvfb.wait()
+    print(json.dumps(res, indent=1))
+
+
+def start_xvfb():
+    for n in range(90, 140):
+        if os.path.exists("/tmp/.X%d-lock" % n):
+            continue
+        p = subprocess.Popen(["Xvfb", ":%d" % n, "-screen", "0", "320x240x24", "-nolisten", "tcp"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)
+        if p.poll() is None:
+            return p, ":%d" % n
+    raise RuntimeError("no Xvfb display")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
-# Default-mode cost benchmark (see overhead.py). Usage: sudo scripts/bench/overhead.sh [--python PY]
+# Default-mode cost benchmark (see overhead.py): per-frame CPU of the game's
+# thread for each present path, against one bare uprobe hit.
+# Usage: sudo scripts/bench/overhead.sh [--python PY] [--paths a,b] [--reps N] [--games solarwolf,...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 make -s

@@ -1123,6 +1123,33 @@ static int pick_kept(struct tracer *t, bool *kept)
 			}
 		}
 	}
+	/*
+	 * A kept candidate that only forwards to another one (libGL's
+	 * glXSwapBuffers jumps to libGLX's; its table may have been unset when
+	 * its probe was placed): the other's probe counts its calls on a
+	 * cheaper instruction; the name stays the one the game calls.
+	 */
+	for (a = 0; a < PMT_MAX_MARKERS; a++) {
+		uint64_t to = entries[a];
+		int k;
+
+		if (!kept[a] || !entries[a])
+			continue;
+		for (k = 0; k < 3 && !pmt_cg_forward(&io, to, &to); k++)
+			;
+		for (b = 0; to != entries[a] && b < PMT_MAX_MARKERS; b++) {
+			if (b == a || !t->slots[b].used || entries[b] != to)
+				continue;
+			verbose(t, "marker candidate %s forwards to %s: counted there", t->slots[a].name,
+				t->slots[b].name);
+			snprintf(t->slots[b].name, sizeof(t->slots[b].name), "%s", t->slots[a].name);
+			snprintf(t->slots[b].site.map_path, sizeof(t->slots[b].site.map_path), "%s",
+				 t->slots[a].site.map_path);
+			kept[a] = false; /* b's records are the same calls */
+			kept[b] = true;
+			break;
+		}
+	}
 	for (a = 0; a < PMT_MAX_MARKERS; a++)
 		pmt_cg_body_free(&bodies[a]);
 	return n;
