@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-2-Clause
-"""Planted workload on pygame: the frame marker is pygame.display.flip()
-(SDL_UpdateWindowSurface). Needs a Python with pygame (Debian's
+"""Planted workload on pygame: the frame marker is pygame.display.flip(),
+the function the game calls (SDL_UpdateWindowSurface inside it is nested). Needs a Python with pygame (Debian's
 /usr/bin/python3 with python3-pygame). Options: see planted_common.py or
 --help. Runs headless: SDL_VIDEODRIVER/SDL_AUDIODRIVER default to dummy."""
 import os
@@ -21,10 +21,9 @@ def main():
     colors = [(20, 20, 40), (40, 20, 20), (20, 40, 20)]
     screen = []
 
-    # pygame 2's display.set_mode() ends with one SDL_UpdateWindowSurface
-    # call: it is the marker call that ends frame 0.
-    def set_mode():
-        screen.append(pygame.display.set_mode((320, 240)))
+    # The frame marker is the function the game calls, pygame.display.flip():
+    # set_mode() presents once inside SDL, but that is not a frame.
+    screen.append(pygame.display.set_mode((320, 240)))
 
     def draw(frame):
         screen[0].fill(colors[frame % 3])
@@ -32,8 +31,7 @@ def main():
     def pump():
         pygame.event.pump()
 
-    wl = planted_common.Workload("pygame", pygame.display.flip, draw=draw, pump=pump,
-                                 first_marker=set_mode)
+    wl = planted_common.Workload("pygame", pygame.display.flip, draw=draw, pump=pump)
     rc = wl.run()
     pygame.quit()
     return rc
