@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "pmtrace/frame.h"
@@ -16,22 +17,54 @@
 /* Maps int64 order onto uint64 order, so growths sort in the same scratch. */
 #define PMT_SIGN_BIT (UINT64_C(1) << 63)
 
-static int cmp_u64(const void *a, const void *b)
+/*
+ * pmt_select_u64 - the @k-th smallest of the @n values of @v (k < n),
+ * reordering @v in place so that v[0..k) <= v[k] <= v(k..n). Quickselect
+ * (Hoare), middle pivot: linear on average, no allocation. Classifying a
+ * frame takes two medians: at thousands of frames a second, a sort each
+ * time was most of the tool's own CPU.
+ */
+uint64_t pmt_select_u64(uint64_t *v, size_t n, size_t k)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	size_t lo = 0, hi = n - 1;
 
-	return (x > y) - (x < y);
+	while (lo < hi) {
+		uint64_t pivot = v[lo + (hi - lo) / 2], t;
+		size_t i = lo, j = hi;
+
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	return v[k];
 }
 
 /*
- * Median of the first @n values of @v, sorted in place; for an even count
- * the mean of the middle two rounded down, computed without overflow.
+ * Median of the @n sorted values of @v; for an even count the mean of the
+ * middle two rounded down, computed without overflow.
  */
-static uint64_t median_sorted(uint64_t *v, uint32_t n)
+static uint64_t median_of_sorted(const uint64_t *v, uint32_t n)
 {
 	uint64_t lo, hi;
 
-	qsort(v, n, sizeof(*v), cmp_u64);
 	if (n % 2)
 		return v[n / 2];
 	lo = v[n / 2 - 1];
@@ -53,7 +86,9 @@ int pmt_baseline_init(struct pmt_baseline *b, uint32_t window)
 	b->durations = calloc(window, sizeof(*b->durations));
 	b->growths = calloc(window, sizeof(*b->growths));
 	b->scratch = calloc(window, sizeof(*b->scratch));
-	if (!b->durations || !b->growths || !b->scratch) {
+	b->sorted_dur = calloc(window, sizeof(*b->sorted_dur));
+	b->sorted_growth = calloc(window, sizeof(*b->sorted_growth));
+	if (!b->durations || !b->growths || !b->scratch || !b->sorted_dur || !b->sorted_growth) {
 		pmt_baseline_free(b);
 		return -ENOMEM;
 	}
@@ -73,6 +108,8 @@ void pmt_baseline_free(struct pmt_baseline *b)
 	free(b->durations);
 	free(b->growths);
 	free(b->scratch);
+	free(b->sorted_dur);
+	free(b->sorted_growth);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -81,10 +118,50 @@ void pmt_baseline_free(struct pmt_baseline *b)
  * the oldest entry once @b holds a full window. A baseline without storage
  * ignores the call.
  */
+/* Position of the first value >= @x in the @n sorted values of @v. */
+static uint32_t lower_bound(const uint64_t *v, uint32_t n, uint64_t x)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Replace @old (when @have_old) by @x in the @n sorted values of @v
+ * (@v has room for n + 1 when !have_old). */
+static void sorted_replace(uint64_t *v, uint32_t n, bool have_old, uint64_t old, uint64_t x)
+{
+	uint32_t i;
+
+	if (have_old) {
+		i = lower_bound(v, n, old);
+		memmove(v + i, v + i + 1, (n - i - 1) * sizeof(*v));
+		n--;
+	}
+	i = lower_bound(v, n, x);
+	memmove(v + i + 1, v + i, (n - i) * sizeof(*v));
+	v[i] = x;
+}
+
 void pmt_baseline_add(struct pmt_baseline *b, uint64_t duration_ns, int64_t growth)
 {
+	bool full;
+
 	if (b->window == 0)
 		return;
+	/* The window kept sorted too: medians without sorting at every frame. */
+	full = b->len == b->window;
+	sorted_replace(b->sorted_dur, b->len, full, b->durations[b->head], duration_ns);
+	sorted_replace(b->sorted_growth, b->len, full,
+		       (uint64_t)b->growths[b->head] ^ PMT_SIGN_BIT,
+		       (uint64_t)growth ^ PMT_SIGN_BIT);
 	b->durations[b->head] = duration_ns;
 	b->growths[b->head] = growth;
 	b->head = (b->head + 1) % b->window;
@@ -106,8 +183,7 @@ uint64_t pmt_baseline_duration(const struct pmt_baseline *b)
 {
 	if (b->len == 0)
 		return 0;
-	memcpy(b->scratch, b->durations, b->len * sizeof(*b->scratch));
-	return median_sorted(b->scratch, b->len);
+	return median_of_sorted(b->sorted_dur, b->len);
 }
 
 /*
@@ -117,11 +193,7 @@ uint64_t pmt_baseline_duration(const struct pmt_baseline *b)
  */
 int64_t pmt_baseline_growth(const struct pmt_baseline *b)
 {
-	uint32_t i;
-
 	if (b->len == 0)
 		return 0;
-	for (i = 0; i < b->len; i++)
-		b->scratch[i] = (uint64_t)b->growths[i] ^ PMT_SIGN_BIT;
-	return (int64_t)(median_sorted(b->scratch, b->len) ^ PMT_SIGN_BIT);
+	return (int64_t)(median_of_sorted(b->sorted_growth, b->len) ^ PMT_SIGN_BIT);
 }

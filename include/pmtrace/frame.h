@@ -117,13 +117,17 @@ const struct pmt_frame *pmt_frame_ring_get(const struct pmt_frame_ring *ring, si
 struct pmt_baseline {
 	uint64_t *durations;
 	int64_t *growths;
-	uint64_t *scratch; /* sorting space, window entries */
+	uint64_t *scratch; /* spare space, window entries */
+	uint64_t *sorted_dur;    /* the window's durations, sorted */
+	uint64_t *sorted_growth; /* its growths as sign-flipped u64, sorted */
 	uint32_t window;
 	uint32_t len;
 	uint32_t head;
 };
 
 int pmt_baseline_init(struct pmt_baseline *b, uint32_t window);
+/* The @k-th smallest of @n values (k < n), reordering @v: quickselect. */
+uint64_t pmt_select_u64(uint64_t *v, size_t n, size_t k);
 void pmt_baseline_free(struct pmt_baseline *b);
 /* Add a frame's duration and RSS growth. */
 void pmt_baseline_add(struct pmt_baseline *b, uint64_t duration_ns, int64_t growth);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <CUnit/CUnit.h>
@@ -154,9 +155,45 @@ static void test_window_one(void)
 }
 
 /* pmt_test_register_baseline - add the "baseline" suite. */
+static int cmp_sel(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Selection against a sort: every k of many sizes, duplicates included. */
+static void test_select(void)
+{
+	uint64_t v[70], sorted[70], w[70];
+	uint32_t seed = 12345;
+	size_t n, k, i;
+	int round;
+
+	for (round = 0; round < 40; round++) {
+		for (n = 1; n <= 70; n += (round % 3) + 1) {
+			for (i = 0; i < n; i++) {
+				seed = seed * 1103515245u + 12345u;
+				v[i] = round % 2 ? (seed >> 16) % 7 : (uint64_t)seed << 20;
+			}
+			memcpy(sorted, v, n * sizeof(v[0]));
+			qsort(sorted, n, sizeof(v[0]), cmp_sel);
+			for (k = 0; k < n; k++) {
+				memcpy(w, v, n * sizeof(v[0]));
+				CU_ASSERT_EQUAL(pmt_select_u64(w, n, k), sorted[k]);
+				for (i = 0; i < k; i++)
+					CU_ASSERT_TRUE(w[i] <= w[k]);
+				for (i = k + 1; i < n; i++)
+					CU_ASSERT_TRUE(w[i] >= w[k]);
+			}
+		}
+	}
+}
+
 void pmt_test_register_baseline(void)
 {
 	static const struct pmt_test tests[] = {
+		{ "selection against a sort", test_select },
 		{ "init rejects window 0; free is idempotent", test_init_errors },
 		{ "empty medians are 0", test_empty },
 		{ "odd count median, negative growths", test_odd },

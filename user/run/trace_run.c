@@ -245,21 +245,20 @@ static void attach_window(struct pmt_trace_run *tr, struct pmt_bpf *b,
 	}
 }
 
-static uint64_t median_dur(const struct pmt_trace_run *tr)
+/* The median untraced frame, recomputed every 8 frames (a selection of 64). */
+static uint64_t median_dur(struct pmt_trace_run *tr)
 {
-	uint64_t v[64], x;
-	unsigned i, j, n = tr->ndur;
+	uint64_t v[64];
+	unsigned n = tr->ndur;
 
 	if (n < 8)
 		return 0; /* too few untraced frames to say what one costs */
+	if (tr->med_ns && tr->dur_pushed - tr->med_pushed < 8)
+		return tr->med_ns;
 	memcpy(v, tr->dur, n * sizeof(v[0]));
-	for (i = 1; i < n; i++) { /* insertion sort: 64 at most */
-		x = v[i];
-		for (j = i; j > 0 && v[j - 1] > x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
-	return v[n / 2];
+	tr->med_ns = pmt_select_u64(v, n, n / 2);
+	tr->med_pushed = tr->dur_pushed;
+	return tr->med_ns;
 }
 
 struct take_ctx {
@@ -374,6 +373,7 @@ void pmt_trace_run_frame(struct pmt_trace_run *tr, struct pmt_bpf *b, const stru
 	} else {
 		tr->dur[tr->dur_head] = f->duration_ns;
 		tr->dur_head = (tr->dur_head + 1) % 64;
+		tr->dur_pushed++;
 		if (tr->ndur < 64)
 			tr->ndur++;
 	}

@@ -76,6 +76,7 @@ struct pmt_trace_run {
 	/* Untraced frame durations, for the cost of traced ones. */
 	uint64_t dur[64];
 	unsigned ndur, dur_head;
+	uint64_t dur_pushed, med_pushed, med_ns; /* the median, cached for 8 frames */
 	uint64_t last_account_ns;
 	/* Results. */
 	struct pmt_trace_sites frame_sites; /* the frame being reported */

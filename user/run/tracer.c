@@ -111,6 +111,8 @@ struct tracer {
 	struct pmt_pyheap pyheap;   /* python_heap: pymalloc's arenas */
 	uint64_t pyheap_retry_ns;   /* next time to look for them */
 	int pyheap_tries;
+	bool pyheap_known;          /* the last read, reused for 2 ms (read_pyheap) */
+	uint64_t pyheap_bytes, pyheap_read_ns;
 	FILE *json;      /* where records go: the --json file, or the live outputs' stream */
 	FILE *json_file; /* the --json file (or stdout), or NULL */
 	struct pmt_live *live; /* --html, --perfetto, --prometheus */
@@ -276,7 +278,21 @@ static void read_pyheap(struct tracer *t, struct pmt_frame *f)
 			(unsigned long long)t->pyheap.l.maxarenas_addr, t->pyheap.arenas_how,
 			(unsigned long long)(t->pyheap.l.arena_size >> 10));
 	}
+	/*
+	 * Records arrive in batches (every 50 ms): one read serves the frames
+	 * of a batch, or of 2 ms when each frame wakes us (a budget counts
+	 * python_heap), so a game at thousands of frames a second does not
+	 * make the tool read its memory thousands of times.
+	 */
+	if (t->pyheap_known && t->last_marker_ns - t->pyheap_read_ns < 2000000ULL) {
+		f->python_heap_known = true;
+		f->python_heap_bytes = t->pyheap_bytes;
+		return;
+	}
 	f->python_heap_known = !pmt_pyheap_read(&t->pyheap, &f->python_heap_bytes);
+	t->pyheap_known = f->python_heap_known;
+	t->pyheap_bytes = f->python_heap_bytes;
+	t->pyheap_read_ns = t->last_marker_ns;
 }
 
 /* The frame record's assets: live by type, and what the frame loaded and freed. */
