@@ -178,12 +178,16 @@ def run_tool(py, path, frames, env, tmp):
         if proc.poll() is None:
             proc.kill()
     res["attached"] = att
-    frames = 0
+    frames = prof = 0
     with open(tmp("out.jsonl")) as f:
         for line in f:
             if '"type":"frame"' in line:
                 frames += 1
+                if '"profiler":{' in line:
+                    r = json.loads(line)
+                    prof += res["timed_from_ns"] <= r["ts_ns"] <= res["timed_to_ns"]
     res["tool_frames"] = frames
+    res["profiler_frames_timed"] = prof  # frames of a trace window among the timed ones
     return res
 
 
@@ -216,6 +220,7 @@ def bench_path(py, path, frames, reps, env):
             "default_extra_ns": round(extra),
             "ratio": round(extra / floor, 2) if floor > 0 else None,
             "marker_runs_per_frame": hits,
+            "profiler_frames_timed": [x.get("profiler_frames_timed") for x in runs["default"]],
             "floor_runs_per_frame": statistics.median(
                 x["bpf"].get("pmt_floor", {}).get("runs_per_frame", 0) for x in runs["floor"]),
             "other_probe_runs_per_frame": {k: round(v["runs_per_frame"], 4) for k, v in
