@@ -323,8 +323,10 @@ static void end_window(struct pmt_trace_run *tr, struct pmt_bpf *b, uint64_t now
 		       double window_cost_ns, FILE *text)
 {
 	detach_window(tr, b);
-	/* What the next window's frames should expect: this one's costliest. */
-	tr->est_cost_ns = tr->window_max_cost;
+	/* What the next window's frames should expect: the costliest frame seen
+	 * (this window's, or an earlier one's, fading by a tenth a window). */
+	tr->est_cost_ns = tr->window_max_cost > 0.9 * tr->est_cost_ns ? tr->window_max_cost :
+									 0.9 * tr->est_cost_ns;
 	tr->window_max_cost = 0;
 	/* A spike's report: what the frames right after it allocated. */
 	if (tr->trig == PMT_TRIG_SPIKE && text && tr->window_sites.n)
@@ -408,7 +410,9 @@ void pmt_trace_run_frame(struct pmt_trace_run *tr, struct pmt_bpf *b, const stru
 	}
 	/* Governed windows wait for a frame with room: never a drop of ours. */
 	if ((trig == PMT_TRIG_SPIKE || trig == PMT_TRIG_EVERY) && tr->drop_ns > 0) {
-		double need = (double)med + (tr->est_cost_ns >= 0 ? tr->est_cost_ns : 0);
+		/* A margin of half the expected cost: traced frames vary with what
+		 * the game allocates, and the probes in place cost every frame. */
+		double need = (double)med + (tr->est_cost_ns >= 0 ? 1.5 * tr->est_cost_ns : 0);
 
 		/* Nothing measured yet: one frame, to learn what a traced frame costs. */
 		if (tr->est_cost_ns < 0 && to > from + 1)

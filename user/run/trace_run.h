@@ -116,10 +116,11 @@ unsigned pmt_trace_run_prof(const struct pmt_trace_run *tr, uint64_t start_ns, u
 /*
  * Frame @f ended (classified): collect, schedule. Writes trace records.
  * Windows opened by --trace-every and --trace-on-spike wait for a frame
- * with room: the median untraced frame plus what a traced frame cost last
- * time (placing the probes included) must stay under the drop threshold
- * (1.25 frame budgets); before any window was measured, the median must
- * leave half of it free. --trace-frames and --trace-all are done as asked.
+ * with room: the median untraced frame plus 1.5 times what the costliest
+ * frame of a window cost (placing the probes included; the estimate fades
+ * by a tenth a window) must stay under the drop threshold (1.25 frame
+ * budgets); before any window was measured, the first traces one frame to
+ * learn it. --trace-frames and --trace-all are done as asked.
  */
 void pmt_trace_run_frame(struct pmt_trace_run *tr, struct pmt_bpf *b, const struct pmt_frame *f,
 			 uint64_t now_ns, FILE *text, FILE *json);
