@@ -40,7 +40,7 @@ struct pmt_starts_map {
 extern struct pmt_starts_map pmt_starts SEC(".maps");
 
 /* The one ring buffer every program publishes to (defined in frames.bpf.c). */
-#define PMT_RB_BYTES (1024 * 1024)
+#define PMT_RB_BYTES (4 * 1024 * 1024) /* start-up (asset loads, detection stacks) must fit */
 struct pmt_events_map {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, PMT_RB_BYTES);
