@@ -70,6 +70,7 @@ enum {
 	OPT_PROMETHEUS,
 	OPT_PROMETHEUS_LINGER,
 	OPT_LABEL,
+	OPT_NO_GC_TIMING,
 };
 
 static const struct argp_option opts[] = {
@@ -98,6 +99,8 @@ static const struct argp_option opts[] = {
 	  "Do not track OpenGL textures and buffers (their bind probes cost ~22 us a call)", 0 },
 	{ "no-growth-sites", OPT_NO_GROWTH_SITES, NULL, 0,
 	  "Do not walk the Python stack at page faults and mmap/brk growth", 0 },
+	{ "no-gc-timing", OPT_NO_GC_TIMING, NULL, 0,
+	  "Do not time garbage collections (two probe hits a collection)", 0 },
 	{ "budget", OPT_BUDGET, "FILE", 0, "Memory budgets (INI; see scripts/budgets.example.ini)", 0 },
 	{ "platform", OPT_PLATFORM, "ID", 0,
 	  "Budget for a platform profile (list: pmtrace-bpf platforms)", 0 },
@@ -252,6 +255,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		break;
 	case OPT_NO_GL_ASSETS:
 		o->no_gl_assets = true;
+		break;
+	case OPT_NO_GC_TIMING:
+		o->no_gc_timing = true;
 		break;
 	case OPT_NO_GROWTH_SITES:
 		o->no_growth_sites = true;

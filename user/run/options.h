@@ -37,6 +37,7 @@ struct pmt_options {
 	bool no_gl_assets;    /* do not track OpenGL textures and buffers */
 	bool track_use;       /* probe blits and render copies (orphans) */
 	bool no_growth_sites; /* do not attribute growth to Python stacks */
+	bool no_gc_timing;    /* no GC timing probes */
 	size_t top_n;         /* assets listed in reports */
 	const char *budget_file;
 	const char *platform;     /* --platform ID */

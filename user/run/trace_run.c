@@ -408,8 +408,9 @@ void pmt_trace_run_frame(struct pmt_trace_run *tr, struct pmt_bpf *b, const stru
 			(unsigned long long)(first - tr->sched.range_from));
 		pmt_trace_sched_done(&tr->sched, PMT_TRIG_RANGE, first, tr->sched.range_to);
 	}
-	/* Governed windows wait for a frame with room: never a drop of ours. */
-	if ((trig == PMT_TRIG_SPIKE || trig == PMT_TRIG_EVERY) && tr->drop_ns > 0) {
+	/* Spike windows (on by default) wait for a frame with room: never a drop
+	 * of ours. --trace-every is governed by its overhead share instead. */
+	if (trig == PMT_TRIG_SPIKE && tr->drop_ns > 0) {
 		/* A margin of half the expected cost: traced frames vary with what
 		 * the game allocates, and the probes in place cost every frame. */
 		double need = (double)med + (tr->est_cost_ns >= 0 ? 1.5 * tr->est_cost_ns : 0);
@@ -424,8 +425,7 @@ void pmt_trace_run_frame(struct pmt_trace_run *tr, struct pmt_bpf *b, const stru
 					(unsigned long long)from, (unsigned long long)to - 1,
 					need / 1e6, tr->drop_ns / 1e6);
 			tr->no_room++;
-			if (trig == PMT_TRIG_SPIKE)
-				tr->sched.spikes_skipped++;
+			tr->sched.spikes_skipped++;
 			pmt_trace_sched_done(&tr->sched, trig, from, to);
 			trig = PMT_TRIG_NONE;
 		}

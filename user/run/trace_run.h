@@ -115,8 +115,7 @@ unsigned pmt_trace_run_prof(const struct pmt_trace_run *tr, uint64_t start_ns, u
 
 /*
  * Frame @f ended (classified): collect, schedule. Writes trace records.
- * Windows opened by --trace-every and --trace-on-spike wait for a frame
- * with room: the median untraced frame plus 1.5 times what the costliest
+ * Windows opened by --trace-on-spike wait for a frame with room: the median untraced frame plus 1.5 times what the costliest
  * frame of a window cost (placing the probes included; the estimate fades
  * by a tenth a window) must stay under the drop threshold (1.25 frame
  * budgets); before any window was measured, the first traces one frame to

@@ -54,7 +54,7 @@
 #define DETECT_BUF 4096    /* records buffered per candidate while detecting */
 #define DETECT_STACKS 64   /* stack records kept while detecting */
 #define REACH_DEPTH 6      /* calls followed when reading what a candidate reaches */
-#define REACH_BUDGET 20000 /* instructions read per candidate */
+#define REACH_BUDGET 6000  /* instructions read per candidate */
 #define PMT_ALIAS_MUTED 2  /* an alias no probe has: the slot counts nothing */
 #define GROWTH_FRAME_TOP 5 /* growth sites listed per frame, by faults and by bytes */
 #define WALKER_RETRY_NS 100000000ULL /* until the interpreter exists */
@@ -453,6 +453,10 @@ static void attach_gc_timing(struct tracer *t)
 {
 	int i, err;
 
+	if (t->o->no_gc_timing) {
+		verbose(t, "gc timing: off (--no-gc-timing)");
+		return;
+	}
 	err = pmt_bpf_attach_gc_usdt(t->bpf, t->py.file);
 	if (!err) {
 		t->gc_timing = "usdt";
@@ -1561,11 +1565,11 @@ static int init_session(struct tracer *t)
 	err = pmt_session_init(&t->session, &cfg, t->o->history, (uint64_t)sysconf(_SC_PAGESIZE));
 	if (err)
 		return fail(t, PMT_EXIT_ERROR, "out of memory");
-	t->session.ns_per_fault = pmt_fault_cost_ns();
+	t->session.ns_per_fault = pmt_fault_cost_ns(); /* ~10-30 ms here */
+	verbose(t, "a page fault costs %.0f ns here", t->session.ns_per_fault);
 	if (pmt_growth_track_init(&t->growth, GROWTH_FRAME_TOP, t->o->top_n,
 				  (uint64_t)sysconf(_SC_PAGESIZE)))
 		return fail(t, PMT_EXIT_ERROR, "out of memory");
-	verbose(t, "a page fault costs %.0f ns here", t->session.ns_per_fault);
 	return 0;
 }
 
