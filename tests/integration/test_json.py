@@ -12,7 +12,7 @@ FRAME = ["frame", "ts_ns", "duration_ns", "rss_bytes", "rss_anon_bytes", "rss_fi
          "rss_shmem_bytes", "swap_bytes", "rss_delta_bytes", "minflt", "majflt", "fault_time_est_ns",
          "mapped_bytes", "unmapped_bytes", "brk_delta_bytes", "gc_collections",
          "gc_collected", "gc_uncollectable", "gc_ns", "partial", "spike", "spike_kind",
-         "dropped", "cause", "gc_generation"]
+         "dropped", "cause", "profiler", "gc_generation"]
 REPORT = ["interval", "fps", "frame_time_ns", "rss_bytes", "rss_peak_bytes",
           "growth_per_frame_bytes", "gc_collections", "gc_collected", "minflt", "majflt",
           "mapped_bytes", "unmapped_bytes", "spikes", "spike_frames", "dropped", "drops",
@@ -32,7 +32,7 @@ TRACE = ["frame", "trigger", "complete", "duration_ns", "cost_ns", "allocs", "al
          "probe_ns"]
 TRACE_SUMMARY = ["enabled", "off_reason", "missed", "frames_traced", "incomplete", "allocs", "alloc_bytes",
                  "frees", "churn", "cost_ns", "overhead_pct", "max_overhead_pct", "every",
-                 "governed_every", "spikes_skipped", "top_by_bytes", "top_by_count"]
+                 "governed_every", "spikes_skipped", "skipped_no_room", "top_by_bytes", "top_by_count"]
 TYPES = {"attached", "frame", "report", "final", "assets", "platforms", "host", "budgets",
          "budget_violation", "trace", "trace_summary"}
 
@@ -70,8 +70,13 @@ class JsonTest(unittest.TestCase):
                 bad += ["attached.python: missing %s" % k for k in ("version", "build", "path")
                         if k not in (r.get("python") or {})]
                 bad += ["attached.frame_marker: missing %s" % k
-                        for k in ("library", "symbol", "offset", "instruction")
+                        for k in ("library", "symbol", "offset", "instruction", "function",
+                                  "counts_also", "nested", "probes")
                         if k not in (r.get("frame_marker") or {})]
+                for p in (r.get("frame_marker") or {}).get("probes") or [{}]:
+                    bad += ["attached.frame_marker.probes: missing %s" % k
+                            for k in ("function", "library", "offset", "entry_offset",
+                                      "instruction") if k not in p]
                 if r.get("mode") not in ("attach", "launch"):
                     bad.append("attached.mode %r" % r.get("mode"))
             elif t == "frame":
@@ -80,11 +85,17 @@ class JsonTest(unittest.TestCase):
                     bad.append("line %d: gc_collections %r" % (n, gcc))
                 if r.get("spike_kind") not in (None, "memory", "time", "memory+time"):
                     bad.append("line %d: spike_kind %r" % (n, r.get("spike_kind")))
-                if r.get("cause") not in (None, "gc", "page_faults", "heap_growth"):
+                if r.get("cause") not in (None, "gc", "page_faults", "heap_growth", "profiler"):
                     bad.append("line %d: cause %r" % (n, r.get("cause")))
                 if bool(r.get("spike")) != (r.get("spike_kind") is not None):
                     bad.append("line %d: spike %r with spike_kind %r"
                                % (n, r.get("spike"), r.get("spike_kind")))
+                prof = r.get("profiler", "missing")
+                if prof == "missing" or (prof is not None and sorted(prof) !=
+                                         ["cost_ns", "probes", "slow", "traced"]):
+                    bad.append("line %d: profiler %r" % (n, prof))
+                if r.get("cause") == "profiler" and not prof:
+                    bad.append("line %d: cause profiler without profiler" % n)
                 if not r.get("dropped") and r.get("cause") is not None:
                     bad.append("line %d: cause %r on a frame not dropped" % (n, r.get("cause")))
             elif t == "report":
@@ -95,8 +106,11 @@ class JsonTest(unittest.TestCase):
                         for k in ("mean", "p50", "p95", "p99", "max")
                         if k not in (r.get("frame_time_ns") or {})]
                 bad += ["line %d: report.causes missing %s" % (n, k)
-                        for k in ("gc", "page_faults", "heap_growth", "none")
+                        for k in ("gc", "page_faults", "heap_growth", "none", "profiler")
                         if k not in (r.get("causes") or {})]
+                bad += ["line %d: report.profiler missing %s" % (n, k)
+                        for k in ("frames", "traced", "dropped", "slow", "cost_ns")
+                        if k not in (r.get("profiler") or {})]
             elif t == "final":
                 if r.get("exit_reason") not in ("target_exited", "interrupted", "duration"):
                     bad.append("final.exit_reason %r" % r.get("exit_reason"))

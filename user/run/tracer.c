@@ -250,34 +250,45 @@ static int refresh_maps(struct tracer *t);
  * arenas are looked for at the first frames, then every second, up to
  * PYHEAP_TRIES times.
  */
-static void read_pyheap(struct tracer *t, struct pmt_frame *f)
+/*
+ * Look for pymalloc's arenas (see read_pyheap): 0 when they are known.
+ * Also called as soon as the GC state is found, so that the first frames,
+ * which come right after the marker is chosen, do not wait for the scan.
+ */
+static int pyheap_try_init(struct tracer *t, uint64_t now)
 {
 	char why[256];
 	int err;
 
-	if (!t->pyheap.ready) {
-		if (!t->py_found || t->pyheap_tries >= PYHEAP_TRIES ||
-		    t->last_marker_ns < t->pyheap_retry_ns)
-			return;
-		t->pyheap_retry_ns = t->last_marker_ns + 1000000000ULL;
-		refresh_maps(t);
-		err = pmt_pyheap_init(&t->pyheap, t->pid, &t->maps, &t->py, why, sizeof(why));
-		if (err) {
-			verbose(t, "python_heap: %s", why);
-			if (++t->pyheap_tries == PYHEAP_TRIES || err == -ENOTSUP) {
-				t->pyheap_tries = PYHEAP_TRIES;
-				if (t->budget.counts_python_heap)
-					fprintf(t->text, "pmtrace: python_heap is not measured (%s): "
-						"budgets counting it see 0\n", why);
-			}
-			return;
+	if (t->pyheap.ready)
+		return 0;
+	if (!t->py_found || t->pyheap_tries >= PYHEAP_TRIES || now < t->pyheap_retry_ns)
+		return -EAGAIN;
+	t->pyheap_retry_ns = now + 1000000000ULL;
+	refresh_maps(t);
+	err = pmt_pyheap_init(&t->pyheap, t->pid, &t->maps, &t->py, why, sizeof(why));
+	if (err) {
+		verbose(t, "python_heap: %s", why);
+		if (++t->pyheap_tries == PYHEAP_TRIES || err == -ENOTSUP) {
+			t->pyheap_tries = PYHEAP_TRIES;
+			if (t->budget.counts_python_heap)
+				fprintf(t->text, "pmtrace: python_heap is not measured (%s): "
+					"budgets counting it see 0\n", why);
 		}
-		verbose(t, "python_heap: usedpools at 0x%llx (%s), arenas at 0x%llx, maxarenas at "
-			"0x%llx (%s), %llu KiB arenas", (unsigned long long)t->pyheap.l.usedpools,
-			t->pyheap.used_how, (unsigned long long)t->pyheap.l.arenas_addr,
-			(unsigned long long)t->pyheap.l.maxarenas_addr, t->pyheap.arenas_how,
-			(unsigned long long)(t->pyheap.l.arena_size >> 10));
+		return err;
 	}
+	verbose(t, "python_heap: usedpools at 0x%llx (%s), arenas at 0x%llx, maxarenas at "
+		"0x%llx (%s), %llu KiB arenas", (unsigned long long)t->pyheap.l.usedpools,
+		t->pyheap.used_how, (unsigned long long)t->pyheap.l.arenas_addr,
+		(unsigned long long)t->pyheap.l.maxarenas_addr, t->pyheap.arenas_how,
+		(unsigned long long)(t->pyheap.l.arena_size >> 10));
+	return 0;
+}
+
+static void read_pyheap(struct tracer *t, struct pmt_frame *f)
+{
+	if (!t->pyheap.ready && pyheap_try_init(t, t->last_marker_ns))
+		return;
 	/*
 	 * Records arrive in batches (every 50 ms): one read serves the frames
 	 * of a batch, or of 2 ms when each frame wakes us (a budget counts
@@ -495,6 +506,7 @@ static int discover_python(struct tracer *t)
 		t->gc_resolved = true;
 		pmt_bpf_set_gc_addr(t->bpf, t->py.gc_stats_addr);
 		verbose(t, "gc statistics at 0x%llx", (unsigned long long)t->py.gc_stats_addr);
+		pyheap_try_init(t, now_ns()); /* the interpreter is up: before the first frame */
 	}
 	return 0;
 }
