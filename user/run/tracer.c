@@ -233,13 +233,18 @@ static unsigned frame_prof(struct tracer *t, const struct pmt_event *ev)
 /* ---- frames --------------------------------------------------------------- */
 
 /* Apply the asset records held for the frame that just ended (@frame). */
-static void apply_assets(struct tracer *t, uint64_t frame)
+/* Apply the asset records held up to @end_ns (all: UINT64_MAX) to @frame. */
+static void apply_assets(struct tracer *t, uint64_t frame, uint64_t end_ns)
 {
-	size_t i;
+	size_t i, k = 0;
 
-	for (i = 0; i < t->napend; i++)
-		pmt_asset_track_event(&t->assets, &t->maps, &t->apend[i], frame);
-	t->napend = 0;
+	for (i = 0; i < t->napend; i++) {
+		if (t->apend[i].ts_ns <= end_ns)
+			pmt_asset_track_event(&t->assets, &t->maps, &t->apend[i], frame);
+		else
+			t->apend[k++] = t->apend[i]; /* a later frame's (replayed frames) */
+	}
+	t->napend = k;
 }
 
 static int refresh_maps(struct tracer *t);
@@ -341,7 +346,7 @@ static void emit_frame(struct tracer *t, const struct pmt_event *ev)
 	t->last_marker_ns = now_ns();
 	read_pyheap(t, &f);
 	if (t->assets_on) {
-		apply_assets(t, f.index);
+		apply_assets(t, f.index, ev->ts_ns);
 		pmt_asset_frame_end(t->assets.store, f.index);
 	}
 	if (t->json)
@@ -362,10 +367,7 @@ static void on_asset_event(void *ctx, const struct pmt_asset_event *ev)
 
 	if (!t->assets_on || t->closing)
 		return;
-	if (t->chosen < 0) {
-		pmt_asset_track_event(&t->assets, &t->maps, ev, 0);
-		return;
-	}
+	/* While the marker is chosen too: the replayed frames number them. */
 	if (t->napend == t->capend) {
 		size_t nc = t->capend ? t->capend * 2 : 64;
 		struct pmt_asset_event *n = realloc(t->apend, nc * sizeof(*n));
@@ -955,7 +957,7 @@ static void report_final(struct tracer *t)
 			verbose(t, "%zu asset records after the last frame (teardown) not applied",
 				t->napend);
 		else
-			apply_assets(t, t->session.frames);
+			apply_assets(t, t->session.frames, UINT64_MAX);
 		t->napend = 0;
 	}
 	fi.growth = pmt_growth_track_run(&t->growth);
