@@ -156,9 +156,9 @@ def run_bare(py, path, frames, env, tmp, site=None):
     return res
 
 
-def run_tool(py, path, frames, env, tmp):
+def run_tool(py, path, frames, env, tmp, args=()):
     tmp.reset()
-    cmd = [TOOL, "--quiet", "--interval", "0", "--json", tmp("out.jsonl"), "--"] + \
+    cmd = [TOOL, "--quiet", "--interval", "0", "--json", tmp("out.jsonl")] + list(args) + ["--"] + \
         loop_cmd(py, path, frames, tmp, ["--count-pid", "0"])
     proc = subprocess.Popen(cmd, env=env, text=True, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
@@ -196,17 +196,17 @@ def probe_site(att):
     return p["library"], p["offset"]
 
 
-def bench_path(py, path, frames, reps, env):
+def bench_path(py, path, frames, reps, env, args=()):
     tmp = Tmp()
     try:
-        first = run_tool(py, path, frames, env, tmp)
+        first = run_tool(py, path, frames, env, tmp, args)
         site = probe_site(first["attached"])
         runs = {"bare": [], "floor": [], "default": [first]}
         for r in range(reps):
             runs["bare"].append(run_bare(py, path, frames, env, tmp))
             runs["floor"].append(run_bare(py, path, frames, env, tmp, site))
             if r:
-                runs["default"].append(run_tool(py, path, frames, env, tmp))
+                runs["default"].append(run_tool(py, path, frames, env, tmp, args))
     finally:
         tmp.cleanup()
     med = {k: statistics.median(x["cpu_ns_per_frame"] for x in v) for k, v in runs.items()}
@@ -215,7 +215,8 @@ def bench_path(py, path, frames, reps, env):
     hits = statistics.median(x["bpf"].get("pmt_marker", {}).get("runs_per_frame", 0)
                              for x in runs["default"])
     fm = first["attached"]["frame_marker"]
-    return {"path": path, "python": py, "runs": reps, "frames_per_run": frames,
+    return {"path": path, "tool_args": list(args), "python": py, "runs": reps,
+            "frames_per_run": frames,
             "bare_ns": round(med["bare"]), "floor_extra_ns": round(floor),
             "default_extra_ns": round(extra),
             "ratio": round(extra / floor, 2) if floor > 0 else None,
@@ -443,6 +444,10 @@ def main():
             r = bench_path(py, path, a.frames, a.reps, penv)
             print(json.dumps(r), flush=True)
             res["paths"].append(r)
+            if path == "gc-syscalls":  # what the GC timing probes cost
+                r = bench_path(py, path, a.frames, a.reps, penv, ["--no-gc-timing"])
+                print(json.dumps(r), flush=True)
+                res["paths"].append(r)
         if not a.no_attach:
             res["attach"] = attach_detach(a.python, 5, env)
             res["profiler_at_60fps"] = profiler_cost(a.python, 10, env)
