@@ -51,6 +51,7 @@
 #define TICK_MS 50
 #define GL_RETRY_NS 100000000ULL /* 0.1 s between tries to move the GL probes */
 #define DETECT_HITS 3      /* records from one candidate before choosing */
+#define DETECT_HITS_ENGINE 8 /* ... while an engine presenter has not been called */
 #define DETECT_BUF 4096    /* records buffered per candidate while detecting */
 #define DETECT_STACKS 64   /* stack records kept while detecting */
 #define REACH_DEPTH 6      /* calls followed when reading what a candidate reaches */
@@ -1319,6 +1320,11 @@ static void maybe_choose(struct tracer *t, bool force)
 			most = t->slots[i].nbuf;
 	if (!most || (most < DETECT_HITS && !force))
 		return;
+	/* pygame's set_mode() presents inside SDL before the game's first
+	 * display.flip(): give an engine presenter a few frames to show up. */
+	for (i = 0; i < PMT_MAX_MARKERS && !force && most < DETECT_HITS_ENGINE; i++)
+		if (t->slots[i].used && t->slots[i].engine >= 0 && !t->slots[i].nbuf)
+			return;
 	choose(t);
 }
 
