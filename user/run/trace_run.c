@@ -381,7 +381,8 @@ void pmt_trace_run_frame(struct pmt_trace_run *tr, struct pmt_bpf *b, const stru
 	}
 	/* A memory spike or a drop memory caused: look at what comes next. */
 	if (!was_attached && ((f->spike && (f->spike_kind & PMT_SPIKE_MEMORY)) ||
-			      (f->dropped && f->cause != PMT_CAUSE_NONE)))
+			      (f->dropped && f->cause != PMT_CAUSE_NONE &&
+			       f->cause != PMT_CAUSE_PROFILER)))
 		pmt_trace_sched_spike(&tr->sched, f->index);
 	if (tr->attached || !tr->plan_ok)
 		return;
