@@ -305,7 +305,11 @@ def main_thread_cpu_ns(pid):
 
 
 def game_run(name, cmd, seconds, mode, env, site=None):
+    """One run of a real game: its main thread's CPU per second over
+    @seconds, after 3 s of start-up; frames per second from the tool's
+    records (default) or the floor probe's run count (floor)."""
     tmp = Tmp()
+    att = None
     try:
         json_out = tmp("g.jsonl")
         if mode == "default":
@@ -315,17 +319,15 @@ def game_run(name, cmd, seconds, mode, env, site=None):
             end = time.time() + 30
             while not attached_record(json_out) and time.time() < end:
                 time.sleep(0.05)
-            gpid = attached_record(json_out)["pid"]
+            att = attached_record(json_out)
+            gpid = att["pid"]
         else:
             proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL, start_new_session=True)
             gpid = proc.pid
         time.sleep(3.0)  # the game's start-up, and the tool's detection
         probe = FloorProbe(site[0], site[1], gpid) if mode == "floor" else None
-        fd0 = os.open("/dev/null", os.O_RDONLY)
-        prog_id = None
-        if probe:
-            prog_id = probe_id(probe.prog)
+        prog_id = probe_id(probe.prog) if probe else None
         r0 = runs_of(prog_id)
         c0, t0 = main_thread_cpu_ns(gpid), time.monotonic()
         f0 = count_frames(json_out)
@@ -333,18 +335,25 @@ def game_run(name, cmd, seconds, mode, env, site=None):
         c1, t1 = main_thread_cpu_ns(gpid), time.monotonic()
         f1 = count_frames(json_out)
         r1 = runs_of(prog_id)
-        os.close(fd0)
         if probe:
             probe.close()
-        os.killpg(proc.pid, signal.SIGINT if mode == "default" else signal.SIGKILL)
+        for pid, sig in ((proc.pid, signal.SIGINT if mode == "default" else signal.SIGKILL),):
+            try:
+                os.killpg(pid, sig)
+            except ProcessLookupError:
+                pass
         try:
             proc.wait(20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        try:
+            os.kill(gpid, signal.SIGKILL)  # a game that outlived its tool
+        except ProcessLookupError:
+            pass
         frames = f1 - f0 if mode == "default" else r1 - r0 if mode == "floor" else None
-        return {"cpu_ns_per_s": (c1 - c0) / (t1 - t0), "frames_per_s":
-                frames / (t1 - t0) if frames else None}
+        return {"cpu_ns_per_s": (c1 - c0) / (t1 - t0), "attached": att,
+                "frames_per_s": frames / (t1 - t0) if frames else None}
     finally:
         tmp.cleanup()
 
@@ -377,24 +386,9 @@ def count_frames(path):
 
 
 def bench_game(name, cmd, seconds, reps, env):
-    tmp = Tmp()
-    try:
-        first = game_run(name, cmd, seconds, "default", env)
-    finally:
-        tmp.cleanup()
-    # the probe site, from a short run
-    site = None
-    t = Tmp()
-    try:
-        proc = subprocess.Popen([TOOL, "-q", "--interval", "0", "--duration", "4", "--json",
-                                 t("a.jsonl"), "--"] + cmd, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
-        proc.wait(60)
-        att = attached_record(t("a.jsonl"))
-        site = probe_site(att)
-        game_fn = att["frame_marker"]["function"]
-    finally:
-        t.cleanup()
+    first = game_run(name, cmd, seconds, "default", env)
+    site = probe_site(first["attached"])
+    game_fn = first["attached"]["frame_marker"]["function"]
     runs = {"bare": [], "floor": [], "default": [first]}
     for r in range(reps):
         runs["bare"].append(game_run(name, cmd, seconds, "bare", env))
@@ -403,7 +397,10 @@ def bench_game(name, cmd, seconds, reps, env):
             runs["default"].append(game_run(name, cmd, seconds, "default", env))
     fps = statistics.median(x["frames_per_s"] for x in runs["floor"] if x["frames_per_s"])
     fps_tool = statistics.median(x["frames_per_s"] for x in runs["default"] if x["frames_per_s"])
-    per = {k: statistics.median(x["cpu_ns_per_s"] for x in v) / fps for k, v in runs.items()}
+    # CPU per frame: each run's CPU per second over its own frame rate (the
+    # bare runs cannot count their frames: the floor runs' rate stands in).
+    per = {k: statistics.median(x["cpu_ns_per_s"] / (x["frames_per_s"] or fps) for x in v)
+           for k, v in runs.items()}
     floor = per["floor"] - per["bare"]
     extra = per["default"] - per["bare"]
     return {"game": name, "runs": reps, "seconds": seconds, "fps": round(fps, 1),
