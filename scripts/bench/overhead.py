@@ -61,6 +61,19 @@ def bpf(cmd, attr):
 
 
 class FloorProbe(object):
+    """A BPF program that returns 0, on one uprobe_multi link per site:
+    the same probes the tool keeps (pygame: display.flip and .update)."""
+
+    def __init__(self, sites, pid):
+        self.parts = [FloorProbe1(path, off, pid) for path, off in sites]
+        self.prog = self.parts[0].prog
+
+    def close(self):
+        for p in self.parts:
+            p.close()
+
+
+class FloorProbe1(object):
     """A BPF program that returns 0, on one uprobe_multi link."""
 
     def __init__(self, path, offset, pid):
@@ -145,7 +158,7 @@ def run_bare(py, path, frames, env, tmp, site=None):
         if not wait_file(tmp("ready"), 30, proc):
             raise RuntimeError("loop not ready: %s" % proc.stderr.read()[-500:])
         if site:
-            probe = FloorProbe(site[0], site[1], proc.pid)
+            probe = FloorProbe(site, proc.pid)
         open(tmp("go"), "w").close()
         res = finish(proc)
     finally:
@@ -192,8 +205,8 @@ def run_tool(py, path, frames, env, tmp, args=()):
 
 
 def probe_site(att):
-    p = att["frame_marker"]["probes"][0]
-    return p["library"], p["offset"]
+    """Every probe the tool keeps: [(file, offset)]."""
+    return [(p["library"], p["offset"]) for p in att["frame_marker"]["probes"]]
 
 
 def bench_path(py, path, frames, reps, env, args=()):
@@ -229,7 +242,7 @@ def bench_path(py, path, frames, reps, env, args=()):
                                            if k != "pmt_marker" and not k.startswith("pmt_fault")
                                            and "map" not in k and "brk" not in k},
             "game_calls": fm["function"], "counts_also": fm["counts_also"],
-            "probe": fm["probes"][0]}
+            "probes": [(p["function"], p["instruction"]) for p in fm["probes"]]}
 
 
 # ---- attach, detach, the profiler's own cost --------------------------------------
@@ -326,15 +339,15 @@ def game_run(name, cmd, seconds, mode, env, site=None):
                                     stderr=subprocess.DEVNULL, start_new_session=True)
             gpid = proc.pid
         time.sleep(3.0)  # the game's start-up, and the tool's detection
-        probe = FloorProbe(site[0], site[1], gpid) if mode == "floor" else None
-        prog_id = probe_id(probe.prog) if probe else None
-        r0 = runs_of(prog_id)
+        probe = FloorProbe(site, gpid) if mode == "floor" else None
+        prog_ids = [probe_id(p.prog) for p in probe.parts] if probe else []
+        r0 = sum(runs_of(i) for i in prog_ids)
         c0, t0 = main_thread_cpu_ns(gpid), time.monotonic()
         f0 = count_frames(json_out)
         time.sleep(seconds)
         c1, t1 = main_thread_cpu_ns(gpid), time.monotonic()
         f1 = count_frames(json_out)
-        r1 = runs_of(prog_id)
+        r1 = sum(runs_of(i) for i in prog_ids)
         if probe:
             probe.close()
         for pid, sig in ((proc.pid, signal.SIGINT if mode == "default" else signal.SIGKILL),):
