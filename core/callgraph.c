@@ -86,7 +86,7 @@ int pmt_addr_set_add(struct pmt_addr_set *s, uint64_t a)
 	return 0;
 }
 
-bool pmt_addr_set_has(struct pmt_addr_set *s, uint64_t a)
+bool pmt_addr_set_has(const struct pmt_addr_set *s, uint64_t a)
 {
 	size_t k;
 

@@ -45,7 +45,7 @@ struct pmt_addr_set {
 void pmt_addr_set_free(struct pmt_addr_set *s);
 /* 0 or -ENOMEM. */
 int pmt_addr_set_add(struct pmt_addr_set *s, uint64_t a);
-bool pmt_addr_set_has(struct pmt_addr_set *s, uint64_t a);
+bool pmt_addr_set_has(const struct pmt_addr_set *s, uint64_t a);
 
 /*
  * One function's body: the instructions reachable from its entry through

@@ -35,6 +35,7 @@
 #include "cpython/pyheap.h"
 #include "os/elf_file.h"
 #include "run/exit_codes.h"
+#include "run/marker_choice.h"
 #include "os/fault_cost.h"
 #include "run/growth_track.h"
 #include "run/live_out.h"
@@ -54,8 +55,6 @@
 #define DETECT_HITS_ENGINE 8 /* ... while an engine presenter has not been called */
 #define DETECT_BUF 4096    /* records buffered per candidate while detecting */
 #define DETECT_STACKS 64   /* stack records kept while detecting */
-#define REACH_DEPTH 6      /* calls followed when reading what a candidate reaches */
-#define REACH_BUDGET 6000  /* instructions read per candidate */
 #define PMT_ALIAS_MUTED 2  /* an alias no probe has: the slot counts nothing */
 #define GROWTH_FRAME_TOP 5 /* growth sites listed per frame, by faults and by bytes */
 #define WALKER_RETRY_NS 100000000ULL /* until the interpreter exists */
@@ -75,8 +74,6 @@ struct slot {
 	int alias;
 	struct pmt_event *buf;
 	size_t nbuf;
-	unsigned stacks;                  /* detection stack records of its hits */
-	unsigned inside[PMT_MAX_MARKERS]; /* of them, with candidate j active */
 };
 
 struct tracer {
@@ -1021,172 +1018,44 @@ static bool cg_follow(void *ctx, uint64_t addr)
 	return false;
 }
 
-/*
- * Count, for every detection stack record, which other candidates were
- * active when it was taken: a return address into a candidate's body (one
- * of its call sites) on the stack above the hit.
- */
-static void stack_evidence(struct tracer *t, struct pmt_cg_body *bodies)
+static void say_verbose(void *ctx, const char *msg)
 {
-	size_t k, w;
-	int a;
-
-	for (k = 0; k < t->nstk; k++) {
-		const struct pmt_stack_event *e = &t->stk[k];
-		bool on[PMT_MAX_MARKERS] = { false };
-		struct slot *sb;
-
-		if (e->marker >= PMT_MAX_MARKERS || !t->slots[e->marker].used)
-			continue;
-		sb = &t->slots[e->marker];
-		sb->stacks++;
-		for (w = 0; w + 8 <= e->len && w + 8 <= PMT_DETECT_STACK; w += 8) {
-			uint64_t v;
-
-			memcpy(&v, e->stack + w, 8);
-			for (a = 0; a < PMT_MAX_MARKERS; a++)
-				if (a != (int)e->marker && bodies[a].insns.n && !on[a] &&
-				    pmt_addr_set_has(&bodies[a].rets, v))
-					on[a] = true;
-		}
-		for (a = 0; a < PMT_MAX_MARKERS; a++)
-			if (on[a])
-				sb->inside[a]++;
-	}
+	verbose(ctx, "%s", msg);
 }
 
-static void append(char *buf, size_t len, const char *s)
-{
-	size_t n = strlen(buf);
-
-	if (n + 1 < len)
-		snprintf(buf + n, len - n, "%s%s", n ? ", " : "", s);
-}
-
-/*
- * Which called candidates the game calls itself: a candidate is nested when
- * another called one reaches it in its code, or was active on the stack of
- * most of its hits. The others are kept, with the other presenters of an
- * engine module that is kept (a game may switch from display.flip() to
- * display.update() at any time; neither reaches the other).
- */
+/* Which candidates the game calls itself (marker_choice.c): @kept, by slot. */
 static int pick_kept(struct tracer *t, bool *kept)
 {
 	struct pmt_cg_io io = { cg_read, cg_follow, t };
-	struct pmt_cg_body bodies[PMT_MAX_MARKERS];
-	bool reach[PMT_MAX_MARKERS][PMT_MAX_MARKERS];
-	uint64_t entries[PMT_MAX_MARKERS];
-	bool called[PMT_MAX_MARKERS], nested[PMT_MAX_MARKERS];
-	int a, b, n = 0, best = -1;
+	struct pmt_choice_cand c[PMT_MAX_MARKERS];
+	int a, n;
 
-	memset(bodies, 0, sizeof(bodies));
-	memset(reach, 0, sizeof(reach));
+	memset(c, 0, sizeof(c));
 	for (a = 0; a < PMT_MAX_MARKERS; a++) {
 		struct slot *s = &t->slots[a];
 
-		kept[a] = false;
-		called[a] = s->used && s->nbuf > 0;
 		if (s->used && s->site.slot_pending)
 			pmt_site_refresh(t->pid, &t->maps, &s->site);
-		entries[a] = s->used && !s->site.slot_pending ? s->site.entry_addr : 0;
-		if (called[a] && entries[a])
-			pmt_cg_walk(&io, entries[a], 3000, &bodies[a]);
+		c[a].used = s->used;
+		c[a].engine = s->engine;
+		c[a].name = s->name;
+		c[a].lib = s->site.map_path;
+		c[a].entry = s->used && !s->site.slot_pending ? s->site.entry_addr : 0;
+		c[a].hits = s->nbuf;
 	}
-	stack_evidence(t, bodies);
-	for (a = 0; a < PMT_MAX_MARKERS; a++)
-		if (called[a])
-			verbose(t, "candidate %s: %zu hits, entry 0x%llx, %zu instructions read, %zu "
-				"call sites, %zu stacks", t->slots[a].name, t->slots[a].nbuf,
-				(unsigned long long)entries[a], bodies[a].insns.n, bodies[a].rets.n,
-				(size_t)t->slots[a].stacks);
-	for (a = 0; a < PMT_MAX_MARKERS; a++)
-		if (called[a] && entries[a])
-			pmt_cg_reaches(&io, entries[a], entries, PMT_MAX_MARKERS, REACH_DEPTH,
-				       REACH_BUDGET, reach[a]);
-	t->nested[0] = 0;
-	for (b = 0; b < PMT_MAX_MARKERS; b++) {
-		struct slot *sb = &t->slots[b];
-
-		nested[b] = false;
-		for (a = 0; called[b] && a < PMT_MAX_MARKERS; a++) {
-			bool by_code = called[a] && a != b && entries[b] && reach[a][b];
-			bool by_stack = called[a] && a != b && sb->inside[a] &&
-					2 * sb->inside[a] >= sb->stacks;
-
-			if (!by_code && !by_stack)
-				continue;
-			nested[b] = true;
-			verbose(t, "marker candidate %s is nested in %s (%s%s%s; %u of %u stacks)",
-				sb->name, t->slots[a].name, by_code ? "its code reaches it" : "",
-				by_code && by_stack ? ", " : "", by_stack ? "on the stack" : "",
-				sb->inside[a], sb->stacks);
-		}
-		if (nested[b])
-			append(t->nested, sizeof(t->nested), sb->name);
-	}
+	n = pmt_marker_choose(&io, c, t->stk, t->nstk, t->nested, sizeof(t->nested), say_verbose,
+			      t);
 	for (a = 0; a < PMT_MAX_MARKERS; a++) {
-		if (!called[a] || nested[a])
-			continue;
-		kept[a] = true;
-		n++;
-	}
-	if (!n) {
-		/* Each reaches the other (a cycle): the most called, then the first found. */
-		for (a = 0; a < PMT_MAX_MARKERS; a++)
-			if (called[a] && (best < 0 || t->slots[a].nbuf > t->slots[best].nbuf))
-				best = a;
-		if (best >= 0) {
-			kept[best] = true;
-			n = 1;
-		}
-	}
-	for (a = 0; a < PMT_MAX_MARKERS; a++) {
-		if (!kept[a] || t->slots[a].engine < 0)
-			continue;
-		for (b = 0; b < PMT_MAX_MARKERS; b++) {
-			bool reached = false;
-			int c;
+		struct slot *s = &t->slots[a];
+		int f = c[a].takes_over;
 
-			if (kept[b] || !t->slots[b].used || t->slots[b].engine != t->slots[a].engine ||
-			    strcmp(t->slots[b].site.map_path, t->slots[a].site.map_path))
-				continue;
-			for (c = 0; c < PMT_MAX_MARKERS; c++)
-				reached |= kept[c] && reach[c][b];
-			if (!reached) {
-				kept[b] = true;
-				n++;
-			}
+		kept[a] = c[a].kept;
+		if (f >= 0) { /* the forwarder's name: the function the game calls */
+			snprintf(s->name, sizeof(s->name), "%s", t->slots[f].name);
+			snprintf(s->site.map_path, sizeof(s->site.map_path), "%s",
+				 t->slots[f].site.map_path);
 		}
 	}
-	/*
-	 * A kept candidate that only forwards to another one (libGL's
-	 * glXSwapBuffers jumps to libGLX's; its table may have been unset when
-	 * its probe was placed): the other's probe counts its calls on a
-	 * cheaper instruction; the name stays the one the game calls.
-	 */
-	for (a = 0; a < PMT_MAX_MARKERS; a++) {
-		uint64_t to = entries[a];
-		int k;
-
-		if (!kept[a] || !entries[a])
-			continue;
-		for (k = 0; k < 3 && !pmt_cg_forward(&io, to, &to); k++)
-			;
-		for (b = 0; to != entries[a] && b < PMT_MAX_MARKERS; b++) {
-			if (b == a || !t->slots[b].used || entries[b] != to)
-				continue;
-			verbose(t, "marker candidate %s forwards to %s: counted there", t->slots[a].name,
-				t->slots[b].name);
-			snprintf(t->slots[b].name, sizeof(t->slots[b].name), "%s", t->slots[a].name);
-			snprintf(t->slots[b].site.map_path, sizeof(t->slots[b].site.map_path), "%s",
-				 t->slots[a].site.map_path);
-			kept[a] = false; /* b's records are the same calls */
-			kept[b] = true;
-			break;
-		}
-	}
-	for (a = 0; a < PMT_MAX_MARKERS; a++)
-		pmt_cg_body_free(&bodies[a]);
 	return n;
 }
 
