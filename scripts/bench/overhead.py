@@ -37,6 +37,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from present_loop import run_counts  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(HERE))
 TOOL = os.environ.get("PMT_TOOL") or os.path.join(ROOT, "build", "pmtrace-bpf")
 LOOP = os.path.join(HERE, "present_loop.py")
@@ -342,12 +344,14 @@ def game_run(name, cmd, seconds, mode, env, site=None):
         probe = FloorProbe(site, gpid) if mode == "floor" else None
         prog_ids = [probe_id(p.prog) for p in probe.parts] if probe else []
         r0 = sum(runs_of(i) for i in prog_ids)
+        k0 = run_counts(proc.pid) if mode == "default" else {}
         c0, t0 = main_thread_cpu_ns(gpid), time.monotonic()
         f0 = count_frames(json_out)
         time.sleep(seconds)
         c1, t1 = main_thread_cpu_ns(gpid), time.monotonic()
         f1 = count_frames(json_out)
         r1 = sum(runs_of(i) for i in prog_ids)
+        k1 = run_counts(proc.pid) if mode == "default" else {}
         if probe:
             probe.close()
         for pid, sig in ((proc.pid, signal.SIGINT if mode == "default" else signal.SIGKILL),):
@@ -365,8 +369,12 @@ def game_run(name, cmd, seconds, mode, env, site=None):
         except ProcessLookupError:
             pass
         frames = f1 - f0 if mode == "default" else r1 - r0 if mode == "floor" else None
+        # Uprobe programs' runs per frame (tracepoints run for every process).
+        hits = {k: round((v[0] - k0.get(k, (0, 0))[0]) / frames, 3) for k, v in k1.items()
+                if frames and v[0] > k0.get(k, (0, 0))[0] and "fault" not in k and
+                "map" not in k and "brk" not in k}
         return {"cpu_ns_per_s": (c1 - c0) / (t1 - t0), "attached": att,
-                "frames_per_s": frames / (t1 - t0) if frames else None}
+                "frames_per_s": frames / (t1 - t0) if frames else None, "hits": hits}
     finally:
         tmp.cleanup()
 
@@ -418,6 +426,7 @@ def bench_game(name, cmd, seconds, reps, env):
     extra = per["default"] - per["bare"]
     return {"game": name, "runs": reps, "seconds": seconds, "fps": round(fps, 1),
             "fps_under_tool": round(fps_tool, 1), "game_calls": game_fn,
+            "probe_runs_per_frame": runs["default"][-1].get("hits"),
             "bare_ns_per_frame": round(per["bare"]), "floor_extra_ns": round(floor),
             "default_extra_ns": round(extra),
             "ratio": round(extra / floor, 2) if floor > 0 else None}
