@@ -250,20 +250,30 @@ def bench_path(py, path, frames, reps, env, args=()):
 # ---- attach, detach, the profiler's own cost --------------------------------------
 
 def attach_detach(py, reps, env):
+    """Command start to the `attached` record, and `final` to exit, attaching
+    to a 60 fps loop; with the tool's own CPU time and its time waiting for
+    a CPU (schedstat) up to `attached`: what the machine's load adds."""
     game = subprocess.Popen([py, LOOP, "--path", "sdl-surface", "--frames", "100000000",
                              "--fps", "60"], env=env, stdout=subprocess.DEVNULL)
     time.sleep(1.0)
-    att, det = [], []
+    att, det, cpu, wait = [], [], [], []
     try:
         for _ in range(reps):
             t0 = time.monotonic()
             tool = subprocess.Popen([TOOL, "-p", str(game.pid), "--json", "-", "-q",
-                                     "--duration", "1"], stdout=subprocess.PIPE,
+                                     "--duration", "3"], stdout=subprocess.PIPE,
                                     stderr=subprocess.DEVNULL, text=True)
             tf = None
             for line in tool.stdout:
                 if '"type":"attached"' in line:
                     att.append(time.monotonic() - t0)
+                    try:
+                        with open("/proc/%d/schedstat" % tool.pid) as f:
+                            c, w = f.read().split()[:2]
+                        cpu.append(int(c) / 1e9)
+                        wait.append(int(w) / 1e9)
+                    except (OSError, ValueError):
+                        pass
                 if '"type":"final"' in line:
                     tf = time.monotonic()
             tool.wait()
@@ -272,10 +282,14 @@ def attach_detach(py, reps, env):
     finally:
         game.kill()
         game.wait()
-    return {"attach_median_ms": round(statistics.median(att) * 1000, 1),
-            "attach_max_ms": round(max(att) * 1000, 1),
-            "final_to_exit_median_ms": round(statistics.median(det) * 1000, 1),
-            "final_to_exit_max_ms": round(max(det) * 1000, 1), "attaches": len(att)}
+
+    def ms(v):
+        return round(statistics.median(v) * 1000, 1) if v else None
+    return {"attach_median_ms": ms(att), "attach_max_ms": round(max(att) * 1000, 1) if att else None,
+            "attach_tool_cpu_median_ms": ms(cpu), "attach_runqueue_wait_median_ms": ms(wait),
+            "final_to_exit_median_ms": ms(det),
+            "final_to_exit_max_ms": round(max(det) * 1000, 1) if det else None,
+            "attaches": len(att)}
 
 
 def profiler_cost(py, seconds, env):
