@@ -408,7 +408,7 @@ static enum pmt_cause cause_of(const char *s)
 {
 	int c;
 
-	for (c = PMT_CAUSE_GC; c <= PMT_CAUSE_HEAP_GROWTH; c++)
+	for (c = PMT_CAUSE_GC; c < PMT_CAUSES; c++)
 		if (s && !strcmp(s, pmt_cause_name((enum pmt_cause)c)))
 			return (enum pmt_cause)c;
 	return PMT_CAUSE_NONE; /* null, or a cause newer than this reader */
@@ -648,6 +648,7 @@ static int rec_attached(struct rd *d, json_object *o, const char *line, size_t l
 	a.top_n = 10;
 	a.mode = a.py_version = a.py_build = a.py_path = a.gc_timing = "";
 	a.marker_lib = a.marker_symbol = a.marker_insn = "";
+	a.marker_function = NULL;
 	i64f(d, o, "pid", &pid, REQ);
 	if (!d->err && (pid <= 0 || pid > INT32_MAX))
 		return failf(d, "'pid' out of range");
@@ -661,6 +662,7 @@ static int rec_attached(struct rd *d, json_object *o, const char *line, size_t l
 	mk = objf(d, o, "frame_marker", REQ);
 	strf(d, mk, "library", &a.marker_lib, OPT);
 	strf(d, mk, "symbol", &a.marker_symbol, OPT);
+	strf(d, mk, "function", &a.marker_function, OPT);
 	u64f(d, mk, "offset", &a.marker_offset, OPT);
 	strf(d, mk, "instruction", &a.marker_insn, OPT);
 	boolf(d, o, "gc_state", &a.gc_state, OPT);
@@ -690,7 +692,7 @@ static int rec_attached(struct rd *d, json_object *o, const char *line, size_t l
 
 static int parse_summary(struct rd *d, json_object *o, struct pmt_summary *s, uint64_t *lost)
 {
-	json_object *iv, *ft, *gc, *causes;
+	json_object *iv, *ft, *gc, *causes, *prof;
 	double secs = 0;
 	size_t n, i;
 	uint64_t span = 0;
@@ -733,6 +735,15 @@ static int parse_summary(struct rd *d, json_object *o, struct pmt_summary *s, ui
 	u64f(d, causes, "page_faults", &s->causes[PMT_CAUSE_PAGE_FAULTS], OPT);
 	u64f(d, causes, "heap_growth", &s->causes[PMT_CAUSE_HEAP_GROWTH], OPT);
 	u64f(d, causes, "none", &s->causes[PMT_CAUSE_NONE], OPT);
+	u64f(d, causes, "profiler", &s->causes[PMT_CAUSE_PROFILER], OPT);
+	prof = objf(d, o, "profiler", OPT);
+	if (prof) {
+		u64f(d, prof, "frames", &s->prof_frames, OPT);
+		u64f(d, prof, "traced", &s->prof_traced, OPT);
+		u64f(d, prof, "dropped", &s->prof_dropped, OPT);
+		u64f(d, prof, "slow", &s->prof_slow, OPT);
+		u64f(d, prof, "cost_ns", &s->prof_cost_ns, OPT);
+	}
 	u64f(d, o, "lost_events", lost, OPT);
 	if (u64f(d, o, "span_ns", &span, OPT) == 1 && !d->err)
 		span = secs > 0 && secs < 1e9 ? (uint64_t)(secs * 1e9 + 0.5) : 0;

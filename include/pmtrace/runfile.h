@@ -48,6 +48,7 @@ struct pmt_run_attached {
 	int pid;
 	const char *mode, *py_version, *py_build, *py_path;
 	const char *marker_lib, *marker_symbol, *marker_insn;
+	const char *marker_function; /* the function the game calls (NULL: an older run) */
 	uint64_t marker_offset;
 	bool gc_state;
 	const char *gc_timing;

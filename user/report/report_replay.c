@@ -28,6 +28,7 @@ static void header(FILE *f, const struct pmt_run_attached *a)
 		.py_path = a->py_path,
 		.marker_lib = a->marker_lib,
 		.marker_symbol = a->marker_symbol,
+		.marker_function = a->marker_function,
 		.marker_offset = a->marker_offset,
 		.marker_insn = a->marker_insn,
 		.gc_state = a->gc_state,

@@ -40,17 +40,10 @@ const char *pmt_short_frame(char *buf, size_t len, const char *fr)
 
 void pmt_text_attached(FILE *f, const struct pmt_attach_info *a)
 {
-	int i;
-
-	fprintf(f, "pmtrace: %s pid %d: python %s (%s), frame marker %s", a->mode[0] == 'l' ?
-		"launched" : "attached to", a->pid, a->py_version, a->py_build, a->marker_function);
-	for (i = 0; i < a->n_also; i++)
-		fprintf(f, " + %s", a->counts_also[i]);
-	fputc('\n', f);
-	for (i = 0; i < a->n_probes; i++)
-		fprintf(f, "pmtrace: probe for %s: %s+0x%llx (entry +%u, %s)\n", a->probes[i].function,
-			a->probes[i].library, a->probes[i].offset, a->probes[i].entry_offset,
-			a->probes[i].insn);
+	fprintf(f, "pmtrace: %s pid %d: python %s (%s), frame marker %s in %s [%s]\n",
+		a->mode[0] == 'l' ? "launched" : "attached to", a->pid, a->py_version,
+		a->py_build, a->marker_function ? a->marker_function : a->marker_symbol,
+		a->marker_lib, a->marker_insn);
 	fprintf(f, "pmtrace: gc statistics %s, gc timing %s\n",
 		a->gc_state ? "located" : "not located", a->gc_timing);
 	fflush(f);

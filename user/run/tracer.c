@@ -1135,6 +1135,10 @@ static void choose(struct tracer *t)
 		pmt_json_attached(t->json, &a);
 	if (!t->o->quiet)
 		pmt_text_attached(t->text, &a);
+	for (i = 0; i < a.n_probes; i++)
+		verbose(t, "frame marker %s: probe in %s at offset 0x%llx (entry +%u, %s)",
+			a.probes[i].function, a.probes[i].library, a.probes[i].offset,
+			a.probes[i].entry_offset, a.probes[i].insn);
 	for (k = 0; k < n; k++)
 		emit_frame(t, &merged[k]);
 	for (k = 0; k < t->nheld; k++)
