@@ -517,7 +517,7 @@ static int rec_frame(struct rd *d, json_object *o)
 	struct pmt_run_asset_sample as;
 	struct pmt_run_frame rf;
 	struct pmt_frame *f = &rf.f;
-	json_object *v;
+	json_object *v, *prof;
 	const char *cause = NULL;
 	bool assets_known;
 	size_t ng = 0, i;
@@ -561,6 +561,17 @@ static int rec_frame(struct rd *d, json_object *o)
 	boolf(d, o, "dropped", &f->dropped, REQ);
 	if (!strf(d, o, "cause", &cause, OPT))
 		f->cause = cause_of(cause);
+	prof = objf(d, o, "profiler", OPT);
+	if (prof) {
+		bool b = false;
+
+		if (!boolf(d, prof, "traced", &b, OPT) && b)
+			f->prof |= PMT_PROF_TRACED;
+		if (!boolf(d, prof, "probes", &b, OPT) && b)
+			f->prof |= PMT_PROF_PROBES;
+		u64f(d, prof, "cost_ns", &f->prof_cost_ns, OPT);
+		boolf(d, prof, "slow", &f->prof_slow, OPT);
+	}
 	if (!i64f(d, o, "gc_generation", &gen, OPT) && (gen < 0 || gen >= PMT_GENS))
 		return failf(d, "'gc_generation' must be null or 0 to 2");
 	f->gc_generation = (int)gen;

@@ -110,7 +110,7 @@ static void test_frame_nulls(void)
 		"\"mapped_bytes\":0,\"unmapped_bytes\":0,\"brk_delta_bytes\":0,"
 		"\"gc_collections\":null,\"gc_collected\":null,\"gc_uncollectable\":null,"
 		"\"python_heap_bytes\":null,\"gc_ns\":null,\"partial\":true,\"spike\":false,"
-		"\"spike_kind\":null,\"dropped\":false,\"cause\":\"profiler\",\"gc_generation\":null,"
+		"\"spike_kind\":null,\"dropped\":false,\"cause\":\"solar_flare\",\"gc_generation\":null,"
 		"\"growth_sites\":null,\"assets\":null,\"traced\":true}";
 	struct pmt_run r;
 	const struct pmt_frame *f;
