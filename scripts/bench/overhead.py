@@ -309,8 +309,11 @@ def profiler_cost(py, seconds, env):
         start = cpu_now()
         time.sleep(seconds)
         cpu = cpu_now() - start
-        with open("/proc/%d/status" % tool.pid) as f:
-            hwm = [l for l in f if l.startswith("VmHWM")][0].split()[1]
+        try:
+            with open("/proc/%d/status" % tool.pid) as f:
+                hwm = [l for l in f if l.startswith("VmHWM")][0].split()[1]
+        except (OSError, IndexError):
+            hwm = "0"  # the tool is gone (it says why on stderr)
         tool.terminate()
         tool.wait()
     finally:
@@ -474,6 +477,7 @@ def main():
                 res["paths"].append(r)
         if not a.no_attach:
             res["attach"] = attach_detach(a.python, 5, env)
+            print(json.dumps({"attach": res["attach"]}), flush=True)
             res["profiler_at_60fps"] = profiler_cost(a.python, 10, env)
             print(json.dumps({k: res[k] for k in ("attach", "profiler_at_60fps")}), flush=True)
         for g in a.games.split(","):
