@@ -547,10 +547,19 @@ int pmt_cg_reaches(const struct pmt_cg_io *io, uint64_t entry, const uint64_t *t
 			}
 		}
 		for (k = 0; f.depth + 1 <= depth && k < b.callees.cap; k++) {
-			uint64_t c = b.callees.v[k];
+			uint64_t c = b.callees.v[k], to = c;
+			int fw;
 
 			if (!c || pmt_addr_set_has(&seen, c))
 				continue;
+			/* A PLT stub to an export to a jump-table slot: a target at
+			 * the end of the forwarders is reached without reading it. */
+			for (fw = 0; fw < 3 && !pmt_cg_forward(io, to, &to); fw++)
+				for (i = 0; i < n; i++)
+					if (!reached[i] && targets[i] == to && to != entry) {
+						reached[i] = true;
+						count++;
+					}
 			if (io->follow && !io->follow(io->ctx, c))
 				continue;
 			if (pmt_addr_set_add(&seen, c)) {

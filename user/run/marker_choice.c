@@ -11,7 +11,7 @@
 
 #define BODY_INSNS 3000    /* instructions of a candidate's own body read */
 #define REACH_DEPTH 6      /* calls followed when reading what a candidate reaches */
-#define REACH_BUDGET 6000  /* instructions read per candidate */
+#define REACH_BUDGET 3000  /* instructions read per candidate */
 
 static void sayf(pmt_say_fn say, void *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

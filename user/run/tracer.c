@@ -129,6 +129,7 @@ struct tracer {
 	size_t nheld;
 	uint64_t frame_offset; /* frames numbered from detection records */
 	char nested[256];      /* called candidates found nested, for reports */
+	bool trace_plan_due;   /* build trace mode's plan once the marker is chosen */
 	struct pmt_prof_log prof; /* when the tool placed or removed probes */
 	int cg_fd;             /* the file whose code the call-graph walk reads */
 	const char *cg_path;
@@ -500,7 +501,9 @@ static int discover_python(struct tracer *t)
 	if (!t->pywalk_ready && !pmt_pywalk_setup(t->pid, &t->py, t->bpf, &t->pyl) &&
 	    !pmt_stacknames_init(&t->stacks, t->pid, &t->pyl)) {
 		t->pywalk_ready = true;
-		pmt_trace_run_python(&t->trace, t->bpf, &t->maps, &t->py, &t->stacks);
+		/* Trace mode's plan (decoding the interpreter's allocator sites, ~0.1 s
+		 * of CPU) waits until the marker is chosen: attaching comes first. */
+		t->trace_plan_due = true;
 	}
 	if (!t->gc_resolved && !pmt_python_resolve_gc(t->pid, &t->maps, &t->py)) {
 		t->gc_resolved = true;
@@ -1195,9 +1198,18 @@ static void maybe_choose(struct tracer *t, bool force)
 		return;
 	/* pygame's set_mode() presents inside SDL before the game's first
 	 * display.flip(): give an engine presenter a few frames to show up. */
-	for (i = 0; i < PMT_MAX_MARKERS && !force && most < DETECT_HITS_ENGINE; i++)
-		if (t->slots[i].used && t->slots[i].engine >= 0 && !t->slots[i].nbuf)
+	if (!force && most < DETECT_HITS_ENGINE) {
+		bool engine = false, engine_called = false;
+
+		for (i = 0; i < PMT_MAX_MARKERS; i++) {
+			if (!t->slots[i].used || t->slots[i].engine < 0)
+				continue;
+			engine = true;
+			engine_called |= t->slots[i].nbuf > 0;
+		}
+		if (engine && !engine_called)
 			return;
+	}
 	choose(t);
 }
 
@@ -1527,6 +1539,10 @@ static int event_loop(struct tracer *t)
 			return fail(t, PMT_EXIT_NO_MARKER,
 				    "no frame marker called in %.1f s; tried %s; name one with "
 				    "--frame-marker LIB:SYMBOL", t->o->marker_timeout_s, tried);
+		}
+		if (t->chosen >= 0 && t->trace_plan_due) {
+			t->trace_plan_due = false;
+			pmt_trace_run_python(&t->trace, t->bpf, &t->maps, &t->py, &t->stacks);
 		}
 		if (t->chosen >= 0)
 			pmt_trace_run_tick(&t->trace, t->bpf, now_ns(), t->json);
