@@ -14,6 +14,7 @@ PKGS=(
 	util-linux procps                     # setpriv, pgrep for the tests
 	solarwolf                             # a real pygame game for the asset tests
 	xvfb libgl1 libglx-mesa0 libgl1-mesa-dri  # a headless GL context (llvmpipe): GL asset test
+	libegl1 libegl-mesa0                  # surfaceless EGL: the eglSwapBuffers marker test
 	libmicrohttpd-dev                     # --prometheus: the metrics endpoint
 	libclang-rt-14-dev                    # libFuzzer (clang -fsanitize=fuzzer): make fuzz
 	chromium                              # the HTML report's browser test (headless)
