@@ -30,6 +30,7 @@ static void (*const registrations[])(void) = {
 	pmt_test_register_pyheap,
 	pmt_test_register_runfile,
 	pmt_test_register_callgraph,
+	pmt_test_register_marker_choice,
 };
 
 /*

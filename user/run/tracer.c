@@ -35,7 +35,7 @@
 #include "cpython/pyheap.h"
 #include "os/elf_file.h"
 #include "run/exit_codes.h"
-#include "run/marker_choice.h"
+#include "pmtrace/marker_choice.h"
 #include "os/fault_cost.h"
 #include "run/growth_track.h"
 #include "run/live_out.h"

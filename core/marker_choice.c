@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * marker_choice.c - which frame-marker candidates the game calls itself
- * (see marker_choice.h).
+ * marker_choice.c - which frame-marker candidates the game calls itself. Pure:
+ * code comes through the caller's reader, stacks as records (see marker_choice.h).
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "run/marker_choice.h"
+#include "pmtrace/marker_choice.h"
 
 #define BODY_INSNS 3000    /* instructions of a candidate's own body read */
 #define REACH_DEPTH 6      /* calls followed when reading what a candidate reaches */
