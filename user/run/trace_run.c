@@ -97,7 +97,7 @@ static void detach_window(struct pmt_trace_run *tr, struct pmt_bpf *b)
 	pmt_bpf_trace_forget_live(b);
 	pmt_bpf_wake_each_frame(b, PMT_WAKE_TRACE, false);
 	tr->attached = false;
-	pmt_prof_log_end(&tr->spans, mono_ns());
+	pmt_prof_log_end(&tr->spans, mono_ns() + PMT_PROF_TAIL_NS);
 	tr->attach_cost_ns += mono_ns() - t0;
 	if (tr->verbose)
 		fprintf(stderr, "pmtrace: trace probes removed (attach + detach took %.1f ms)\n",

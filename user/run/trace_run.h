@@ -29,6 +29,10 @@ struct pmt_bpf;
  * read later can be marked (pmt_frame.prof). t1 UINT64_MAX: still going.
  */
 #define PMT_PROF_SPANS 16
+/* A removal's span runs on this long: the kernel finishes removing probes
+ * (grace periods) after the call that asked returns, and the game's thread
+ * can wait on it then (stalls of 20-40 ms seen inside a present). */
+#define PMT_PROF_TAIL_NS 50000000ULL
 struct pmt_prof_log {
 	uint64_t t0[PMT_PROF_SPANS], t1[PMT_PROF_SPANS];
 	unsigned n, head;

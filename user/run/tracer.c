@@ -1166,7 +1166,7 @@ static void choose(struct tracer *t)
 	pmt_bpf_detach_markers_now(t->bpf, gone_slots2, gone_alias, 2 * ng);
 	t1 = now_ns();
 	if (ng)
-		pmt_profiler_note(t, t0, t1, PMT_PROF_PROBES);
+		pmt_profiler_note(t, t0, t1 + PMT_PROF_TAIL_NS, PMT_PROF_PROBES);
 	verbose(t, "%d other candidate(s) removed in %.1f ms", ng, (t1 - t0) / 1e6);
 	for (i = 0; i < PMT_MAX_MARKERS; i++) {
 		struct slot *s = &t->slots[i];
