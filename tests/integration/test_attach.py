@@ -82,7 +82,7 @@ class AttachTest(unittest.TestCase):
             t0 = time.time()
             # --duration counts from the tool's start: time to attach (BPF load,
             # choosing the marker from a few presents) on a loaded machine too.
-            cmd = [it.TOOL, "--pid", str(self.wl.pid), "--duration", "1.5", "--quiet",
+            cmd = [it.TOOL, "--pid", str(self.wl.pid), "--duration", "3", "--quiet",
                    "--json", out]
             rc, sout, serr = it.run(cmd, timeout=60)
             times.append(time.time() - t0)
