@@ -242,9 +242,10 @@ static void json_asset(FILE *f, const struct pmt_asset_view *v, const struct pmt
 	fputs(",\"loader\":", f);
 	pmt_json_str(f, str_or(v->strs, a->l.loader_id, ""));
 	fprintf(f, ",\"load_frame\":%" PRIu64 ",\"load_ts_ns\":%" PRIu64 ",\"age_frames\":%" PRIu64
-		   ",\"uses\":%" PRIu64 ",\"state\":\"%s\"",
+		   ",\"uses\":%" PRIu64 ",\"state\":\"%s\",\"loaded_before_attach\":%s",
 		a->l.frame, a->l.ts_ns, v->frames > a->l.frame ? v->frames - a->l.frame : 0, a->uses,
-		a->uses ? "in_use" : "loaded");
+		a->uses ? "in_use" : "loaded",
+		(a->l.flags & PMT_ASSET_F_BEFORE_ATTACH) ? "true" : "false");
 	if (v->track_use) {
 		struct pmt_use_site us[PMT_USE_SITES];
 		uint64_t other;
