@@ -173,33 +173,68 @@ int pmt_engine_asset(const struct pmt_engine_row *r, const struct pmt_engine_fie
 	}
 }
 
-/* pmt_engine_file_like - @s ends in an asset file extension; see engine_assets.h. */
-bool pmt_engine_file_like(const char *s, size_t len)
+/* pmt_engine_file_class - what kind of asset file @s names, by its extension. */
+enum pmt_file_class pmt_engine_file_class(const char *s, size_t len)
 {
-	static const char *const ext[] = {
-		".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".tif", ".tiff", ".webp",
-		".pcx", ".xpm", ".pnm", ".ppm", ".lbm", ".svg", ".dds", ".ktx",
-		".wav", ".ogg", ".mp3", ".flac", ".opus", ".mod", ".xm", ".s3m", ".it", ".mid",
-		".midi", ".voc", ".aiff",
-		".ttf", ".otf", ".fon", ".fnt", ".pcf",
+	static const struct {
+		const char *ext;
+		enum pmt_file_class cls;
+	} ext[] = {
+		{ ".png", PMT_FILE_IMAGE }, { ".jpg", PMT_FILE_IMAGE }, { ".jpeg", PMT_FILE_IMAGE },
+		{ ".bmp", PMT_FILE_IMAGE }, { ".gif", PMT_FILE_IMAGE }, { ".tga", PMT_FILE_IMAGE },
+		{ ".tif", PMT_FILE_IMAGE }, { ".tiff", PMT_FILE_IMAGE }, { ".webp", PMT_FILE_IMAGE },
+		{ ".pcx", PMT_FILE_IMAGE }, { ".xpm", PMT_FILE_IMAGE }, { ".pnm", PMT_FILE_IMAGE },
+		{ ".ppm", PMT_FILE_IMAGE }, { ".lbm", PMT_FILE_IMAGE }, { ".svg", PMT_FILE_IMAGE },
+		{ ".dds", PMT_FILE_IMAGE }, { ".ktx", PMT_FILE_IMAGE },
+		{ ".wav", PMT_FILE_SOUND }, { ".ogg", PMT_FILE_SOUND }, { ".mp3", PMT_FILE_SOUND },
+		{ ".flac", PMT_FILE_SOUND }, { ".opus", PMT_FILE_SOUND }, { ".mod", PMT_FILE_SOUND },
+		{ ".xm", PMT_FILE_SOUND }, { ".s3m", PMT_FILE_SOUND }, { ".it", PMT_FILE_SOUND },
+		{ ".mid", PMT_FILE_SOUND }, { ".midi", PMT_FILE_SOUND }, { ".voc", PMT_FILE_SOUND },
+		{ ".aiff", PMT_FILE_SOUND },
+		{ ".ttf", PMT_FILE_FONT }, { ".otf", PMT_FILE_FONT }, { ".fon", PMT_FILE_FONT },
+		{ ".fnt", PMT_FILE_FONT }, { ".pcf", PMT_FILE_FONT },
 	};
 	size_t i, k;
 
 	if (!len || len > 4096)
-		return false;
+		return PMT_FILE_NONE;
 	for (i = 0; i < len; i++)
 		if (!s[i] || s[i] == '\n')
-			return false;
+			return PMT_FILE_NONE;
 	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
-		size_t el = strlen(ext[i]);
+		size_t el = strlen(ext[i].ext);
 
 		if (len <= el)
 			continue;
 		for (k = 0; k < el; k++)
-			if (tolower((unsigned char)s[len - el + k]) != ext[i][k])
+			if (tolower((unsigned char)s[len - el + k]) != ext[i].ext[k])
 				break;
 		if (k == el)
-			return true;
+			return ext[i].cls;
 	}
-	return false;
+	return PMT_FILE_NONE;
+}
+
+/* pmt_engine_file_like - @s ends in an asset file extension; see engine_assets.h. */
+bool pmt_engine_file_like(const char *s, size_t len)
+{
+	return pmt_engine_file_class(s, len) != PMT_FILE_NONE;
+}
+
+/* pmt_engine_type_file_class - the kind of file an asset of @type comes from. */
+enum pmt_file_class pmt_engine_type_file_class(uint32_t type)
+{
+	switch (type) {
+	case PMT_ASSET_SURFACE:
+	case PMT_ASSET_TEXT:
+	case PMT_ASSET_TEXTURE:
+		return PMT_FILE_IMAGE;
+	case PMT_ASSET_AUDIO:
+	case PMT_ASSET_MUSIC:
+		return PMT_FILE_SOUND;
+	case PMT_ASSET_FONT:
+		return PMT_FILE_FONT;
+	default:
+		return PMT_FILE_NONE;
+	}
 }

@@ -74,6 +74,12 @@ void pmt_objkeys_sort(struct pmt_objkey *keys, size_t n)
 	qsort(keys, n, sizeof(*keys), key_cmp);
 }
 
+/* pmt_objkeys_find - @key among the sorted @keys. */
+bool pmt_objkeys_find(const struct pmt_objkey *keys, size_t n, const struct pmt_objkey *key)
+{
+	return n && bsearch(key, keys, n, sizeof(*keys), key_cmp) != NULL;
+}
+
 /* pmt_heaphistory_init - an empty history. */
 void pmt_heaphistory_init(struct pmt_heaphistory *h)
 {

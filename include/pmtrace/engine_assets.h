@@ -122,11 +122,25 @@ int pmt_engine_asset(const struct pmt_engine_row *r, const struct pmt_engine_fie
 /* Bytes per pixel of an SDL_PIXELFORMAT value (FourCC formats: YUV, 2). */
 uint64_t pmt_sdl_bytes_per_pixel(uint64_t format);
 
+/* What an asset file holds, by its name's extension. */
+enum pmt_file_class {
+	PMT_FILE_NONE = 0,
+	PMT_FILE_IMAGE, /* .png, .jpg, .bmp, .gif, .tga, .webp... */
+	PMT_FILE_SOUND, /* .wav, .ogg, .mp3, .flac, .mod, .mid... */
+	PMT_FILE_FONT,  /* .ttf, .otf, .fon... */
+};
+
 /*
- * Whether @s (@len bytes, not NUL-terminated) looks like an asset file's
- * name: it ends in an image, sound, music or font extension (.png, .jpg,
- * .wav, .ogg, .ttf...), case-insensitive, and holds no NUL or newline.
+ * The class of the file @s (@len bytes, not NUL-terminated) names, by its
+ * extension (case-insensitive); PMT_FILE_NONE when it names no asset file
+ * or holds a NUL or a newline.
  */
+enum pmt_file_class pmt_engine_file_class(const char *s, size_t len);
+
+/* Whether @s names an asset file: pmt_engine_file_class() is not NONE. */
 bool pmt_engine_file_like(const char *s, size_t len);
+
+/* The class of file an asset of type @type (enum pmt_asset_type) is loaded from. */
+enum pmt_file_class pmt_engine_type_file_class(uint32_t type);
 
 #endif /* PMTRACE_ENGINE_ASSETS_H */

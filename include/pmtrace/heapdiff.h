@@ -70,6 +70,9 @@ int pmt_typestats_count(const uint32_t *type, const uint64_t *bytes, size_t n,
 /* Sort @keys by address (then name). */
 void pmt_objkeys_sort(struct pmt_objkey *keys, size_t n);
 
+/* Whether @key (address and name) is among the @n sorted @keys. */
+bool pmt_objkeys_find(const struct pmt_objkey *keys, size_t n, const struct pmt_objkey *key);
+
 void pmt_heaphistory_init(struct pmt_heaphistory *h);
 void pmt_heaphistory_free(struct pmt_heaphistory *h);
 

@@ -1238,7 +1238,8 @@ int pmt_heapwalk_referents(struct pmt_heapwalk *hw, uint64_t obj, const struct p
 		break;
 	}
 	case PMT_OBJ_FRAME:
-		r = emit_frame38(&e, obj);
+		if (ol->co_varnames != PMT_NOFF) /* 3.8-3.10 frame objects hold their locals */
+			r = emit_frame38(&e, obj);
 		break;
 	case PMT_OBJ_TYPE: {
 			const struct pmt_pytype *self = pmt_heapwalk_type(hw, obj);
@@ -1412,17 +1413,27 @@ uint64_t pmt_heapwalk_size(struct pmt_heapwalk *hw, uint64_t obj, const struct p
 		break;
 	}
 	size = (uint64_t)t->basicsize;
-	if (t->itemsize && t->kind == PMT_OBJ_GEN) {
-		/* 3.11+: the frame is inside, sized by its code (no ob_size) */
-		uint64_t code = 0;
+	if (t->itemsize && (t->kind == PMT_OBJ_GEN ||
+			    (t->kind == PMT_OBJ_FRAME && ol->co_stacksize != PMT_NOFF))) {
+		/*
+		 * 3.11+ generators and frame objects hold an interpreter frame sized
+		 * by its code (no ob_size): locals and stack, and for frame objects
+		 * the frame's own fields (9 words).
+		 */
+		uint64_t frame = 0, code = 0;
 		int32_t nl = 0, st = 0;
 
-		if (ol->co_stacksize != PMT_NOFF &&
-		    !rd64(hw, obj + ol->gen_frame + hw->pyl.frame_code, &code) && ptr_ok(code) &&
+		if (t->kind == PMT_OBJ_GEN)
+			frame = obj + ol->gen_frame;
+		else
+			rd64(hw, obj + 24, &frame); /* f_frame */
+		if (ol->co_stacksize != PMT_NOFF && ptr_ok(frame) &&
+		    !rd64(hw, frame + hw->pyl.frame_code, &code) && ptr_ok(code) &&
 		    !rd32(hw, code + ol->co_nlocalsplus, (uint32_t *)&nl) &&
 		    !rd32(hw, code + ol->co_stacksize, (uint32_t *)&st) && nl >= 0 && st >= 0 &&
 		    nl + st < 65536)
-			size += (uint64_t)(nl + st) * (uint64_t)t->itemsize;
+			size += (uint64_t)(nl + st + (t->kind == PMT_OBJ_FRAME ? 9 : 0)) *
+				(uint64_t)t->itemsize;
 	} else if (t->itemsize) {
 		int64_t items = 0;
 

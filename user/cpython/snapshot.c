@@ -462,6 +462,9 @@ static void path_text(struct build *b, const uint32_t *parent, uint32_t i, char 
 			    pmt_heapwalk_str(b->hw, f.l.obj, name, sizeof(name)))
 				snprintf(name, sizeof(name), "?");
 			put(out, len, &pos, "%s", f.l.kind == PMT_REF_ATTR ? name : f.name);
+		} else if (k == 2 && froot_of(b, nodes[0]) && f.l.kind == PMT_REF_FIELD &&
+			   !strcmp(f.name, "cell_contents")) {
+			/* a local captured by a closure lives in a cell: the variable is the value */
 		} else {
 			put_label(b, &f, owned, out, len, &pos);
 		}
@@ -600,83 +603,121 @@ static bool resolve_file(pid_t pid, const char *name, char *out, size_t len)
 	return !stat(full, &st) && S_ISREG(st.st_mode);
 }
 
-/* A str object naming an existing asset file: its absolute path into @out. */
-static bool file_str(struct build *b, uint64_t obj, char *out, size_t len)
+/* A str object naming an existing file of class @cls: its absolute path into @out. */
+static bool file_str(struct build *b, uint64_t obj, enum pmt_file_class cls, char *out,
+		     size_t len)
 {
 	const struct pmt_pytype *t = pmt_heapwalk_type_of(b->hw, obj, NULL);
 	char s[PATH_MAX];
 
 	if (!t || t->kind != PMT_OBJ_STR || t->heap ||
-	    pmt_heapwalk_str(b->hw, obj, s, sizeof(s)) || !pmt_engine_file_like(s, strlen(s)))
+	    pmt_heapwalk_str(b->hw, obj, s, sizeof(s)) ||
+	    pmt_engine_file_class(s, strlen(s)) != cls)
 		return false;
 	return resolve_file(b->s->pid, s, out, len);
+}
+
+/* The name of a label (an attribute, slot or str key), or "" */
+static void label_name(struct build *b, const struct pmt_reflabel *l, char *out, size_t len)
+{
+	out[0] = 0;
+	if (l->kind == PMT_REF_SLOT && l->name)
+		snprintf(out, len, "%s", l->name);
+	else if ((l->kind == PMT_REF_ATTR || l->kind == PMT_REF_KEY) &&
+		 pmt_heapwalk_str(b->hw, l->obj, out, len))
+		out[0] = 0;
 }
 
 struct sibling_find {
 	struct build *b;
 	uint64_t asset_obj;
-	char *out;
-	size_t len;
-	bool found, by_key;
-	const char *source;
+	enum pmt_file_class cls;
+	bool by_key;
+	char own[64];              /* the asset's name in the holder (.sprite) */
+	char path[PATH_MAX];       /* the candidate chosen so far */
+	char cand_name[64];
+	int candidates;            /* files of the right class next to it */
+	bool found;                /* by key, or by a name that starts like the asset's */
 };
 
 static int sibling_cb(void *ctx, uint64_t ref, bool zero, const struct pmt_reflabel *l)
 {
 	struct sibling_find *f = ctx;
+	char name[64], path[PATH_MAX];
 
 	(void)zero;
-	if (f->by_key) {
-		/* the dict value that is the asset, under a file-like key */
-		if (l->kind == PMT_REF_KEY && ref == f->asset_obj &&
-		    file_str(f->b, l->obj, f->out, f->len)) {
-			f->found = true;
+	if (ref == f->asset_obj) {
+		if (f->by_key && l->kind == PMT_REF_KEY &&
+		    file_str(f->b, l->obj, f->cls, f->path, sizeof(f->path))) {
+			f->found = true; /* a dict keyed by its file */
 			return 1;
 		}
+		label_name(f->b, l, f->own, sizeof(f->own));
 		return 0;
 	}
-	if (ref != f->asset_obj && l->kind != PMT_REF_DICTKEY && file_str(f->b, ref, f->out, f->len)) {
-		f->found = true;
-		return 1;
+	if (f->by_key || l->kind == PMT_REF_DICTKEY || !file_str(f->b, ref, f->cls, path, sizeof(path)))
+		return 0;
+	label_name(f->b, l, name, sizeof(name));
+	if (!f->candidates++ || (f->own[0] && !strncmp(name, f->own, strlen(f->own)))) {
+		snprintf(f->path, sizeof(f->path), "%s", path);
+		snprintf(f->cand_name, sizeof(f->cand_name), "%s", name);
 	}
 	return 0;
 }
 
 /*
  * The file an asset object comes from, where a holder says it: a dict
- * keyed by its file name, a tuple or an instance holding a file name next
- * to it. @holders are the nodes referring to it.
+ * keyed by its file name, a tuple or an instance holding the name of a
+ * file of its kind next to it (the only one, or the one whose name starts
+ * like the asset's: .sprite_file next to .sprite). @holders are the nodes
+ * referring to it.
  */
-static const char *asset_file(struct build *b, uint64_t obj, const uint32_t *holders, size_t n,
-			      char *out, size_t len)
+static const char *asset_file(struct build *b, uint64_t obj, uint32_t type,
+			      const uint32_t *holders, size_t n, char *out, size_t len)
 {
 	static const char *const sources[] = { "dict_key", "tuple", "attribute" };
+	enum pmt_file_class cls = pmt_engine_type_file_class(type);
 	int pass;
 	size_t k;
 
+	out[0] = 0;
+	if (cls == PMT_FILE_NONE)
+		return NULL;
 	for (pass = 0; pass < 3; pass++) {
 		for (k = 0; k < n; k++) {
 			uint64_t h = b->g.addr[holders[k]];
 			const struct pmt_pytype *t;
-			struct sibling_find f = { b, obj, out, len, false, pass == 0, NULL };
+			struct sibling_find *f;
+			const char *src = NULL;
 
 			if ((b->g.flags[holders[k]] & PMT_HG_STATIC))
 				continue;
 			t = pmt_heapwalk_type_of(b->hw, h, NULL);
-			if (!t)
-				continue;
-			if ((pass == 0 && t->kind != PMT_OBJ_DICT) ||
+			if (!t || (pass == 0 && t->kind != PMT_OBJ_DICT) ||
 			    (pass == 1 && t->kind != PMT_OBJ_TUPLE) ||
 			    (pass == 2 && !(t->heap && t->kind == PMT_OBJ_OTHER) &&
-			     !(t->kind == PMT_OBJ_DICT)))
+			     t->kind != PMT_OBJ_DICT))
 				continue;
+			f = calloc(1, sizeof(*f));
+			if (!f)
+				return NULL;
+			f->b = b;
+			f->asset_obj = obj;
+			f->cls = cls;
+			f->by_key = pass == 0;
 			/* pass 2 takes an instance or its __dict__: its other values */
-			pmt_heapwalk_referents(b->hw, h, t, sibling_cb, &f);
-			if (f.found)
-				return sources[pass];
+			pmt_heapwalk_referents(b->hw, h, t, sibling_cb, f);
+			if (f->found || f->candidates == 1 ||
+			    (f->candidates > 1 && f->own[0] &&
+			     !strncmp(f->cand_name, f->own, strlen(f->own)))) {
+				snprintf(out, len, "%s", f->path);
+				src = sources[pass];
+			}
+			free(f);
+			if (src)
+				return src;
 		}
 	}
-	out[0] = 0;
 	return NULL;
 }
 
@@ -763,7 +804,7 @@ static int hc_cmp(const void *x, const void *y)
 
 /* Who holds the instances of type name @name: their nearest holders, most first. */
 static void growth_holders(struct build *b, const uint32_t *parent, const uint32_t *type_name,
-			   size_t ntypes, struct pmt_snap_growth *gr)
+			   size_t ntypes, const bool *is_new, struct pmt_snap_growth *gr)
 {
 	struct pmt_heapgraph *g = &b->g;
 	struct holder_count *hc = NULL;
@@ -773,7 +814,7 @@ static void growth_holders(struct build *b, const uint32_t *parent, const uint32
 		uint32_t p;
 
 		if (!counted(g, (uint32_t)i) || g->type[i] >= ntypes ||
-		    type_name[g->type[i]] != gr->d.name)
+		    type_name[g->type[i]] != gr->d.name || (is_new && !is_new[i]))
 			continue;
 		seen++;
 		p = parent[i];
@@ -813,7 +854,8 @@ static void growth_holders(struct build *b, const uint32_t *parent, const uint32
 			struct label_find f;
 
 			if (parent[i] != hc[k].node || !counted(g, (uint32_t)i) ||
-			    g->type[i] >= ntypes || type_name[g->type[i]] != gr->d.name)
+			    g->type[i] >= ntypes || type_name[g->type[i]] != gr->d.name ||
+			    (is_new && !is_new[i]))
 				continue;
 			if (edge_label(b, hc[k].node, (uint32_t)i, &f)) {
 				if (f.l.kind == PMT_REF_INDEX || f.l.kind == PMT_REF_KEY ||
@@ -843,6 +885,13 @@ static int cycle_cmp(const void *x, const void *y)
 	return strcmp(a->cycle, b->cycle);
 }
 
+static int cycle_text_cmp(const void *x, const void *y)
+{
+	const struct pmt_snap_cycle *a = x, *b = y;
+
+	return strcmp(a->cycle, b->cycle);
+}
+
 /* The short name of node @i's type, for cycles. */
 static const char *node_type(struct build *b, uint32_t i)
 {
@@ -855,13 +904,27 @@ static const char *node_type(struct build *b, uint32_t i)
  * The cycle through @nodes (@n of its @len_total) as "Type .attr -> Type
  * .attr -> (back)"; an owner's own __dict__ is folded into the owner.
  */
-static void cycle_text(struct build *b, const uint32_t *nodes, size_t n, size_t len_total,
+static void cycle_text(struct build *b, const uint32_t *cyc, size_t n, size_t len_total,
 		       char *out, size_t len)
 {
-	size_t k, pos = 0;
+	uint32_t nodes[16];
+	size_t k, pos = 0, start = 0;
 	bool owned = false;
 
 	out[0] = 0;
+	/* Start at a node not entered through a zero edge (not an owner's __dict__). */
+	if (n == len_total) {
+		for (k = 0; k < n; k++) {
+			struct label_find f;
+
+			if (edge_label(b, cyc[(k + n - 1) % n], cyc[k], &f) && !f.zero) {
+				start = k;
+				break;
+			}
+		}
+	}
+	for (k = 0; k < n && k < 16; k++)
+		nodes[k] = cyc[(start + k) % n];
 	for (k = 0; k < n; k++) {
 		struct label_find f;
 		uint32_t next = k + 1 < n ? nodes[k + 1] : nodes[0];
@@ -966,6 +1029,26 @@ static int find_cycles(struct build *b, struct pmt_snapshot *out, const uint32_t
 		sc->assets++;
 		sc->asset_bytes += out->assets[i].a.bytes;
 	}
+	/* One entry per form: many cycles of one shape read as one finding. */
+	for (i = 0; i < ncyc; i++)
+		cyc[i].count = 1;
+	qsort(cyc, ncyc, sizeof(*cyc), cycle_text_cmp);
+	{
+		size_t k = 0;
+
+		for (i = 0; i < ncyc; i++) {
+			if (k && !strcmp(cyc[k - 1].cycle, cyc[i].cycle)) {
+				cyc[k - 1].count++;
+				cyc[k - 1].objects += cyc[i].objects;
+				cyc[k - 1].bytes += cyc[i].bytes;
+				cyc[k - 1].assets += cyc[i].assets;
+				cyc[k - 1].asset_bytes += cyc[i].asset_bytes;
+			} else {
+				cyc[k++] = cyc[i];
+			}
+		}
+		ncyc = k;
+	}
 	qsort(cyc, ncyc, sizeof(*cyc), cycle_cmp);
 	if (ncyc > b->s->conf.top)
 		ncyc = b->s->conf.top;
@@ -1052,6 +1135,7 @@ static int analyse_types(struct build *b, struct pmt_snapshot *out, const uint32
 	uint64_t *bytes = malloc((g->n + 1) * sizeof(*bytes));
 	struct pmt_objkey *keys = NULL;
 	struct pmt_typestat *stats = NULL;
+	bool *is_new = NULL;
 	size_t nstats = 0, k = 0, i, nkeys = 0;
 	int err = -ENOMEM;
 
@@ -1082,6 +1166,22 @@ static int analyse_types(struct build *b, struct pmt_snapshot *out, const uint32
 		}
 	}
 	out->untracked = out->objects - out->tracked;
+	/* Which objects are new since the previous snapshot: their holders are the growth's. */
+	if (b->s->hist.prev_all) {
+		is_new = malloc((g->n + 1) * sizeof(*is_new));
+		if (!is_new)
+			goto cleanup;
+		for (i = 0; i < g->n; i++) {
+			struct pmt_objkey key;
+
+			is_new[i] = false;
+			if (!counted(g, (uint32_t)i))
+				continue;
+			key.addr = g->addr[i];
+			key.name = type_name[g->type[i]];
+			is_new[i] = !pmt_objkeys_find(b->s->hist.prev_all, b->s->hist.nprev_all, &key);
+		}
+	}
 	err = pmt_typestats_count(types, bytes, k, type_name, hw->ntypes, &stats, &nstats);
 	if (err)
 		goto cleanup;
@@ -1109,7 +1209,7 @@ static int analyse_types(struct build *b, struct pmt_snapshot *out, const uint32
 				break;
 			out->growth[ng].d = out->deltas[i];
 			out->growth[ng].name = pmt_strtab_get(&b->s->names, out->deltas[i].name);
-			growth_holders(b, parent, type_name, hw->ntypes, &out->growth[ng]);
+			growth_holders(b, parent, type_name, hw->ntypes, is_new, &out->growth[ng]);
 			ng++;
 		}
 		out->ngrowth = ng;
@@ -1122,6 +1222,7 @@ cleanup:
 	free(types);
 	free(bytes);
 	free(keys);
+	free(is_new);
 	return err;
 }
 
@@ -1161,7 +1262,8 @@ static void asset_files(struct build *b, struct pmt_snapshot *out, const uint32_
 	for (i = 0; i < out->nassets && i < limit; i++) {
 		for (nh = 0; nh < 8 && holders[8 * i + nh] != UINT32_MAX; nh++)
 			;
-		out->assets[i].file_source = asset_file(b, out->assets[i].obj, &holders[8 * i], nh,
+		out->assets[i].file_source = asset_file(b, out->assets[i].obj,
+							out->assets[i].a.type, &holders[8 * i], nh,
 							out->assets[i].file,
 							sizeof(out->assets[i].file));
 	}

@@ -67,11 +67,12 @@ struct pmt_snap_growth {
 	size_t nholders;
 };
 
-/* A reference cycle keeping objects alive. */
+/* Reference cycles of one shape keeping objects alive (one entry per printed form). */
 struct pmt_snap_cycle {
 	char cycle[2 * PMT_SNAP_PATH]; /* the cycle: "Node .peer -> Node .peer -> (back)" */
 	uint64_t length;               /* objects on the printed cycle */
-	uint64_t objects, bytes;       /* everything it keeps alive (cycle included) */
+	uint64_t count;                /* cycles of this form */
+	uint64_t objects, bytes;       /* everything they keep alive (cycles included) */
 	uint64_t assets, asset_bytes;  /* assets among them */
 };
 

@@ -99,8 +99,11 @@ void pmt_text_snapshot(FILE *f, const struct pmt_snapshot *s, size_t top, long l
 		for (i = 0; i < s->nassets && i < top; i++) {
 			const struct pmt_snap_asset *a = &s->assets[i];
 
-			fprintf(f, "    %-7s %5ux%-5u %10s  %s%s\n", pmt_asset_type_name(a->a.type),
-				a->a.width, a->a.height,
+			char dims[32] = "-";
+
+			if (a->a.width || a->a.height)
+				snprintf(dims, sizeof(dims), "%ux%u", a->a.width, a->a.height);
+			fprintf(f, "    %-7s %11s %10s  %s%s\n", pmt_asset_type_name(a->a.type), dims,
 				pmt_fmt_bytes(b1, sizeof(b1), (double)a->a.bytes, 0),
 				a->file[0] ? tail(a->file, 60) : a->type_name,
 				a->cyclic ? "  (held only by a reference cycle)" : "");
@@ -114,8 +117,12 @@ void pmt_text_snapshot(FILE *f, const struct pmt_snapshot *s, size_t top, long l
 		for (i = 0; i < s->ncycles; i++) {
 			const struct pmt_snap_cycle *c = &s->cycles[i];
 
-			fprintf(f, "    %" PRIu64 " objects (%s)", c->objects,
-				pmt_fmt_bytes(b1, sizeof(b1), (double)c->bytes, 0));
+			if (c->count > 1)
+				fprintf(f, "    %" PRIu64 " cycles, %" PRIu64 " objects (%s)", c->count,
+					c->objects, pmt_fmt_bytes(b1, sizeof(b1), (double)c->bytes, 0));
+			else
+				fprintf(f, "    %" PRIu64 " objects (%s)", c->objects,
+					pmt_fmt_bytes(b1, sizeof(b1), (double)c->bytes, 0));
 			if (c->assets)
 				fprintf(f, ", %" PRIu64 " assets (%s)", c->assets,
 					pmt_fmt_bytes(b2, sizeof(b2), (double)c->asset_bytes, 0));
@@ -238,9 +245,9 @@ void pmt_json_snapshot(FILE *f, const struct pmt_snapshot *s, long long frame)
 
 			fprintf(f, "%s{\"cycle\":", i ? "," : "");
 			pmt_json_str(f, c->cycle);
-			fprintf(f, ",\"length\":%" PRIu64 ",\"objects\":%" PRIu64 ",\"bytes\":%" PRIu64
-				",\"assets\":%" PRIu64 ",\"asset_bytes\":%" PRIu64 "}", c->length,
-				c->objects, c->bytes, c->assets, c->asset_bytes);
+			fprintf(f, ",\"length\":%" PRIu64 ",\"count\":%" PRIu64 ",\"objects\":%" PRIu64
+				",\"bytes\":%" PRIu64 ",\"assets\":%" PRIu64 ",\"asset_bytes\":%" PRIu64 "}",
+				c->length, c->count, c->objects, c->bytes, c->assets, c->asset_bytes);
 		}
 		fputs("]}", f);
 	}

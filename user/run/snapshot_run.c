@@ -46,6 +46,8 @@ void pmt_snapshot_run_init(struct pmt_snapshot_run *r, const struct pmt_options 
 /* pmt_snapshot_run_free - see snapshot_run.h. */
 void pmt_snapshot_run_free(struct pmt_snapshot_run *r)
 {
+	if (r->held)
+		pmt_snapshot_free(&r->hold);
 	if (r->ready)
 		pmt_snapper_free(&r->snapper);
 	memset(r, 0, sizeof(*r));
@@ -90,17 +92,14 @@ static void feed_assets(struct pmt_snapshot *s, struct pmt_asset_track *at, long
 	}
 }
 
-/* pmt_snapshot_run_take - one snapshot, reported; see snapshot_run.h. */
-int pmt_snapshot_run_take(struct pmt_snapshot_run *r, const struct pmt_python *py,
-			  const char *trigger, struct pmt_asset_track *assets, long long frame,
-			  FILE *text, FILE *json)
+static int take(struct pmt_snapshot_run *r, const struct pmt_python *py, const char *trigger,
+		struct pmt_asset_track *assets, long long frame, struct pmt_snapshot *s)
 {
-	struct pmt_snapshot s;
 	int err = prepare(r, py);
 
 	if (err)
 		return err;
-	err = pmt_snapper_take(&r->snapper, trigger, &s);
+	err = pmt_snapper_take(&r->snapper, trigger, s);
 	if (err) {
 		fprintf(stderr, "pmtrace: heap snapshot (%s) failed: %s\n", trigger,
 			strerror(-err));
@@ -108,13 +107,56 @@ int pmt_snapshot_run_take(struct pmt_snapshot_run *r, const struct pmt_python *p
 	}
 	r->taken++;
 	if (assets && assets->store)
-		feed_assets(&s, assets, frame);
+		feed_assets(s, assets, frame);
+	return 0;
+}
+
+static void report(struct pmt_snapshot_run *r, struct pmt_snapshot *s, long long frame,
+		   FILE *text, FILE *json)
+{
 	if (json)
-		pmt_json_snapshot(json, &s, frame);
+		pmt_json_snapshot(json, s, frame);
 	if (text)
-		pmt_text_snapshot(text, &s, r->o->top_n ? r->o->top_n : 10, frame);
+		pmt_text_snapshot(text, s, r->o->top_n ? r->o->top_n : 10, frame);
+}
+
+/* pmt_snapshot_run_take - one snapshot, reported; see snapshot_run.h. */
+int pmt_snapshot_run_take(struct pmt_snapshot_run *r, const struct pmt_python *py,
+			  const char *trigger, struct pmt_asset_track *assets, long long frame,
+			  FILE *text, FILE *json)
+{
+	struct pmt_snapshot s;
+	int err = take(r, py, trigger, assets, frame, &s);
+
+	if (err)
+		return err;
+	report(r, &s, frame, text, json);
 	pmt_snapshot_free(&s);
 	return 0;
+}
+
+/* pmt_snapshot_run_take_held - one snapshot, its report held; see snapshot_run.h. */
+int pmt_snapshot_run_take_held(struct pmt_snapshot_run *r, const struct pmt_python *py,
+			       const char *trigger, struct pmt_asset_track *assets)
+{
+	int err;
+
+	if (r->held)
+		return -EBUSY;
+	err = take(r, py, trigger, assets, -1, &r->hold);
+	if (!err)
+		r->held = true;
+	return err;
+}
+
+/* pmt_snapshot_run_flush - report the held snapshot; see snapshot_run.h. */
+void pmt_snapshot_run_flush(struct pmt_snapshot_run *r, long long frame, FILE *text, FILE *json)
+{
+	if (!r->held)
+		return;
+	report(r, &r->hold, frame, text, json);
+	pmt_snapshot_free(&r->hold);
+	r->held = false;
 }
 
 /* pmt_snapshot_run_tick - SIGUSR1 or the interval; see snapshot_run.h. */

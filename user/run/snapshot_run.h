@@ -29,6 +29,8 @@ struct pmt_snapshot_run {
 	struct pmt_snapper snapper;
 	uint64_t next_ns;    /* next --snapshot-every one */
 	uint64_t taken;
+	bool held;           /* a snapshot taken, its report held (pmt_snapshot_run_flush()) */
+	struct pmt_snapshot hold;
 };
 
 /* Set up from the options; nothing is read yet. */
@@ -46,6 +48,17 @@ void pmt_snapshot_run_free(struct pmt_snapshot_run *r);
 int pmt_snapshot_run_take(struct pmt_snapshot_run *r, const struct pmt_python *py,
 			  const char *trigger, struct pmt_asset_track *assets, long long frame,
 			  FILE *text, FILE *json);
+
+/*
+ * The same, but the report is held until pmt_snapshot_run_flush() (the
+ * attach snapshot is taken before the tool has chosen its frame marker,
+ * and reported after the `attached` record).
+ */
+int pmt_snapshot_run_take_held(struct pmt_snapshot_run *r, const struct pmt_python *py,
+			       const char *trigger, struct pmt_asset_track *assets);
+
+/* Report the held snapshot, if any, as text (unless NULL) and JSON (unless NULL). */
+void pmt_snapshot_run_flush(struct pmt_snapshot_run *r, long long frame, FILE *text, FILE *json);
 
 /*
  * Called by the event loop every tick: a SIGUSR1 or the --snapshot-every
