@@ -23,6 +23,8 @@ import unittest
 import pmt_it as it
 
 GAME = os.path.join(it.WORKLOADS, "snapshot_game.py")
+TRUTH_HOOK = os.path.join(it.WORKLOADS, "truth_hook")
+SOLARWOLF = "/usr/games/solarwolf"
 GROW = 777
 
 
@@ -211,6 +213,84 @@ class SnapshotTest(unittest.TestCase):
         self.assertEqual(len(it.stderr_lines(err)), 1, err)
         rc, out, err = it.run([it.TOOL, "snapshot"], timeout=20)
         self.assertEqual(rc, it.EXIT["usage"], err)
+
+
+class SolarwolfTest(unittest.TestCase):
+    """Debian's solarwolf attached once it has loaded: the assets at attach
+    are exactly those the game holds, counted from inside it by the
+    interpreter (workloads/truth_hook), and the first report has them."""
+
+    def surfaces_now(self, pid):
+        rc, out, _ = it.run([it.TOOL, "snapshot", "--pid", str(pid), "--json", "-", "--quiet"],
+                            timeout=60)
+        if rc != 0:
+            return None
+        s = json.loads(out.splitlines()[0])
+        return sum(1 for a in s["assets"] if a["type"] == "surface")
+
+    def test_solarwolf(self):
+        if not os.access(SOLARWOLF, os.X_OK):
+            self.skipTest("solarwolf not installed")
+        tmp = it.Tmp("snapshot-solarwolf")
+        self.addCleanup(tmp.cleanup)
+        truth_path, out = tmp("truth.json"), tmp("out.jsonl")
+        env = dict(os.environ, **it.WORKLOAD_ENV)
+        env.update(PYTHONPATH=TRUTH_HOOK, PMT_TRUTH=truth_path)
+        game = it.spawn([SOLARWOLF], env=env)
+        self.addCleanup(it.stop, game)
+        # loaded: two looks a second apart see the same surfaces, and many
+        last, n = None, None
+        end = time.time() + 60
+        while time.time() < end:
+            n = self.surfaces_now(game.pid)
+            if n and n == last and n > 100:
+                break
+            last = n
+            time.sleep(1)
+        self.assertTrue(n and n == last, "solarwolf kept loading (%r, %r)" % (last, n))
+        os.kill(game.pid, signal.SIGUSR2)  # the game lists its assets, then holds still
+        self.assertTrue(it.wait_for(lambda: os.path.exists(truth_path), 30), "no truth")
+        with open(truth_path) as f:
+            truth = json.load(f)["assets"]
+        se = open(tmp("tool.err"), "w")
+        self.addCleanup(se.close)
+        tool = subprocess.Popen([it.TOOL, "-p", str(game.pid), "--verbose", "--quiet",
+                                 "--interval", "1", "--top", "50", "--json", out],
+                                stdout=subprocess.DEVNULL, stderr=se, start_new_session=True)
+        self.addCleanup(it.stop, tool)
+
+        def said():
+            with open(tmp("tool.err")) as f:
+                return "heap snapshot at attach" in f.read()
+        ok = it.wait_for(lambda: said() or tool.poll() is not None, 60)
+        open(truth_path + ".release", "w").close()  # the game runs on
+        self.assertTrue(ok and tool.poll() is None, "no attach snapshot")
+        it.wait_for(lambda: len(it.records_of(it.load_jsonl(out, True), "assets")) >= 1, 30)
+        os.kill(tool.pid, signal.SIGINT)
+        self.assertEqual(tool.wait(60), 0)
+        recs = it.load_jsonl(out)
+        snap = it.records_of(recs, "snapshot")[0]
+        self.assertEqual(snap["trigger"], "attach")
+        self.assertFalse(snap["partial"], snap["partial_reason"])
+
+        def multiset(items):
+            return sorted(items)
+        have = [a for a in snap["assets"] if a["type"] == "surface"]
+        want = [a for a in truth if a["type"] == "surface"]
+        self.assertGreater(len(want), 100)
+        self.assertEqual(multiset((a["width"], a["height"], a["bytes"]) for a in have),
+                         multiset((a["w"], a["h"], a["bytes"]) for a in want))
+        self.assertEqual(multiset(a["bytes"] for a in snap["assets"] if a["type"] == "audio"),
+                         multiset(a["bytes"] for a in truth if a["type"] == "audio"))
+        self.assertEqual(sum(1 for a in snap["assets"] if a["type"] == "font"),
+                         sum(1 for a in truth if a["type"] == "font"))
+        # the first report has them: live = found at attach + loaded since - freed since
+        stored = sum(1 for a in have if a["loaded_before_attach"])
+        self.assertEqual(stored, len(want))
+        first = it.records_of(recs, "assets")[0]
+        surf = first["by_type"]["surface"]
+        self.assertEqual(surf["live"], stored + surf["loads"] - surf["frees"], surf)
+        self.assertTrue(any(a["loaded_before_attach"] for a in first["top"]), first["top"][:3])
 
 
 def _add_tests():

@@ -252,6 +252,8 @@ int pmt_heapwalk_begin(struct pmt_heapwalk *hw)
 
 /* ---- the GC lists ---------------------------------------------------------- */
 
+#define LIST_RESTARTS 3 /* walks of one GC list that may be restarted when it changed */
+
 /* pmt_heapwalk_gc_objects - every object on the collector's lists; see heapwalk.h. */
 long pmt_heapwalk_gc_objects(struct pmt_heapwalk *hw, pmt_heapwalk_obj_fn fn, void *ctx,
 			     size_t max)
@@ -262,7 +264,7 @@ long pmt_heapwalk_gc_objects(struct pmt_heapwalk *hw, pmt_heapwalk_obj_fn fn, vo
 
 	for (g = 0; g < sizeof(heads) / sizeof(heads[0]); g++) {
 		uint64_t head = hw->gens + heads[g], prev = head, cur;
-		bool retried = false;
+		int restarts = 0;
 
 		if (rd64(hw, head, &cur))
 			return -EFAULT;
@@ -276,19 +278,24 @@ long pmt_heapwalk_gc_objects(struct pmt_heapwalk *hw, pmt_heapwalk_obj_fn fn, vo
 			}
 			if ((cur & 15) || !ptr_ok(cur) || pmt_heapwalk_read(hw, cur, hdr, 16) ||
 			    (hdr[1] & ~(uint64_t)3) != prev) {
-				/* Changed under us (or being collected): read both again, once. */
-				if (!retried) {
-					retried = true;
-					pmt_memcache_forget(&hw->mem, prev);
-					pmt_memcache_forget(&hw->mem, cur);
-					if (!rd64(hw, prev, &cur))
-						continue;
-				}
+				/*
+				 * The list changed under us (an object freed, a collection
+				 * moving objects between generations): walk it again from its
+				 * head over fresh copies. Objects seen already are seen again
+				 * (callers keep one of each); objects moved to an older
+				 * generation are met there.
+				 */
 				hw->list_breaks++;
-				hw->partial = true;
-				break;
+				if (restarts++ == LIST_RESTARTS) {
+					hw->partial = true;
+					break;
+				}
+				pmt_memcache_clear(&hw->mem);
+				prev = head;
+				if (rd64(hw, head, &cur))
+					return -EFAULT;
+				continue;
 			}
-			retried = false;
 			r = fn(ctx, cur + GC_HEAD);
 			if (r)
 				return r;

@@ -27,7 +27,7 @@
 
 #define DEADLINE_EVERY 1024   /* objects between clock checks */
 #define PATH_NODES 32         /* nodes of a path printed at most */
-#define ASSET_PATHS_PER_TOP 20
+#define ASSET_PATHS_MAX 2000  /* assets given a holder path (and a file) at most */
 #define HOLDER_SCAN_MAX 200000 /* instances looked at per growing type */
 
 /* A running frame whose locals are roots. */
@@ -65,6 +65,8 @@ static uint64_t now_ns(void)
 static uint64_t cpu_ns(void);
 
 /* PMT_SNAPSHOT_DEBUG=1: each phase's end on stderr (ms since the start). */
+static uint64_t phase_cpu0;
+
 static void phase(const struct build *b, const char *what, uint64_t t0)
 {
 	static int on = -1;
@@ -73,7 +75,7 @@ static void phase(const struct build *b, const char *what, uint64_t t0)
 		on = getenv("PMT_SNAPSHOT_DEBUG") != NULL;
 	if (on)
 		fprintf(stderr, "pmtrace: snapshot %s done at %.1f ms, CPU %.1f ms (%zu nodes, %zu "
-			"edges, %llu reads)\n", what, (double)(now_ns() - t0) / 1e6, cpu_ns() / 1e6,
+			"edges, %llu reads)\n", what, (double)(now_ns() - t0) / 1e6, (cpu_ns() - phase_cpu0) / 1e6,
 			b->g.n, b->g.m, (unsigned long long)b->hw->mem.syscalls);
 }
 
@@ -771,11 +773,7 @@ static int collect_assets(struct build *b, struct pmt_snapshot *out, const uint3
 		memset(sa, 0, sizeof(*sa));
 		if (pmt_engine_asset(t->engine, &f, &sa->a))
 			continue;
-		for (k = 0; k < out->nassets; k++)
-			if (out->assets[k].a.key == sa->a.key)
-				break;
-		if (k < out->nassets)
-			continue; /* a second Python object over the same asset */
+		(void)k;
 		sa->obj = g->addr[i];
 		snprintf(sa->type_name, sizeof(sa->type_name), "%s", t->name);
 		sa->engine = t->engine->engine;
@@ -783,6 +781,53 @@ static int collect_assets(struct build *b, struct pmt_snapshot *out, const uint3
 		(void)parent;
 		nodes[out->nassets++] = (uint32_t)i;
 	}
+	return 0;
+}
+
+/* Sort key for dropping a second Python object over the same asset. */
+struct keyed {
+	uint64_t key;
+	uint32_t node, idx;
+};
+
+static int keyed_cmp(const void *x, const void *y)
+{
+	const struct keyed *a = x, *b = y;
+
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	return a->node < b->node ? -1 : a->node > b->node;
+}
+
+/* One asset per key (the first object found over it). */
+static int dedupe_assets(struct pmt_snapshot *out, uint32_t *nodes)
+{
+	struct keyed *k = malloc((out->nassets + 1) * sizeof(*k));
+	bool *keep = calloc(out->nassets + 1, sizeof(*keep));
+	size_t i, n = 0;
+
+	if (!k || !keep) {
+		free(k);
+		free(keep);
+		return -ENOMEM;
+	}
+	for (i = 0; i < out->nassets; i++) {
+		k[i].key = out->assets[i].a.key;
+		k[i].node = nodes[i];
+		k[i].idx = (uint32_t)i;
+	}
+	qsort(k, out->nassets, sizeof(*k), keyed_cmp);
+	for (i = 0; i < out->nassets; i++)
+		keep[k[i].idx] = !i || k[i].key != k[i - 1].key;
+	for (i = 0; i < out->nassets; i++) {
+		if (!keep[i])
+			continue;
+		out->assets[n] = out->assets[i];
+		nodes[n++] = nodes[i];
+	}
+	out->nassets = n;
+	free(k);
+	free(keep);
 	return 0;
 }
 
@@ -1069,17 +1114,20 @@ cleanup:
 
 /* ---- the snapshot ------------------------------------------------------------------ */
 
-static int root_cmp_names(struct build *b, uint32_t x, uint32_t y)
-{
-	char a[128], c[128];
+/* A module root and its name, for sorting. */
+struct modroot {
+	uint32_t node;
+	char name[120];
+};
 
-	if (pmt_heapwalk_module_name(b->hw, b->g.addr[x], a, sizeof(a)))
-		a[0] = 0;
-	if (pmt_heapwalk_module_name(b->hw, b->g.addr[y], c, sizeof(c)))
-		c[0] = 0;
-	if (!strcmp(a, "__main__") != !strcmp(c, "__main__"))
-		return !strcmp(a, "__main__") ? -1 : 1;
-	return strcmp(a, c);
+static int modroot_cmp(const void *x, const void *y)
+{
+	const struct modroot *a = x, *b = y;
+	int ma = !strcmp(a->name, "__main__"), mb = !strcmp(b->name, "__main__");
+
+	if (ma != mb)
+		return ma ? -1 : 1;
+	return strcmp(a->name, b->name);
 }
 
 /* Roots in order of preference: modules (__main__ first, then by name), then frames. */
@@ -1087,7 +1135,8 @@ static uint32_t *roots_of(struct build *b, size_t *n, struct pmt_snapshot *out)
 {
 	struct pmt_heapgraph *g = &b->g;
 	uint32_t *r = malloc((g->n + 1) * sizeof(*r));
-	size_t k = 0, i, j;
+	struct modroot *mods = NULL;
+	size_t k = 0, i, cap = 0;
 
 	if (!r)
 		return NULL;
@@ -1097,17 +1146,29 @@ static uint32_t *roots_of(struct build *b, size_t *n, struct pmt_snapshot *out)
 		if (!counted(g, (uint32_t)i))
 			continue;
 		t = pmt_heapwalk_type_of(b->hw, g->addr[i], NULL);
-		if (t && t->kind == PMT_OBJ_MODULE)
-			r[k++] = (uint32_t)i;
-	}
-	/* insertion sort: a few hundred modules */
-	for (i = 1; i < k; i++) {
-		uint32_t x = r[i];
+		if (!t || t->kind != PMT_OBJ_MODULE)
+			continue;
+		if (k == cap) {
+			size_t nc = cap ? 2 * cap : 256;
+			struct modroot *v = realloc(mods, nc * sizeof(*v));
 
-		for (j = i; j > 0 && root_cmp_names(b, r[j - 1], x) > 0; j--)
-			r[j] = r[j - 1];
-		r[j] = x;
+			if (!v) {
+				free(mods);
+				free(r);
+				return NULL;
+			}
+			mods = v;
+			cap = nc;
+		}
+		mods[k].node = (uint32_t)i;
+		if (pmt_heapwalk_module_name(b->hw, g->addr[i], mods[k].name, sizeof(mods[k].name)))
+			mods[k].name[0] = 0;
+		k++;
 	}
+	qsort(mods, k, sizeof(*mods), modroot_cmp);
+	for (i = 0; i < k; i++)
+		r[i] = mods[i].node;
+	free(mods);
 	out->roots_modules = k;
 	for (i = 0; i < b->nfroots; i++)
 		r[k++] = b->froots[i].node;
@@ -1231,7 +1292,7 @@ static void asset_files(struct build *b, struct pmt_snapshot *out, const uint32_
 {
 	struct pmt_heapgraph *g = &b->g;
 	uint32_t *holders, nh;
-	size_t i, e, limit = 20 * b->s->conf.top;
+	size_t i, e, limit = ASSET_PATHS_MAX;
 	uint32_t *node_asset;
 
 	if (!out->nassets)
@@ -1278,6 +1339,8 @@ int pmt_snapper_take(struct pmt_snapper *s, const char *trigger, struct pmt_snap
 	struct build b = { .s = s, .hw = &s->hw };
 	uint32_t *roots = NULL, *parent = NULL, *dist = NULL, *asset_nodes = NULL;
 	uint64_t t0 = now_ns(), c0 = cpu_ns();
+
+	phase_cpu0 = c0;
 	size_t nroots = 0, i;
 	long got;
 	int err;
@@ -1331,11 +1394,13 @@ int pmt_snapper_take(struct pmt_snapper *s, const char *trigger, struct pmt_snap
 	phase(&b, "types", t0);
 	if (!err)
 		err = collect_assets(&b, out, parent, &asset_nodes);
+	if (!err && out->nassets)
+		err = dedupe_assets(out, asset_nodes);
 	if (err)
 		goto cleanup;
 	/* Paths and files of the largest assets; the order of asset_nodes follows assets. */
 	{
-		size_t n = out->nassets, limit = ASSET_PATHS_PER_TOP * s->conf.top;
+		size_t n = out->nassets, limit = ASSET_PATHS_MAX;
 		uint32_t *order = malloc((n + 1) * sizeof(*order));
 		struct pmt_snap_asset *sorted = malloc((n + 1) * sizeof(*sorted));
 
