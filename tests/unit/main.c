@@ -29,6 +29,9 @@ static void (*const registrations[])(void) = {
 	pmt_test_register_gl,
 	pmt_test_register_pyheap,
 	pmt_test_register_runfile,
+	pmt_test_register_heapgraph,
+	pmt_test_register_heapdiff,
+	pmt_test_register_engine_assets,
 };
 
 /*
