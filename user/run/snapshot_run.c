@@ -16,14 +16,6 @@
 
 volatile sig_atomic_t pmt_snapshot_requested;
 
-static uint64_t now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void conf_of(const struct pmt_options *o, struct pmt_snapconf *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -39,13 +31,16 @@ void pmt_snapshot_run_init(struct pmt_snapshot_run *r, const struct pmt_options 
 	memset(r, 0, sizeof(*r));
 	r->o = o;
 	r->pid = pid;
-	if (o->snapshot_every_s > 0)
-		r->next_ns = now() + (uint64_t)(o->snapshot_every_s * 1e9);
 }
 
 /* pmt_snapshot_run_free - see snapshot_run.h. */
 void pmt_snapshot_run_free(struct pmt_snapshot_run *r)
 {
+	if (r->running) {
+		pthread_join(r->thread, NULL);
+		if (!r->bg_err)
+			pmt_snapshot_free(&r->bg);
+	}
 	if (r->held)
 		pmt_snapshot_free(&r->hold);
 	if (r->ready)
@@ -159,20 +154,78 @@ void pmt_snapshot_run_flush(struct pmt_snapshot_run *r, long long frame, FILE *t
 	r->held = false;
 }
 
-/* pmt_snapshot_run_tick - SIGUSR1 or the interval; see snapshot_run.h. */
+static void *bg_take(void *arg)
+{
+	struct pmt_snapshot_run *r = arg;
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals are the main loop's */
+	r->bg_err = pmt_snapper_take(&r->snapper, r->bg_trigger, &r->bg);
+	atomic_store(&r->done, true);
+	return NULL;
+}
+
+/* Report a finished background snapshot; wait for it when @wait. Returns 1 if reported. */
+static int bg_collect(struct pmt_snapshot_run *r, bool wait, FILE *text, FILE *json)
+{
+	if (!r->running || (!wait && !atomic_load(&r->done)))
+		return 0;
+	pthread_join(r->thread, NULL);
+	r->running = false;
+	if (r->bg_err) {
+		fprintf(stderr, "pmtrace: heap snapshot (%s) failed: %s\n", r->bg_trigger,
+			strerror(-r->bg_err));
+		return 0;
+	}
+	r->taken++;
+	report(r, &r->bg, r->bg_frame, r->bg_text ? text : NULL, json);
+	pmt_snapshot_free(&r->bg);
+	return 1;
+}
+
+static void bg_start(struct pmt_snapshot_run *r, const struct pmt_python *py, const char *trigger,
+		     long long frame, bool with_text)
+{
+	if (prepare(r, py))
+		return;
+	r->bg_trigger = trigger;
+	r->bg_frame = frame;
+	r->bg_text = with_text;
+	r->bg_err = 0;
+	atomic_store(&r->done, false);
+	if (pthread_create(&r->thread, NULL, bg_take, r)) {
+		fprintf(stderr, "pmtrace: heap snapshot (%s): no thread\n", trigger);
+		return;
+	}
+	r->running = true;
+}
+
+/* pmt_snapshot_run_tick - finished snapshots reported, new ones started; see snapshot_run.h. */
 int pmt_snapshot_run_tick(struct pmt_snapshot_run *r, const struct pmt_python *py,
 			  uint64_t now_ns, long long frame, FILE *text, FILE *json)
 {
+	int reported = bg_collect(r, false, text, json);
+
+	if (r->running)
+		return reported;
+	/* the first periodic one an interval after the first tick (the first frame) */
+	if (!r->next_ns && r->o->snapshot_every_s > 0)
+		r->next_ns = now_ns + (uint64_t)(r->o->snapshot_every_s * 1e9);
 	if (pmt_snapshot_requested) {
 		pmt_snapshot_requested = 0;
-		return !pmt_snapshot_run_take(r, py, "signal", NULL, frame, text, json);
-	}
-	if (r->next_ns && now_ns >= r->next_ns) {
+		bg_start(r, py, "signal", frame, true);
+	} else if (r->next_ns && now_ns >= r->next_ns) {
 		r->next_ns = now_ns + (uint64_t)(r->o->snapshot_every_s * 1e9);
-		return !pmt_snapshot_run_take(r, py, "every", NULL, frame,
-					      r->o->quiet ? NULL : text, json);
+		bg_start(r, py, "every", frame, !r->o->quiet);
 	}
-	return 0;
+	return reported;
+}
+
+/* pmt_snapshot_run_finish - report the one being taken, if any; see snapshot_run.h. */
+void pmt_snapshot_run_finish(struct pmt_snapshot_run *r, FILE *text, FILE *json)
+{
+	bg_collect(r, true, text, json);
 }
 
 /* pmt_snapshot_command - one snapshot of --pid, printed; see snapshot_run.h. */

@@ -8,7 +8,9 @@
 #ifndef PMT_SNAPSHOT_RUN_H
 #define PMT_SNAPSHOT_RUN_H
 
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +33,15 @@ struct pmt_snapshot_run {
 	uint64_t taken;
 	bool held;           /* a snapshot taken, its report held (pmt_snapshot_run_flush()) */
 	struct pmt_snapshot hold;
+	/* SIGUSR1 and --snapshot-every ones are taken by a thread: the run goes on. */
+	pthread_t thread;
+	bool running;        /* a thread is taking one */
+	atomic_bool done;    /* it has finished */
+	struct pmt_snapshot bg;
+	int bg_err;
+	const char *bg_trigger;
+	long long bg_frame;  /* the frame in progress when it started */
+	bool bg_text;        /* report it as text too */
 };
 
 /* Set up from the options; nothing is read yet. */
@@ -61,12 +72,17 @@ int pmt_snapshot_run_take_held(struct pmt_snapshot_run *r, const struct pmt_pyth
 void pmt_snapshot_run_flush(struct pmt_snapshot_run *r, long long frame, FILE *text, FILE *json);
 
 /*
- * Called by the event loop every tick: a SIGUSR1 or the --snapshot-every
- * interval takes one (@quiet: no text for the periodic ones). Returns 1
- * when one was taken, 0 otherwise.
+ * Called by the event loop every tick: reports a snapshot a thread has
+ * finished; a SIGUSR1 or the --snapshot-every interval starts one in a
+ * thread (one at a time: requests meanwhile wait for it), so the run's
+ * frames, traces and reports go on while the heap is read. Periodic ones
+ * print no text with --quiet. Returns 1 when one was reported, else 0.
  */
 int pmt_snapshot_run_tick(struct pmt_snapshot_run *r, const struct pmt_python *py,
 			  uint64_t now_ns, long long frame, FILE *text, FILE *json);
+
+/* Wait for a snapshot a thread is taking and report it (before the end's). */
+void pmt_snapshot_run_finish(struct pmt_snapshot_run *r, FILE *text, FILE *json);
 
 /* `pmtrace-bpf snapshot --pid PID`: one snapshot printed; returns an exit status. */
 int pmt_snapshot_command(const struct pmt_options *o);

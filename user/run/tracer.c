@@ -693,10 +693,10 @@ static void snapshot_at_attach(struct tracer *t)
 				       t->o->quiet ? NULL : t->text, t->json);
 }
 
-/* SIGUSR1 and --snapshot-every. */
+/* SIGUSR1 and --snapshot-every, once the marker is chosen (records follow `attached`). */
 static void snapshot_tick(struct tracer *t)
 {
-	if (!t->gc_resolved || t->closing)
+	if (!t->gc_resolved || t->closing || t->chosen < 0)
 		return;
 	pmt_snapshot_run_tick(&t->snaps, &t->py, now_ns(),
 			      t->chosen >= 0 ? (long long)t->session.frames : -1, t->text, t->json);
@@ -798,6 +798,7 @@ static void report_final(struct tracer *t)
 	if (t->launched && t->end == END_TARGET && WIFEXITED(t->child_status))
 		fi.target_exit_code = WEXITSTATUS(t->child_status);
 	/* A snapshot at the end, while the game still runs (not after it exited). */
+	pmt_snapshot_run_finish(&t->snaps, t->text, t->json);
 	if (!t->o->no_snapshot && t->gc_resolved && t->end != END_TARGET &&
 	    pmt_pid_alive(t->pid))
 		pmt_snapshot_run_take(&t->snaps, &t->py, "end", NULL, (long long)t->session.frames,
