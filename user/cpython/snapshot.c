@@ -560,7 +560,10 @@ static int read_fields(struct pmt_heapwalk *hw, uint64_t obj, const struct pmt_e
 		if (pmt_heapwalk_read(hw, p, buf, PMT_SDL_TEXTURE_READ))
 			return -EFAULT;
 		memcpy(&magic, buf + PMT_SDL_TEXTURE_MAGIC, 8);
+		/* SDL's texture_magic: in libSDL2's data, or its .bss right after it */
 		m = pmt_maps_find_addr(&hw->maps, magic);
+		if (m && !m->path && m > hw->maps.v && m[-1].end == m->start)
+			m--;
 		if (!m || !m->path || !strstr(m->path, "libSDL2"))
 			return -EINVAL; /* not an SDL_Texture */
 		memcpy(&u32, buf + PMT_SDL_TEXTURE_FORMAT, 4);

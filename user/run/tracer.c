@@ -1316,6 +1316,8 @@ int pmt_tracer_run(const struct pmt_options *o)
 		scan_markers(&t);
 		attach_assets(&t);
 		snapshot_at_attach(&t);
+		/* --duration and --marker-timeout count from here: the snapshot is set-up */
+		t.start_ns = now_ns();
 	}
 	rc = event_loop(&t);
 	if (rc == PMT_EXIT_OK) {
