@@ -25,6 +25,11 @@ import pmt_it as it
 GAME = os.path.join(it.WORKLOADS, "snapshot_game.py")
 TRUTH_HOOK = os.path.join(it.WORKLOADS, "truth_hook")
 SOLARWOLF = "/usr/games/solarwolf"
+PYGLET_GAME = os.path.join(it.WORKLOADS, "snapshot_pyglet.py")
+
+
+def gl_key(kind, name):
+    return "0x%x" % ((1 << 63) | ({"texture": 1, "buffer": 2}[kind] << 32) | name)
 GROW = 777
 
 
@@ -291,6 +296,61 @@ class SolarwolfTest(unittest.TestCase):
         surf = first["by_type"]["surface"]
         self.assertEqual(surf["live"], stored + surf["loads"] - surf["frees"], surf)
         self.assertTrue(any(a["loaded_before_attach"] for a in first["top"]), first["top"][:3])
+
+
+class PygletTest(unittest.TestCase):
+    """pyglet under Xvfb (Mesa llvmpipe): GL textures and buffers created
+    before attach are found in the heap with their GL names (keyed as the GL
+    probes key them), sizes and holders; a texture deleted after attach
+    leaves the asset table through the probe of glDeleteTextures."""
+
+    def test_pyglet_gl_assets(self):
+        from test_gl_assets import start_xvfb
+        if subprocess.run([it.DEBIAN_PY, "-c", "import pyglet"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL).returncode:
+            self.skipTest("pyglet not importable by %s (install python3-pyglet)" % it.DEBIAN_PY)
+        xvfb, display = start_xvfb()
+        if not xvfb:
+            self.skipTest(display)
+        self.addCleanup(it.stop, xvfb)
+        tmp = it.Tmp("snapshot-pyglet")
+        self.addCleanup(tmp.cleanup)
+        tpath, out = tmp("truth.json"), tmp("out.jsonl")
+        env = dict(os.environ, DISPLAY=display, LIBGL_ALWAYS_SOFTWARE="1")
+        game = it.spawn([it.DEBIAN_PY, PYGLET_GAME, "--truth", tpath], env=env)
+        self.addCleanup(it.stop, game)
+        self.assertTrue(it.wait_for(lambda: os.path.exists(tpath) or game.poll() is not None,
+                                    60) and game.poll() is None, "the pyglet game did not start")
+        with open(tpath) as f:
+            truth = json.load(f)
+        se = open(tmp("tool.err"), "w")
+        self.addCleanup(se.close)
+        tool = subprocess.Popen([it.TOOL, "-p", str(game.pid), "--quiet", "--interval", "0",
+                                 "--json", out], stdout=subprocess.DEVNULL, stderr=se,
+                                start_new_session=True)
+        self.addCleanup(it.stop, tool)
+        self.assertTrue(it.wait_for(lambda: len(snapshots(out)) >= 1 or tool.poll() is not None,
+                                    60) and tool.poll() is None, "no attach snapshot")
+        os.kill(game.pid, signal.SIGHUP)  # delete TEXTURES[0]
+        self.assertTrue(it.wait_for(lambda: os.path.exists(tpath + ".freed"), 20))
+        time.sleep(0.5)
+        os.kill(tool.pid, signal.SIGINT)
+        self.assertEqual(tool.wait(60), 0)
+        recs = it.load_jsonl(out)
+        snap = it.records_of(recs, "snapshot")[0]
+        have = sorted((a["key"], a["type"], a["bytes"], a["width"], a["height"], a["holder"])
+                      for a in snap["assets"])
+        want = sorted([(gl_key("texture", t["name"]), "texture", t["bytes"], t["width"],
+                        t["height"], t["holder"]) for t in truth["textures"]] +
+                      [(gl_key("buffer", b["name"]), "gpu_buffer", b["bytes"], 0, 0, b["holder"])
+                       for b in truth["buffers"]])
+        self.assertEqual(have, want)
+        self.assertTrue(all(a["loaded_before_attach"] and a["engine"] == "pyglet"
+                            for a in snap["assets"]), snap["assets"])
+        final = [r for r in recs if r["type"] == "assets" and r["scope"] == "final"][-1]
+        tex = final["by_type"]["texture"]
+        self.assertEqual((tex["frees"], final["unknown_frees"]), (1, 0), final["by_type"])
+        self.assertEqual(tex["live"], len(truth["textures"]) - 1 + tex["loads"], tex)
 
 
 def _add_tests():

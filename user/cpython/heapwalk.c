@@ -912,6 +912,7 @@ struct emitter {
 	struct pmt_heapwalk *hw;
 	pmt_heapwalk_ref_fn fn;
 	void *ctx;
+	bool statics; /* report objects in mapped files too (values read by name) */
 };
 
 /* Report @ref unless it is no heap object (null, implausible, static data). */
@@ -930,7 +931,7 @@ static int emit(struct emitter *e, uint64_t ref, bool zero, const struct pmt_ref
 		e->hw->bad_reads++;
 		return 0;
 	}
-	if (m->path && m->path[0] == '/')
+	if (m->path && m->path[0] == '/' && !e->statics)
 		return 0;
 	return e->fn(e->ctx, ref, zero, l);
 }
@@ -1193,7 +1194,7 @@ int pmt_heapwalk_referents(struct pmt_heapwalk *hw, uint64_t obj, const struct p
 			   pmt_heapwalk_ref_fn fn, void *ctx)
 {
 	const struct pmt_pyobjlayout *ol = hw->ol;
-	struct emitter e = { hw, fn, ctx };
+	struct emitter e = { hw, fn, ctx, false };
 	uint64_t a, b, n;
 	int r = 0;
 
@@ -1548,7 +1549,7 @@ uint64_t pmt_heapwalk_attr(struct pmt_heapwalk *hw, uint64_t obj, const char *na
 {
 	struct attr_find f = { hw, name, 0, 0 };
 	const struct pmt_pytype *t = pmt_heapwalk_type_of(hw, obj, NULL);
-	struct emitter e = { hw, attr_cb, &f };
+	struct emitter e = { hw, attr_cb, &f, true }; /* small ints live in the runtime from 3.12 */
 
 	if (!t || !t->heap)
 		return 0;
