@@ -46,6 +46,7 @@
 #define ARRAY_ALLOCATED 32
 #define ARRAY_DESCR 40
 #define ARRAYDESCR_ITEMSIZE 4
+#define ARRAY_SIZEOF 64       /* sizeof(arrayobject) */
 #define NDARRAY_DATA 16
 #define NDARRAY_ND 24
 #define NDARRAY_DIMS 32
@@ -719,6 +720,10 @@ static struct pmt_pytype *type_read(struct pmt_heapwalk *hw, uint64_t addr, int 
 		t->static_base = b->addr;
 		if (!t->kind)
 			t->kind = b->kind;
+		/* 3.10+ make array.array a heap type (its static base is object) */
+		if (t->kind == PMT_OBJ_OTHER && !strcmp(t->name, "array.array") &&
+		    t->basicsize == ARRAY_SIZEOF)
+			t->kind = PMT_OBJ_ARRAY;
 		t->dict_added = !(t->flags & ol->f_managed_dict) && t->dictoffset &&
 				t->dictoffset != b->dictoffset;
 	}
