@@ -41,6 +41,33 @@ void pmt_heapgraph_init(struct pmt_heapgraph *g)
 	memset(g, 0, sizeof(*g));
 }
 
+/* pmt_heapgraph_set_alloc - the allocator of the graph's arrays; see heapgraph.h. */
+void pmt_heapgraph_set_alloc(struct pmt_heapgraph *g, pmt_hg_realloc_fn fn, void *ctx)
+{
+	g->realloc_fn = fn;
+	g->alloc_ctx = ctx;
+}
+
+/* The graph's arrays: realloc() semantics, through the configured allocator. */
+static void *g_realloc(const struct pmt_heapgraph *g, void *ptr, size_t n, size_t elem)
+{
+	if (elem && n > SIZE_MAX / elem)
+		return NULL;
+	if (g->realloc_fn)
+		return g->realloc_fn(g->alloc_ctx, ptr, n * elem);
+	if (!n || !elem) {
+		free(ptr);
+		return NULL;
+	}
+	return realloc(ptr, n * elem);
+}
+
+static void g_free(const struct pmt_heapgraph *g, void *ptr)
+{
+	if (ptr)
+		g_realloc(g, ptr, 0, 0);
+}
+
 /* pmt_heapgraph_reset - no nodes or edges, the memory kept for the next graph. */
 void pmt_heapgraph_reset(struct pmt_heapgraph *g)
 {
@@ -56,17 +83,22 @@ void pmt_heapgraph_reset(struct pmt_heapgraph *g)
 /* pmt_heapgraph_free - release the arrays of @g and leave it empty. */
 void pmt_heapgraph_free(struct pmt_heapgraph *g)
 {
-	free(g->addr);
-	free(g->bytes);
-	free(g->refcnt);
-	free(g->type);
-	free(g->flags);
-	free(g->off);
-	free(g->tgt);
-	free(g->hash);
-	free(g->pages);
-	free(g->blocks);
+	pmt_hg_realloc_fn fn = g->realloc_fn;
+	void *ctx = g->alloc_ctx;
+
+	g_free(g, g->addr);
+	g_free(g, g->bytes);
+	g_free(g, g->refcnt);
+	g_free(g, g->type);
+	g_free(g, g->flags);
+	g_free(g, g->off);
+	g_free(g, g->tgt);
+	g_free(g, g->hash);
+	g_free(g, g->pages);
+	g_free(g, g->blocks);
 	memset(g, 0, sizeof(*g));
+	g->realloc_fn = fn;
+	g->alloc_ctx = ctx;
 }
 
 /* Node arrays for @cap nodes (at least double the current, within the limit). */
@@ -81,7 +113,7 @@ static int grow_nodes_to(struct pmt_heapgraph *g, size_t cap)
 	if (cap <= g->cap)
 		return -E2BIG;
 #define GROW(field, extra)                                                        \
-	p = realloc(g->field, (cap + (extra)) * sizeof(*g->field));               \
+	p = g_realloc(g, g->field, cap + (extra), sizeof(*g->field));             \
 	if (!p)                                                                   \
 		return -ENOMEM;                                                   \
 	g->field = p;
@@ -104,13 +136,15 @@ static int grow_nodes(struct pmt_heapgraph *g)
 }
 
 /* The slots of @old (@ocap) rehashed into a new table of @cap (a power of two). */
-static struct pmt_hg_slot *rehash(const struct pmt_hg_slot *old, size_t ocap, size_t cap)
+static struct pmt_hg_slot *rehash(const struct pmt_heapgraph *g, const struct pmt_hg_slot *old,
+				  size_t ocap, size_t cap)
 {
-	struct pmt_hg_slot *h = calloc(cap, sizeof(*h));
+	struct pmt_hg_slot *h = g_realloc(g, NULL, cap, sizeof(*h));
 	size_t i, j;
 
 	if (!h)
 		return NULL;
+	memset(h, 0, cap * sizeof(*h));
 	for (i = 0; i < ocap; i++) {
 		if (!old[i].key)
 			continue;
@@ -124,11 +158,11 @@ static struct pmt_hg_slot *rehash(const struct pmt_hg_slot *old, size_t ocap, si
 static int grow_hash(struct pmt_heapgraph *g)
 {
 	size_t cap = g->hcap ? g->hcap * 2 : 64;
-	struct pmt_hg_slot *h = rehash(g->hash, g->hcap, cap);
+	struct pmt_hg_slot *h = rehash(g, g->hash, g->hcap, cap);
 
 	if (!h)
 		return -ENOMEM;
-	free(g->hash);
+	g_free(g, g->hash);
 	g->hash = h;
 	g->hcap = cap;
 	return 0;
@@ -142,10 +176,10 @@ static int grow_pages_to(struct pmt_heapgraph *g, size_t cap)
 
 	while (c < cap)
 		c *= 2;
-	h = rehash(g->pages, g->pcap, c);
+	h = rehash(g, g->pages, g->pcap, c);
 	if (!h)
 		return -ENOMEM;
-	free(g->pages);
+	g_free(g, g->pages);
 	g->pages = h;
 	g->pcap = c;
 	return 0;
@@ -159,7 +193,7 @@ static int grow_blocks_to(struct pmt_heapgraph *g, size_t n)
 
 	while (c < n)
 		c *= 2;
-	b = realloc(g->blocks, c * PMT_HG_BLOCK * sizeof(*b));
+	b = g_realloc(g, g->blocks, c * PMT_HG_BLOCK, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
 	g->blocks = b;
@@ -191,7 +225,7 @@ int pmt_heapgraph_reserve(struct pmt_heapgraph *g, size_t nodes, size_t edges)
 			return err;
 	}
 	if (g->mcap < edges) {
-		uint32_t *t = realloc(g->tgt, edges * sizeof(*t));
+		uint32_t *t = g_realloc(g, g->tgt, edges, sizeof(*t));
 
 		if (!t)
 			return -ENOMEM;
@@ -322,7 +356,7 @@ int pmt_heapgraph_edge(struct pmt_heapgraph *g, uint32_t src, uint32_t dst, bool
 
 		if (cap > UINT32_MAX)
 			return -E2BIG;
-		t = realloc(g->tgt, cap * sizeof(*t));
+		t = g_realloc(g, g->tgt, cap, sizeof(*t));
 		if (!t)
 			return -ENOMEM;
 		g->tgt = t;

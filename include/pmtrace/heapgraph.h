@@ -45,7 +45,16 @@
 #define PMT_HG_STATIC 0x04u   /* not a heap object (lives in a mapped file) */
 #define PMT_HG_ASSET 0x08u    /* owns an engine asset */
 
+/*
+ * The allocator of the graph's arrays: @ptr resized to @size bytes (a new
+ * block when @ptr is NULL; NULL on failure, @ptr untouched); @size 0 frees
+ * @ptr. A caller may give one that maps large arrays pre-faulted.
+ */
+typedef void *(*pmt_hg_realloc_fn)(void *ctx, void *ptr, size_t size);
+
 struct pmt_heapgraph {
+	pmt_hg_realloc_fn realloc_fn; /* NULL: realloc() and free() */
+	void *alloc_ctx;
 	/* Nodes, by index. */
 	uint64_t *addr;
 	uint64_t *bytes;
@@ -79,7 +88,9 @@ struct pmt_heapgraph {
 void pmt_heapgraph_init(struct pmt_heapgraph *g);
 /* Empty @g, keeping its memory for the next graph (no fresh pages to touch). */
 void pmt_heapgraph_reset(struct pmt_heapgraph *g);
-/* Release what @g holds; accepts an initialised or zeroed graph. */
+/* Use @fn (with @ctx) for the graph's arrays from now on; before the first add. */
+void pmt_heapgraph_set_alloc(struct pmt_heapgraph *g, pmt_hg_realloc_fn fn, void *ctx);
+/* Release what @g holds (the allocator stays set); accepts an initialised or zeroed graph. */
 void pmt_heapgraph_free(struct pmt_heapgraph *g);
 
 /*

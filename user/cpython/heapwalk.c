@@ -277,8 +277,16 @@ long pmt_heapwalk_gc_objects(struct pmt_heapwalk *hw, pmt_heapwalk_obj_fn fn, vo
 				hw->partial = true;
 				return count;
 			}
-			if ((cur & 15) || !ptr_ok(cur) || pmt_heapwalk_read(hw, cur, hdr, 16) ||
-			    (hdr[1] & ~(uint64_t)3) != prev) {
+			const uint64_t *hp = (cur & 15) || !ptr_ok(cur) ? NULL :
+					     pmt_memcache_peek(&hw->mem, cur, 16);
+
+			if (hp) {
+				hdr[0] = hp[0];
+				hdr[1] = hp[1];
+			} else {
+				hw->bad_reads++;
+			}
+			if (!hp || (hdr[1] & ~(uint64_t)3) != prev) {
 				/*
 				 * The list changed under us (an object freed, a collection
 				 * moving objects between generations): walk it again from its

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -87,6 +88,48 @@ static uint64_t cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+#define MAP_HEADER 64
+
+/*
+ * The graph's arrays (tens of MB at a million objects) are mapped and
+ * grown with mremap, their new pages populated by the kernel in one call:
+ * touching fresh pages one fault at a time cost a fifth of a snapshot's
+ * time on a VM. The mapped length is kept in a header before each array.
+ */
+static void *populated_realloc(void *ctx, void *ptr, size_t size)
+{
+	size_t page = 4096, len = (size + MAP_HEADER + page - 1) & ~(page - 1), old;
+	uint8_t *h;
+
+	(void)ctx;
+	if (!ptr && !size)
+		return NULL;
+	if (ptr) {
+		h = (uint8_t *)ptr - MAP_HEADER;
+		memcpy(&old, h, sizeof(old));
+		if (!size) {
+			munmap(h, old);
+			return NULL;
+		}
+		if (len <= old)
+			return ptr;
+		h = mremap(h, old, len, MREMAP_MAYMOVE);
+		if (h == MAP_FAILED)
+			return NULL;
+		madvise(h + old, len - old, MADV_POPULATE_WRITE); /* best effort */
+	} else {
+		h = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+			 -1, 0);
+		if (h == MAP_FAILED)
+			return NULL;
+	}
+	memcpy(h, &len, sizeof(len));
+	return h + MAP_HEADER;
+}
+
 /* pmt_snapper_init - see snapshot.h. */
 int pmt_snapper_init(struct pmt_snapper *s, pid_t pid, const struct pmt_python *py,
 		     const struct pmt_snapconf *conf)
@@ -104,6 +147,7 @@ int pmt_snapper_init(struct pmt_snapper *s, pid_t pid, const struct pmt_python *
 	pmt_strtab_init(&s->names);
 	pmt_heaphistory_init(&s->hist);
 	pmt_heapgraph_init(&s->graph);
+	pmt_heapgraph_set_alloc(&s->graph, populated_realloc, NULL);
 	return 0;
 }
 
