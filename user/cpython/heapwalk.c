@@ -63,8 +63,8 @@
 #define F_HAVE_GC (1ul << 14)
 #define F_TYPE_SUBCLASS (1ul << 31)
 #define T_OBJECT_EX 16
-#define MAX_ITEMS (1u << 28)  /* longer containers are not believed */
-#define MAX_DICT_LOG2 30
+#define MAX_ITEMS (1u << 26)  /* longer containers are not believed (a bound on any one object's work) */
+#define MAX_DICT_LOG2 27
 #define MAX_CHAIN 64          /* base classes followed */
 #define ITEM_BATCH 512        /* pointers read at a time */
 
