@@ -213,14 +213,14 @@ int pmt_heapgraph_reserve(struct pmt_heapgraph *g, size_t nodes, size_t edges)
 		if (err)
 			return err;
 	}
-	/* a heap page holds 5 to 100 objects: a page for every 8 nodes is plenty */
-	if (g->pcap < nodes / 4) {
-		err = grow_pages_to(g, nodes / 4);
+	/* a 4 KiB page holds tens of small objects: blocks for one page in 32 nodes (they grow if not) */
+	if (g->pcap < nodes / 16) {
+		err = grow_pages_to(g, nodes / 16);
 		if (err)
 			return err;
 	}
-	if (g->bcap < nodes / 8) {
-		err = grow_blocks_to(g, nodes / 8);
+	if (g->bcap < nodes / 32) {
+		err = grow_blocks_to(g, nodes / 32);
 		if (err)
 			return err;
 	}
