@@ -96,7 +96,9 @@ void pmt_text_assets_rec(FILE *f, const struct pmt_run_assets *v)
 			snprintf(dims, sizeof(dims), "%ux%u", a->width, a->height);
 		fprintf(f, "  %s %9s %-7s %-9s %-26s %.34s\n", i ? "      " : "top   :",
 			pmt_fmt_bytes(b1, sizeof(b1), (double)a->bytes, 0), pmt_asset_type_name(a->type),
-			dims, tail(a->path ? a->path : "-", 26), short_site(sb, sizeof(sb), or(a->site, "-")));
+			dims, tail(a->path ? a->path : "-", 26),
+			short_site(sb, sizeof(sb), or(a->site, a->before_attach ?
+						      "(loaded before attach)" : "-")));
 	}
 	n = v->nleaks < TEXT_LEAKS ? v->nleaks : TEXT_LEAKS;
 	for (i = 0; i < n; i++) {
@@ -156,6 +158,7 @@ static void asset_rec(const struct pmt_asset_view *v, const struct pmt_asset *a,
 	x->load_frame = a->l.frame;
 	x->load_ts_ns = a->l.ts_ns;
 	x->uses = a->uses;
+	x->before_attach = a->l.flags & PMT_ASSET_F_BEFORE_ATTACH;
 }
 
 void pmt_text_assets(FILE *f, const struct pmt_asset_view *v)
