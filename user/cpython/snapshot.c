@@ -780,8 +780,7 @@ static int asset_cmp(const void *x, const void *y)
 }
 
 /* The assets owned by the nodes; one per key. */
-static int collect_assets(struct build *b, struct pmt_snapshot *out, const uint32_t *parent,
-			  uint32_t **asset_nodes)
+static int collect_assets(struct build *b, struct pmt_snapshot *out, uint32_t **asset_nodes)
 {
 	struct pmt_heapgraph *g = &b->g;
 	size_t cap = 0, i;
@@ -793,7 +792,6 @@ static int collect_assets(struct build *b, struct pmt_snapshot *out, const uint3
 		struct pmt_engine_fields f;
 		struct pmt_snap_asset *sa;
 		char family[64];
-		size_t k;
 
 		if (!(g->flags[i] & PMT_HG_ASSET) || !counted(g, (uint32_t)i))
 			continue;
@@ -820,12 +818,10 @@ static int collect_assets(struct build *b, struct pmt_snapshot *out, const uint3
 		memset(sa, 0, sizeof(*sa));
 		if (pmt_engine_asset(t->engine, &f, &sa->a))
 			continue;
-		(void)k;
 		sa->obj = g->addr[i];
 		snprintf(sa->type_name, sizeof(sa->type_name), "%s", t->name);
 		sa->engine = t->engine->engine;
 		snprintf(sa->family, sizeof(sa->family), "%s", family);
-		(void)parent;
 		nodes[out->nassets++] = (uint32_t)i;
 	}
 	return 0;
@@ -1440,7 +1436,7 @@ int pmt_snapper_take(struct pmt_snapper *s, const char *trigger, struct pmt_snap
 		err = analyse_types(&b, out, parent);
 	phase(&b, "types", t0);
 	if (!err)
-		err = collect_assets(&b, out, parent, &asset_nodes);
+		err = collect_assets(&b, out, &asset_nodes);
 	if (!err && out->nassets)
 		err = dedupe_assets(out, asset_nodes);
 	if (err)
