@@ -715,13 +715,15 @@ int pmt_asset_loaded(struct pmt_asset_store *st, const struct pmt_asset_load *l)
 
 	t = &st->types[l->type];
 	type_attach(t, l->bytes);
+	site_attach(st, l);
+	path_attach(st, l);
+	if (l->flags & PMT_ASSET_F_BEFORE_ATTACH)
+		return 0; /* alive, but not loaded since attach */
 	t->loads++;
 	t->frame_loads++;
-	site_attach(st, l);
 	s = site_of(st, l->site_id);
 	if (s)
 		s->loads++;
-	path_attach(st, l);
 	return 0;
 }
 
@@ -747,7 +749,8 @@ int pmt_asset_freed(struct pmt_asset_store *st, uint64_t obj, uint64_t frame, ui
 	type_detach(t, l.bytes);
 	t->frees++;
 	t->frame_frees++;
-	if (frame >= l.frame && frame - l.frame <= PMT_CHURN_FRAMES) {
+	if (!(l.flags & PMT_ASSET_F_BEFORE_ATTACH) && frame >= l.frame &&
+	    frame - l.frame <= PMT_CHURN_FRAMES) {
 		t->frame_churn++;
 		t->frame_churn_bytes += l.bytes;
 	}

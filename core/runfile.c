@@ -884,6 +884,7 @@ static void parse_asset(struct rd *d, json_object *e, struct pmt_run_asset *x)
 	u64f(d, e, "load_ts_ns", &x->load_ts_ns, OPT);
 	u64f(d, e, "age_frames", &x->age_frames, OPT);
 	u64f(d, e, "uses", &x->uses, OPT);
+	boolf(d, e, "loaded_before_attach", &x->before_attach, OPT);
 }
 
 static struct pmt_run_asset *asset_list(struct rd *d, json_object *o, const char *k, size_t *n,

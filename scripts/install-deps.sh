@@ -19,6 +19,7 @@ PKGS=(
 	libclang-rt-14-dev                    # libFuzzer (clang -fsanitize=fuzzer): make fuzz
 	chromium                              # the HTML report's browser test (headless)
 	prometheus                            # the metrics endpoint's test: a real server scrapes it
+	python3-pyglet                        # pyglet's GL textures and buffers in heap snapshots
 )
 
 missing=()

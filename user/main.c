@@ -11,6 +11,7 @@
 #include "run/exit_codes.h"
 #include "run/options.h"
 #include "run/report_cmd.h"
+#include "run/snapshot_run.h"
 #include "run/tracer.h"
 
 /* `pmtrace-bpf platforms`: the embedded profiles as a table. */
@@ -30,8 +31,10 @@ static int list_platforms(void)
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	pmt_exiting = 1;
+	if (sig == SIGUSR1)
+		pmt_snapshot_requested = 1;
+	else
+		pmt_exiting = 1;
 }
 
 int main(int argc, char **argv)
@@ -44,11 +47,15 @@ int main(int argc, char **argv)
 	pmt_options_parse(argc, argv, &o);
 	if (o.list_platforms)
 		return list_platforms();
+	signal(SIGPIPE, SIG_IGN);
+	if (o.snapshot_cmd)
+		return pmt_snapshot_command(&o);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	return pmt_tracer_run(&o);
 }

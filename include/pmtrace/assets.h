@@ -43,7 +43,15 @@ struct pmt_asset_load {
 	uint32_t site_id;   /* interned load site (Python code or loader), or PMT_NO_ID */
 	uint32_t loader_id; /* interned function that created it (e.g. IMG_Load_RW) */
 	uint32_t width, height;
+	uint32_t flags;     /* PMT_ASSET_F_* */
 };
+
+/*
+ * Found alive in a heap snapshot taken at attach (loaded before it): not a
+ * load since attach (not in `loads`, never churn), but live, sized and
+ * freed like any other.
+ */
+#define PMT_ASSET_F_BEFORE_ATTACH 0x1u
 
 struct pmt_asset {
 	struct pmt_asset_load l;

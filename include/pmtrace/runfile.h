@@ -96,6 +96,7 @@ struct pmt_run_asset {
 	uint32_t width, height;
 	const char *path;         /* NULL: no file */
 	const char *site, *loader; /* "" when unknown */
+	bool before_attach;       /* found alive by the attach snapshot (loaded_before_attach) */
 };
 
 struct pmt_run_leak {

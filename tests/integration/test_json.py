@@ -33,8 +33,15 @@ TRACE = ["frame", "trigger", "complete", "duration_ns", "cost_ns", "allocs", "al
 TRACE_SUMMARY = ["enabled", "off_reason", "missed", "frames_traced", "incomplete", "allocs", "alloc_bytes",
                  "frees", "churn", "cost_ns", "overhead_pct", "max_overhead_pct", "every",
                  "governed_every", "spikes_skipped", "skipped_no_room", "top_by_bytes", "top_by_count"]
+SNAPSHOT = ["seq", "trigger", "frame", "ts_ns", "duration_ns", "walk_ns", "cpu_ns", "paused_ns",
+            "partial", "partial_reason", "objects", "bytes", "tracked", "untracked", "type_count",
+            "reads", "tool_bytes", "roots", "has_previous", "survivors_known", "types", "growth",
+            "asset_bytes", "assets", "cycles"]
+SNAPSHOT_TYPE = ["name", "count", "bytes"]
+SNAPSHOT_ASSET = ["key", "type", "engine", "class", "object", "bytes", "width", "height", "file",
+                  "file_source", "holder", "family", "cyclic", "loaded_before_attach"]
 TYPES = {"attached", "frame", "report", "final", "assets", "platforms", "host", "budgets",
-         "budget_violation", "trace", "trace_summary"}
+         "budget_violation", "trace", "trace_summary", "snapshot"}
 
 
 class JsonTest(unittest.TestCase):
@@ -48,7 +55,7 @@ class JsonTest(unittest.TestCase):
         self.addCleanup(tmp.cleanup)
         out = tmp("out.jsonl")
         cmd = [it.TOOL, "--quiet", "--interval", "1", "--json", out, "--trace-frames", "60-61",
-               "--", it.DEBIAN_PY,
+               "--snapshot-every", "1", "--", it.DEBIAN_PY,
                it.PLANTED_PYGAME, "--frames", "150", "--plan", "alloc:40:16,gc:80:100000"]
         rc, sout, serr = it.run(cmd, timeout=120)
         self.assertEqual(rc, 0, it.describe(rc, sout, serr))
@@ -62,7 +69,7 @@ class JsonTest(unittest.TestCase):
             keys = {"attached": ATTACHED, "frame": FRAME, "report": REPORT, "final": FINAL,
                         "assets": ASSETS, "platforms": PLATFORMS, "host": HOST,
                         "budgets": BUDGETS, "budget_violation": VIOLATION, "trace": TRACE,
-                        "trace_summary": TRACE_SUMMARY}[t]
+                        "trace_summary": TRACE_SUMMARY, "snapshot": SNAPSHOT}[t]
             miss = self.missing(r, keys)
             if miss:
                 bad.append("line %d (%s): missing %s" % (n, t, miss))
@@ -111,6 +118,22 @@ class JsonTest(unittest.TestCase):
                 bad += ["line %d: report.profiler missing %s" % (n, k)
                         for k in ("frames", "traced", "dropped", "slow", "cost_ns")
                         if k not in (r.get("profiler") or {})]
+            elif t == "snapshot":
+                bad += ["line %d: snapshot.types[] missing %s" % (n, k) for x in r["types"][:50]
+                        for k in SNAPSHOT_TYPE if k not in x]
+                bad += ["line %d: snapshot.assets[] missing %s" % (n, k)
+                        for x in r["assets"] for k in SNAPSHOT_ASSET if k not in x]
+                bad += ["line %d: snapshot.reads missing %s" % (n, k)
+                        for k in ("copied_bytes", "syscalls", "skipped", "list_breaks", "gc_waits")
+                        if k not in (r.get("reads") or {})]
+                if r["trigger"] != "every" or r["paused_ns"] != 0:
+                    bad.append("line %d: snapshot trigger %r paused %r" % (
+                        n, r["trigger"], r["paused_ns"]))
+                if r["seq"] > 1 and (not r["has_previous"] or r["growth"] is None or
+                                     "count_delta" not in r["types"][0]):
+                    bad.append("line %d: snapshot %d without differences" % (n, r["seq"]))
+                if r["cycles"] is not None and "list" not in r["cycles"]:
+                    bad.append("line %d: snapshot.cycles %r" % (n, r["cycles"]))
             elif t == "final":
                 if r.get("exit_reason") not in ("target_exited", "interrupted", "duration"):
                     bad.append("final.exit_reason %r" % r.get("exit_reason"))
@@ -129,6 +152,9 @@ class JsonTest(unittest.TestCase):
             bad.append("traced frames %s, --trace-frames 60-61 asked for" % traced)
         if types.count("trace_summary") != 1:
             bad.append("%d trace_summary records" % types.count("trace_summary"))
+        if types.count("snapshot") < 2:
+            bad.append("%d snapshot records in a 2.5 s run with --snapshot-every 1"
+                       % types.count("snapshot"))
         if types.count("report") < 1:
             bad.append("no report record in a 2.5 s run with --interval 1")
         # a frame is the work between two marker calls: 150 calls, 149 frames

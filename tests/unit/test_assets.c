@@ -1290,8 +1290,45 @@ static void test_alloc_failure(void)
 	}
 }
 
+/*
+ * Assets found alive at attach (a heap snapshot): live and sized, in the
+ * heatmap and duplicates, but not loads since attach nor churn; their
+ * later frees count and match.
+ */
+static void test_before_attach(void)
+{
+	struct pmt_asset_store *st = new_store(0);
+	struct pmt_asset_load l = mkload(0x71, PMT_ASSET_SURFACE, 4096, 0, 9, PMT_NO_ID);
+	struct pmt_duplicate d[2];
+
+	l.flags = PMT_ASSET_F_BEFORE_ATTACH;
+	CU_ASSERT_EQUAL_FATAL(pmt_asset_loaded(st, &l), 0);
+	l.obj = 0x72;
+	CU_ASSERT_EQUAL_FATAL(pmt_asset_loaded(st, &l), 0);
+	CU_ASSERT_EQUAL(tstats(st, PMT_ASSET_SURFACE)->live, 2);
+	CU_ASSERT_EQUAL(tstats(st, PMT_ASSET_SURFACE)->live_bytes, 8192);
+	CU_ASSERT_EQUAL(tstats(st, PMT_ASSET_SURFACE)->loads, 0);
+	CU_ASSERT_EQUAL(tstats(st, PMT_ASSET_SURFACE)->frame_loads, 0);
+	CU_ASSERT_EQUAL_FATAL(pmt_asset_duplicates(st, d, 2), 1);
+	CU_ASSERT_EQUAL(d[0].copies, 2);
+	CU_ASSERT_TRUE(pmt_asset_get(st, 0x71)->l.flags & PMT_ASSET_F_BEFORE_ATTACH);
+	/* freed in the next frame: a free, not churn */
+	CU_ASSERT_EQUAL(pmt_asset_freed(st, 0x71, 1, 20 * MS), 0);
+	pmt_asset_frame_end(st, 1);
+	CU_ASSERT_EQUAL(tstats(st, PMT_ASSET_SURFACE)->frees, 1);
+	CU_ASSERT_EQUAL(tstats(st, PMT_ASSET_SURFACE)->churn_total, 0);
+	CU_ASSERT_EQUAL(tstats(st, PMT_ASSET_SURFACE)->live, 1);
+	CU_ASSERT_EQUAL(pmt_asset_unknown_frees(st), 0);
+	CU_ASSERT_EQUAL(pmt_asset_duplicates(st, d, 2), 0);
+	/* a load since attach counts as one */
+	load(st, 0x73, PMT_ASSET_SURFACE, 100, 1, PMT_NO_ID, 4);
+	CU_ASSERT_EQUAL(tstats(st, PMT_ASSET_SURFACE)->loads, 1);
+	pmt_asset_store_free(st);
+}
+
 static const struct pmt_test tests[] = {
 	{ "type names", test_type_names },
+	{ "assets found at attach", test_before_attach },
 	{ "config and invalid configs", test_config },
 	{ "load and free: type and site stats", test_load_free },
 	{ "invalid loads", test_invalid_load },

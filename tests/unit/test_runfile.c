@@ -176,7 +176,8 @@ static const char *const records[] = {
 	"\"frees\":1,\"churn_frames\":0,\"churn\":0,\"churn_bytes\":0}},\"top\":[{\"bytes\":1024,"
 	"\"type\":\"surface\",\"width\":16,\"height\":16,\"path\":\"/art/a.png\",\"site\":\"load (g.py:1)\","
 	"\"loader\":\"IMG_Load_RW\",\"load_frame\":2,\"load_ts_ns\":5,\"age_frames\":8,\"uses\":0,"
-	"\"state\":\"loaded\",\"use_sites\":null,\"use_sites_other\":null}],\"leaks\":[{\"site\":\"s\","
+	"\"state\":\"loaded\",\"loaded_before_attach\":true,\"use_sites\":null,"
+	"\"use_sites_other\":null}],\"leaks\":[{\"site\":\"s\","
 	"\"type\":\"text\",\"live\":9,\"live_bytes\":900,\"loads\":9,\"frees\":0,"
 	"\"live_history\":[1,4,9]}],\"files\":[],\"duplicates\":[{\"path\":\"/art/a.png\","
 	"\"type\":\"surface\",\"copies\":2,\"bytes\":2048,\"wasted_bytes\":1024}],\"orphans\":[],"
@@ -245,6 +246,7 @@ static void test_records(void)
 	CU_ASSERT_EQUAL_FATAL(r.assets.ntop, 1);
 	CU_ASSERT_STRING_EQUAL(r.assets.top[0].path, "/art/a.png");
 	CU_ASSERT_EQUAL(r.assets.top[0].width, 16);
+	CU_ASSERT_TRUE(r.assets.top[0].before_attach);
 	CU_ASSERT_EQUAL_FATAL(r.assets.nleaks, 1);
 	CU_ASSERT_EQUAL(r.assets.leaks[0].history_len, 3);
 	CU_ASSERT_EQUAL(r.assets.leaks[0].history[2], 9);

@@ -38,6 +38,7 @@
 #include "probes/bpf_backend.h"
 #include "probes/markers.h"
 #include "cpython/pywalk.h"
+#include "pmtrace/engine_assets.h"
 #include "pmtrace/x86_sites.h"
 
 enum role { CREATE, FREE, RWFILE, RWALLOC, USE, GLSTATE, GLLOAD, GLFREE };
@@ -756,13 +757,6 @@ static bool python_site(struct pmt_asset_track *at, const struct pmt_asset_event
 	return true;
 }
 
-/* Bytes per pixel of an SDL_PIXELFORMAT value (FourCC formats: YUV, ~2). */
-static uint64_t bytes_per_pixel(uint64_t format)
-{
-	uint64_t b = format & 0xff;
-
-	return (format >> 28) == 1 ? (b ? b : 1) : 2;
-}
 
 /* "glTexImage2D@_ctypes": the GL call and the module that made it, without a Python frame. */
 static uint32_t site_of_call(struct pmt_asset_track *at, const struct pmt_maps *maps,
@@ -954,7 +948,7 @@ void pmt_asset_track_event(struct pmt_asset_track *at, const struct pmt_maps *ma
 	case SZ_TEXTURE_ARGS:
 		l.width = (uint32_t)ev->args[3];
 		l.height = (uint32_t)ev->args[4];
-		l.bytes = (uint64_t)l.width * l.height * bytes_per_pixel(ev->args[1]);
+		l.bytes = (uint64_t)l.width * l.height * pmt_sdl_bytes_per_pixel(ev->args[1]);
 		break;
 	case SZ_CHUNK:
 		l.bytes = ev->reads[0];
@@ -972,4 +966,30 @@ void pmt_asset_track_event(struct pmt_asset_track *at, const struct pmt_maps *ma
 	pmt_asset_loaded(at->store, &l);
 	if (l.path_id && (r->str_arg >= 0 || r->rw_arg >= 0))
 		note_file(at, &l);
+}
+
+int pmt_asset_track_preloaded(struct pmt_asset_track *at, uint64_t key, uint32_t type,
+			      uint64_t bytes, uint32_t width, uint32_t height, const char *path,
+			      uint64_t frame, uint64_t ts_ns)
+{
+	static const char loader[] = "heap snapshot";
+	struct pmt_asset_load l;
+	int err;
+
+	if (pmt_asset_get(at->store, key))
+		return 0; /* a probe saw it since attach */
+	memset(&l, 0, sizeof(l));
+	l.obj = key;
+	l.type = type;
+	l.bytes = bytes;
+	l.width = width;
+	l.height = height;
+	l.frame = frame;
+	l.ts_ns = ts_ns;
+	l.flags = PMT_ASSET_F_BEFORE_ATTACH;
+	l.loader_id = pmt_strtab_intern(&at->strs, loader, sizeof(loader) - 1);
+	if (path && *path)
+		l.path_id = intern_path(at, path, strlen(path));
+	err = pmt_asset_loaded(at->store, &l);
+	return err ? err : 1;
 }

@@ -101,6 +101,17 @@ static inline bool pmt_asset_track_gl_waiting(const struct pmt_asset_track *at)
 int pmt_asset_track_set_python(struct pmt_asset_track *at, struct pmt_bpf *b,
 			       const struct pmt_python *py);
 
+/*
+ * An asset found alive in the heap at attach (cpython/snapshot.c), keyed as
+ * the probes key it (so its free is matched), of @type and @bytes, from
+ * @path when known (NULL or ""). Enters the store marked loaded before
+ * attach, unless a probe already saw it. Returns 1 when entered, 0 when
+ * already there, or the store's -errno.
+ */
+int pmt_asset_track_preloaded(struct pmt_asset_track *at, uint64_t key, uint32_t type,
+			      uint64_t bytes, uint32_t width, uint32_t height, const char *path,
+			      uint64_t frame, uint64_t ts_ns);
+
 /* Apply one asset record, which happened during @frame. */
 void pmt_asset_track_event(struct pmt_asset_track *at, const struct pmt_maps *maps,
 			   const struct pmt_asset_event *ev, uint64_t frame);

@@ -14,6 +14,7 @@
 #include "pmtrace/strtab.h"
 #include "probes/asset_track.h"
 #include "run/growth_track.h"
+#include "cpython/snapshot.h"
 
 #define PMT_SCHEMA_VERSION 2
 
@@ -130,6 +131,13 @@ void pmt_text_platforms(FILE *f, const struct pmt_run_platforms *p);
  * alerts and final report, as the live run printed them. 0 or -ENOMEM.
  */
 int pmt_replay_text(FILE *f, const struct pmt_run *r);
+/*
+ * Heap snapshots (report_snapshot.c): text (@top assets listed) and a
+ * {"type":"snapshot"} record; @frame is the frame in progress, -1 when
+ * there is none (the one-shot command, before the first frame).
+ */
+void pmt_text_snapshot(FILE *f, const struct pmt_snapshot *s, size_t top, long long frame);
+void pmt_json_snapshot(FILE *f, const struct pmt_snapshot *s, long long frame);
 
 /* Write @s as a JSON string (quoted, escaped). */
 void pmt_json_str(FILE *f, const char *s);

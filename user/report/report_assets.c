@@ -96,7 +96,9 @@ void pmt_text_assets_rec(FILE *f, const struct pmt_run_assets *v)
 			snprintf(dims, sizeof(dims), "%ux%u", a->width, a->height);
 		fprintf(f, "  %s %9s %-7s %-9s %-26s %.34s\n", i ? "      " : "top   :",
 			pmt_fmt_bytes(b1, sizeof(b1), (double)a->bytes, 0), pmt_asset_type_name(a->type),
-			dims, tail(a->path ? a->path : "-", 26), short_site(sb, sizeof(sb), or(a->site, "-")));
+			dims, tail(a->path ? a->path : "-", 26),
+			short_site(sb, sizeof(sb), or(a->site, a->before_attach ?
+						      "(loaded before attach)" : "-")));
 	}
 	n = v->nleaks < TEXT_LEAKS ? v->nleaks : TEXT_LEAKS;
 	for (i = 0; i < n; i++) {
@@ -156,6 +158,7 @@ static void asset_rec(const struct pmt_asset_view *v, const struct pmt_asset *a,
 	x->load_frame = a->l.frame;
 	x->load_ts_ns = a->l.ts_ns;
 	x->uses = a->uses;
+	x->before_attach = a->l.flags & PMT_ASSET_F_BEFORE_ATTACH;
 }
 
 void pmt_text_assets(FILE *f, const struct pmt_asset_view *v)
@@ -242,9 +245,10 @@ static void json_asset(FILE *f, const struct pmt_asset_view *v, const struct pmt
 	fputs(",\"loader\":", f);
 	pmt_json_str(f, str_or(v->strs, a->l.loader_id, ""));
 	fprintf(f, ",\"load_frame\":%" PRIu64 ",\"load_ts_ns\":%" PRIu64 ",\"age_frames\":%" PRIu64
-		   ",\"uses\":%" PRIu64 ",\"state\":\"%s\"",
+		   ",\"uses\":%" PRIu64 ",\"state\":\"%s\",\"loaded_before_attach\":%s",
 		a->l.frame, a->l.ts_ns, v->frames > a->l.frame ? v->frames - a->l.frame : 0, a->uses,
-		a->uses ? "in_use" : "loaded");
+		a->uses ? "in_use" : "loaded",
+		(a->l.flags & PMT_ASSET_F_BEFORE_ATTACH) ? "true" : "false");
 	if (v->track_use) {
 		struct pmt_use_site us[PMT_USE_SITES];
 		uint64_t other;

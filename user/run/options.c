@@ -26,6 +26,7 @@ static const char doc[] =
 	"       pmtrace-bpf [OPTIONS] -- COMMAND [ARGS...]\n"
 	"       pmtrace-bpf platforms\n"
 	"       pmtrace-bpf report [-o report.html] [--perfetto FILE] RUN.jsonl\n"
+	"       pmtrace-bpf snapshot --pid PID      (heap snapshot, printed; no BPF)\n"
 	"\n"
 	"EXAMPLES:\n"
 	"  sudo pmtrace-bpf --pid $(pgrep -f mygame.py)     # attach; Ctrl-C to stop\n"
@@ -35,6 +36,8 @@ static const char doc[] =
 	"  sudo pmtrace-bpf --budget budgets.ini --platform switch --pid 1234\n"
 	"  sudo pmtrace-bpf --html live.html --prometheus 9464 --label rig=qa7 -p 1234\n"
 	"  pmtrace-bpf report run.jsonl -o report.html --perfetto run.trace.json\n"
+	"  sudo pmtrace-bpf -p 1234 --snapshot-every 30    # kill -USR1 <tool> for one more\n"
+	"  sudo pmtrace-bpf snapshot --pid 1234 --json -\n"
 	"\n"
 	"Exit status: 0 ok (also when the game exits), 1 internal error, 2 usage,\n"
 	"3 no such process, 4 not a Python process, 5 unsupported Python version,\n"
@@ -71,6 +74,10 @@ enum {
 	OPT_PROMETHEUS_LINGER,
 	OPT_LABEL,
 	OPT_NO_GC_TIMING,
+	OPT_NO_SNAPSHOT,
+	OPT_SNAPSHOT_EVERY,
+	OPT_SNAPSHOT_BUDGET,
+	OPT_SNAPSHOT_MAX_MIB,
 };
 
 static const struct argp_option opts[] = {
@@ -131,6 +138,14 @@ static const struct argp_option opts[] = {
 	  "At the end, keep serving until one more scrape, up to this long (0)", 0 },
 	{ "label", OPT_LABEL, "KEY=VALUE", 0,
 	  "A label on every metric (repeatable, up to 8), e.g. machine=qa-07", 0 },
+	{ "no-snapshot", OPT_NO_SNAPSHOT, NULL, 0,
+	  "No heap snapshot at attach and at the end (SIGUSR1 still takes one)", 0 },
+	{ "snapshot-every", OPT_SNAPSHOT_EVERY, "SECONDS", 0,
+	  "Take a heap snapshot this often (types, growth, holders, assets, cycles)", 0 },
+	{ "snapshot-budget", OPT_SNAPSHOT_BUDGET, "MS", 0,
+	  "Time a heap snapshot may take before it is reported partial (default 2000)", 0 },
+	{ "snapshot-max-mib", OPT_SNAPSHOT_MAX_MIB, "MIB", 0,
+	  "Memory a snapshot's copies of the heap may take (default 2048)", 0 },
 	{},
 };
 
@@ -325,9 +340,26 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case OPT_LABEL:
 		parse_label(st, o, arg);
 		break;
+	case OPT_NO_SNAPSHOT:
+		o->no_snapshot = true;
+		break;
+	case OPT_SNAPSHOT_EVERY:
+		o->snapshot_every_s = parse_double(st, "snapshot interval", arg, 0.1, 86400);
+		break;
+	case OPT_SNAPSHOT_BUDGET:
+		o->snapshot_budget_ms = parse_double(st, "snapshot budget", arg, 1, 3600000);
+		break;
+	case OPT_SNAPSHOT_MAX_MIB:
+		o->snapshot_max_mib = parse_ulong(st, "snapshot memory", arg, 16, 1UL << 20);
+		break;
 	case ARGP_KEY_ARG:
 		if (!o->pid && !o->cmd && !strcmp(arg, "platforms") && st->next == st->argc) {
 			o->list_platforms = true;
+			break;
+		}
+		/* `snapshot` as the first word: the one-shot command. */
+		if (!o->cmd && !o->snapshot_cmd && !strcmp(arg, "snapshot") && st->next == 2) {
+			o->snapshot_cmd = true;
 			break;
 		}
 		/* The first non-option starts the command to launch. */
@@ -337,6 +369,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case ARGP_KEY_END:
 		if (o->list_platforms)
 			break;
+		if (o->snapshot_cmd) {
+			if (!o->pid || o->cmd)
+				usage_error(st, "%s", "snapshot needs --pid PID and no command");
+			break;
+		}
 		/* A game being launched may load for a while before its first frame. */
 		if (!o->marker_timeout_s)
 			o->marker_timeout_s = o->cmd ? 60 : 10;
@@ -366,6 +403,8 @@ void pmt_options_parse(int argc, char **argv, struct pmt_options *o)
 	o->trace_on_spike = 3;
 	o->max_overhead = 5;
 	o->trace_depth = 32;
+	o->snapshot_budget_ms = 2000;
+	o->snapshot_max_mib = 2048;
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, o))
 		exit(PMT_EXIT_USAGE);
 }

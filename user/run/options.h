@@ -45,6 +45,12 @@ struct pmt_options {
 	const char *on_violation; /* command run on a budget change of state */
 	bool fail_on_violation;
 	bool list_platforms;      /* `pmtrace-bpf platforms` */
+	/* Heap snapshots. */
+	bool snapshot_cmd;        /* `pmtrace-bpf snapshot --pid PID`: one, printed */
+	bool no_snapshot;         /* none at attach and at the end */
+	double snapshot_every_s;  /* 0: not periodic */
+	double snapshot_budget_ms; /* time one may take before it is partial */
+	unsigned long snapshot_max_mib; /* memory copies one may hold */
 	/* Trace mode: every allocation of chosen frames. */
 	unsigned long trace_every;   /* trace every N-th frame; 0: off */
 	unsigned long trace_on_spike; /* frames traced after a spike or drop; 0: off */

@@ -46,6 +46,7 @@
 #include "cpython/pywalk.h"
 #include "report/report.h"
 #include "cpython/stacknames.h"
+#include "run/snapshot_run.h"
 #include "run/trace_run.h"
 #include "run/tracer.h"
 
@@ -93,6 +94,8 @@ struct tracer {
 	struct pmt_asset_track assets;
 	struct pmt_budget_run budget;
 	struct pmt_trace_run trace;
+	struct pmt_snapshot_run snaps;   /* heap snapshots */
+	bool snap_attach_pending;        /* the attach snapshot waits for the GC state */
 	struct pmt_pylayout pyl;
 	bool pywalk_ready; /* the BPF stack walker knows the interpreter */
 	bool assets_on;
@@ -834,6 +837,37 @@ static void rescan(struct tracer *t)
 	migrate_pending(t);
 }
 
+/* ---- heap snapshots --------------------------------------------------------- */
+
+/*
+ * Attach mode: a heap snapshot before the first frame, whose assets enter
+ * the asset table as loaded before attach (the asset probes are in place
+ * by then, so their frees match). Reported once the marker is chosen.
+ */
+static void snapshot_at_attach(struct tracer *t)
+{
+	if (!t->snap_attach_pending || !t->gc_resolved)
+		return;
+	t->snap_attach_pending = false;
+	if (pmt_snapshot_run_take_held(&t->snaps, &t->py, "attach",
+				       t->assets_on ? &t->assets : NULL) == 0)
+		verbose(t, "heap snapshot at attach: %.1f ms, %llu objects, %zu assets",
+			t->snaps.hold.duration_ns / 1e6, (unsigned long long)t->snaps.hold.objects,
+			t->snaps.hold.nassets);
+	if (t->chosen >= 0) /* the marker was chosen meanwhile */
+		pmt_snapshot_run_flush(&t->snaps, (long long)t->session.frames,
+				       t->o->quiet ? NULL : t->text, t->json);
+}
+
+/* SIGUSR1 and --snapshot-every, once the marker is chosen (records follow `attached`). */
+static void snapshot_tick(struct tracer *t)
+{
+	if (!t->gc_resolved || t->closing || t->chosen < 0)
+		return;
+	pmt_snapshot_run_tick(&t->snaps, &t->py, now_ns(),
+			      t->chosen >= 0 ? (long long)t->session.frames : -1, t->text, t->json);
+}
+
 /* ---- reports -------------------------------------------------------------- */
 
 static void fill_attach_info(struct tracer *t, struct pmt_attach_info *a, char *ver, size_t len)
@@ -951,6 +985,12 @@ static void report_final(struct tracer *t)
 
 	if (t->launched && t->end == END_TARGET && WIFEXITED(t->child_status))
 		fi.target_exit_code = WEXITSTATUS(t->child_status);
+	/* A snapshot at the end, while the game still runs (not after it exited). */
+	pmt_snapshot_run_finish(&t->snaps, t->text, t->json);
+	if (!t->o->no_snapshot && t->gc_resolved && t->end != END_TARGET &&
+	    pmt_pid_alive(t->pid))
+		pmt_snapshot_run_take(&t->snaps, &t->py, "end", NULL, (long long)t->session.frames,
+				      t->text, t->json);
 	pmt_summary_acc_get(&t->session.total, &s);
 	if (t->assets_on) {
 		/* The game exited: what it freed after its last frame was teardown. */
@@ -1142,6 +1182,8 @@ static void choose(struct tracer *t)
 		verbose(t, "frame marker %s: probe in %s at offset 0x%llx (entry +%u, %s)",
 			a.probes[i].function, a.probes[i].library, a.probes[i].offset,
 			a.probes[i].entry_offset, a.probes[i].insn);
+	/* The attach snapshot, taken before the marker was known. */
+	pmt_snapshot_run_flush(&t->snaps, 0, t->o->quiet ? NULL : t->text, t->json);
 	for (k = 0; k < n; k++)
 		emit_frame(t, &merged[k]);
 	for (k = 0; k < t->nheld; k++)
@@ -1410,6 +1452,7 @@ static void cleanup(struct tracer *t)
 	int i;
 
 	pmt_trace_run_free(&t->trace, t->bpf);
+	pmt_snapshot_run_free(&t->snaps);
 	detach_markers_between_frames(t);
 	for (i = 0; i < PMT_MAX_MARKERS; i++)
 		free(t->slots[i].buf);
@@ -1546,6 +1589,8 @@ static int event_loop(struct tracer *t)
 		}
 		if (t->chosen >= 0)
 			pmt_trace_run_tick(&t->trace, t->bpf, now_ns(), t->json);
+		snapshot_at_attach(t);
+		snapshot_tick(t);
 		if (t->chosen >= 0 && interval && now_ns() - t->last_report_ns >= interval) {
 			report_interval(t);
 			pmt_live_report(t->live);
@@ -1611,6 +1656,8 @@ int pmt_tracer_run(const struct pmt_options *o)
 		goto out;
 	t.budget.pid = t.pid;
 	pmt_trace_run_init(&t.trace, o, t.pid);
+	pmt_snapshot_run_init(&t.snaps, o, t.pid);
+	t.snap_attach_pending = !t.launched && !o->no_snapshot;
 	rc = init_session(&t);
 	if (!rc)
 		rc = start_bpf(&t);
@@ -1630,6 +1677,9 @@ int pmt_tracer_run(const struct pmt_options *o)
 		start_growth(&t);
 		scan_markers(&t);
 		attach_assets(&t);
+		snapshot_at_attach(&t);
+		/* --duration and --marker-timeout count from here: the snapshot is set-up */
+		t.start_ns = now_ns();
 	}
 	rc = event_loop(&t);
 	if (rc == PMT_EXIT_OK) {
