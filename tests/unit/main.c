@@ -28,6 +28,7 @@ static void (*const registrations[])(void) = {
 	pmt_test_register_growth,
 	pmt_test_register_gl,
 	pmt_test_register_pyheap,
+	pmt_test_register_pools,
 };
 
 /*
