@@ -29,6 +29,8 @@ static void (*const registrations[])(void) = {
 	pmt_test_register_gl,
 	pmt_test_register_pyheap,
 	pmt_test_register_runfile,
+	pmt_test_register_pools,
+	pmt_test_register_pool_track,
 };
 
 /*

@@ -37,6 +37,8 @@ void pmt_test_register_growth(void);
 void pmt_test_register_gl(void);
 void pmt_test_register_pyheap(void);
 void pmt_test_register_runfile(void);
+void pmt_test_register_pools(void);
+void pmt_test_register_pool_track(void);
 
 #define PMT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
