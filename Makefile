@@ -54,7 +54,7 @@ $(OUT)/pmtrace.skel.h: $(OUT)/pmtrace.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name pmtrace_bpf > $@
 
-$(OUT)/obj/%.o: %.c include/pmtrace/*.h $(wildcard user/*/*.h) | $(OUT)/pmtrace.skel.h
+$(OUT)/obj/%.o: %.c include/pmtrace/*.h $(wildcard core/*.h user/*/*.h) | $(OUT)/pmtrace.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -89,6 +89,19 @@ $(OUT)/platform_data.c: data/platforms.json scripts/gen-platform-data.sh
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(OUT)
 	$(Q)sh scripts/gen-platform-data.sh $< $@
+
+# The same profiles as C tables, for builds without json-c (the Python
+# extension): generated with the tool's own parser, committed so that
+# `pip install .` needs no generator, regenerated here when the data changes.
+core/platform_table.c: data/platforms.json scripts/gen_platform_table.c core/platform_json.c
+	$(Q)$(MAKE) --no-print-directory $(OUT)/gen_platform_table
+	$(call msg,GEN,$@)
+	$(Q)$(OUT)/gen_platform_table $@
+
+$(OUT)/gen_platform_table: scripts/gen_platform_table.c $(OUT)/obj/core/platform_json.o \
+		$(OUT)/obj/core/platform.o $(OUT)/obj/platform_data.o
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ -ljson-c -o $@
 
 $(OUT)/obj/platform_data.o: $(OUT)/platform_data.c
 	$(call msg,CC,$@)

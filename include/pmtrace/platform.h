@@ -4,7 +4,8 @@
  * PC tiers) and whether a game's measured memory would fit them.
  *
  * The profiles are data (data/platforms.json, embedded in the tool as
- * pmt_platform_json by scripts/gen-platform-data.sh): each gives the memory
+ * pmt_platform_json by scripts/gen-platform-data.sh, and as C tables by
+ * scripts/gen_platform_table.c for builds without json-c): each gives the memory
  * a game may use, a recommended target, its memory banks and which measured
  * categories each bank holds, texture formats and memory techniques.
  *
@@ -16,7 +17,7 @@
  * minus the other banks' usage. Category peaks need not be simultaneous, so
  * this errs towards the non-main banks.
  *
- * Pure C: parsing takes the JSON text, the fit and the advice fill caller
+ * Pure C: parsing (platform_json.c, json-c) takes the JSON text, the fit and the advice fill caller
  * storage; only pmt_platform_list() writes to a stream.
  */
 #ifndef PMTRACE_PLATFORM_H
@@ -129,6 +130,16 @@ int pmt_platforms_parse(const char *json, size_t len, struct pmt_platforms *out,
  */
 int pmt_platforms_parse_alloc(const char *json, size_t len, struct pmt_platforms *out,
 			      char *err, size_t errlen, void *(*alloc_fn)(size_t));
+
+/*
+ * The same profiles without parsing: @out points at the compiled-in tables
+ * of core/platform_table.c, which scripts/gen_platform_table.c generates
+ * from pmt_platforms_parse() of the embedded data (so every field, derived
+ * ones included, is what parsing gives). Nothing to free, though
+ * pmt_platforms_free() accepts it; never write through @out->v. For code
+ * built without json-c (the Python extension).
+ */
+void pmt_platforms_builtin(struct pmt_platforms *out);
 
 /* Release what pmt_platforms_parse() filled; accepts NULL and empty sets, twice too. */
 void pmt_platforms_free(struct pmt_platforms *ps);
