@@ -168,3 +168,14 @@ const char *pmt_cause_name(enum pmt_cause c)
 		return NULL;
 	return cause_names[c];
 }
+
+/* pmt_fault_time_estimate - see frame.h: the larger of the fault-cost and the capped kernel-time estimates. */
+uint64_t pmt_fault_time_estimate(uint64_t faults, uint64_t sys_ns, double ns_per_fault,
+				 uint64_t cap_ns)
+{
+	uint64_t est = (uint64_t)((double)faults * ns_per_fault);
+	uint64_t cap = faults * cap_ns;
+	uint64_t kern = sys_ns < cap ? sys_ns : cap;
+
+	return kern > est ? kern : est;
+}

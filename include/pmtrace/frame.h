@@ -146,6 +146,16 @@ int64_t pmt_baseline_growth(const struct pmt_baseline *b);
 void pmt_frame_classify(const struct pmt_analysis_config *cfg, struct pmt_baseline *b,
 			struct pmt_frame *f);
 
+/*
+ * The time a frame spent handling @faults page faults: @faults times
+ * @ns_per_fault (the measured cost of one), or the thread's kernel time
+ * @sys_ns in the frame when that is larger, counted up to @cap_ns per fault
+ * (so a frame's system calls are not taken for fault handling). The rule
+ * behind fault_ns (see session.h).
+ */
+uint64_t pmt_fault_time_estimate(uint64_t faults, uint64_t sys_ns, double ns_per_fault,
+				 uint64_t cap_ns);
+
 /* "gc", "page_faults", "heap_growth" or NULL for PMT_CAUSE_NONE. */
 const char *pmt_cause_name(enum pmt_cause c);
 

@@ -31,6 +31,7 @@ static void (*const registrations[])(void) = {
 	pmt_test_register_runfile,
 	pmt_test_register_pools,
 	pmt_test_register_pool_track,
+	pmt_test_register_blockmap,
 };
 
 /*

@@ -664,9 +664,19 @@ static void test_gc_generation_always(void)
 }
 
 /* pmt_test_register_classify - add the "classify" suite. */
+/* The fault-time rule: the larger of faults x cost and kernel time capped per fault. */
+static void test_fault_time(void)
+{
+	CU_ASSERT_EQUAL(pmt_fault_time_estimate(0, 5000000, 1500.0, 20000), 0);
+	CU_ASSERT_EQUAL(pmt_fault_time_estimate(100, 0, 1500.0, 20000), 150000);
+	CU_ASSERT_EQUAL(pmt_fault_time_estimate(100, 400000, 1500.0, 20000), 400000);
+	CU_ASSERT_EQUAL(pmt_fault_time_estimate(10, 4000000, 1500.0, 20000), 200000);
+}
+
 void pmt_test_register_classify(void)
 {
 	static const struct pmt_test tests[] = {
+		{ "fault time estimate", test_fault_time },
 		{ "config defaults", test_defaults },
 		{ "cause names", test_cause_names },
 		{ "warm-up: no spikes, frames enter", test_warmup },
