@@ -62,7 +62,9 @@ static uint8_t spike_kind(const struct pmt_analysis_config *cfg, double budget,
 			  const struct pmt_frame *f, uint64_t base_dur, int64_t base_growth)
 {
 	double g_base = base_growth > 0 ? (double)base_growth : 0.0;
-	double grown = (double)f->rss_delta_bytes - g_base;
+	int64_t growth = f->peak_growth_bytes > 0 && f->peak_growth_bytes > f->rss_delta_bytes ?
+				 f->peak_growth_bytes : f->rss_delta_bytes;
+	double grown = (double)growth - g_base;
 	double over = (double)f->duration_ns - (double)base_dur;
 	double tfloor = budget / 2;
 	uint8_t kind = 0;

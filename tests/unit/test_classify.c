@@ -203,6 +203,34 @@ static void test_memory_floor(void)
 	teardown(&fx);
 }
 
+/* A peak within the frame counts for memory spikes; the net growth still feeds the baseline. */
+static void test_memory_peak(void)
+{
+	struct fixture fx;
+	struct pmt_frame f, in;
+
+	setup(&fx, 4, 10 * MS, 0);
+	in = mkframe(10 * MS, 0);
+	in.peak_growth_bytes = 1048575;
+	f = classify(&fx, in);
+	CU_ASSERT_FALSE(f.spike);
+	in.peak_growth_bytes = 1048576; /* allocated and freed within the frame */
+	f = classify(&fx, in);
+	CU_ASSERT_EQUAL(f.spike_kind, PMT_SPIKE_MEMORY);
+	/* the larger of the two is judged */
+	in = mkframe(10 * MS, 2 * (int64_t)MIB);
+	in.peak_growth_bytes = 1;
+	f = classify(&fx, in);
+	CU_ASSERT_EQUAL(f.spike_kind, PMT_SPIKE_MEMORY);
+	/* 0 or negative: not measured, rss_delta alone */
+	in = mkframe(10 * MS, -5);
+	in.peak_growth_bytes = 0;
+	fx.cfg.spike_floor_bytes = 0;
+	f = classify(&fx, in);
+	CU_ASSERT_FALSE(f.spike);
+	teardown(&fx);
+}
+
 static void test_time_spike(void)
 {
 	struct fixture fx;
@@ -683,6 +711,7 @@ void pmt_test_register_classify(void)
 		{ "warm-up: drop cause against the budget", test_warmup_drop_uses_budget },
 		{ "partial frames are never classified", test_partial },
 		{ "memory spike floor boundary", test_memory_floor },
+		{ "memory spike from a peak within the frame", test_memory_peak },
 		{ "time spike floor and threshold", test_time_spike },
 		{ "drop boundary", test_drop_boundary },
 		{ "cause gc, timed", test_cause_gc_timed },
