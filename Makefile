@@ -36,7 +36,8 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean test unit integration bench demo pystack-check fuzz install
+.PHONY: all clean test unit integration bench demo pystack-check fuzz install python python-test \
+	cross-windows
 .DELETE_ON_ERROR:
 
 all: $(OUT)/pmtrace-bpf
@@ -123,6 +124,46 @@ unit-asan:
 	$(MAKE) OUT=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" build/asan/test_unit
 	ASAN_OPTIONS=detect_leaks=1 build/asan/test_unit
 
+# ---- the Python extension (pymemtrace) -----------------------------------------
+# The extension compiles the same core sources, less the few that need the
+# tool's libraries (inih, fnmatch, json-c, capstone; setup.py lists the same
+# ones), position-independent, once for every interpreter.
+CORE_TOOL_ONLY := core/budget_ini.c core/budget_glob.c core/platform_json.c core/runfile.c \
+	core/x86_sites.c
+CORE_PORTABLE := $(filter-out $(CORE_TOOL_ONLY),$(CORE_SRCS))
+PIC_OBJS := $(patsubst %.c,$(OUT)/pic/%.o,$(CORE_PORTABLE))
+PYEXT_CFLAGS := $(CFLAGS) $(WARN) -Iinclude -Ipython/src -std=gnu11 -D_GNU_SOURCE -fPIC \
+	-fvisibility=hidden $(EXTRA_CFLAGS)
+PYTHONS ?= $(shell scripts/pythons.sh)
+
+$(OUT)/pic/%.o: %.c include/pmtrace/*.h $(wildcard core/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(PYEXT_CFLAGS) -c $< -o $@
+
+# In-tree builds for Debian's python3 and each pyenv CPython 3.8-3.13 present.
+python: $(PIC_OBJS)
+	$(Q)for py in $(PYTHONS); do \
+		scripts/build-pyext.sh "$$py" "$(CC)" "$(PYEXT_CFLAGS)" $(PIC_OBJS) || exit 1; \
+	done
+
+# The package's tests on every interpreter built (tests/python/run.sh).
+python-test: python
+	tests/python/run.sh $(PYTHONS)
+
+# The platform layer and the extension's C core, cross-compiled for Windows
+# (mingw-w64) and linked into a small program, so that port does not rot.
+WIN_CC ?= x86_64-w64-mingw32-gcc
+cross-windows:
+	$(Q)if command -v $(WIN_CC) >/dev/null 2>&1; then \
+		mkdir -p $(OUT)/win64 && \
+		$(WIN_CC) -O2 $(WARN) -Iinclude -Ipython/src -std=gnu11 $(CORE_PORTABLE) \
+			python/src/osmem.c tests/cross/core_check.c -o $(OUT)/win64/core_check.exe && \
+		printf '  %-8s %s\n' WIN64 $(OUT)/win64/core_check.exe; \
+	else \
+		echo "cross-windows: SKIPPED: $(WIN_CC) not found (scripts/install-deps.sh installs it)"; \
+	fi
+
 integration: $(OUT)/pmtrace-bpf $(OUT)/pystack_check
 	tests/integration/run.sh
 
@@ -166,7 +207,7 @@ $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OUT)/libfuzz.a
 fuzz:
 	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
-test: all unit unit-asan fuzz integration
+test: all unit unit-asan fuzz cross-windows python-test integration
 
 demo: $(OUT)/pmtrace-bpf
 	scripts/demo.sh

@@ -100,6 +100,8 @@ int pmt_os_thread(struct pmt_os_thread *out)
 		return -errno;
 	out->minflt = (uint64_t)ru.ru_minflt;
 	out->majflt = (uint64_t)ru.ru_majflt;
+	out->sys_ns = (uint64_t)ru.ru_stime.tv_sec * 1000000000ull +
+		      (uint64_t)ru.ru_stime.tv_usec * 1000ull;
 	out->per_thread = true;
 	return 0;
 }
@@ -201,6 +203,9 @@ int pmt_os_process(struct pmt_os *os, struct pmt_os_proc *out)
 int pmt_os_thread(struct pmt_os_thread *out)
 {
 	struct rusage ru;
+	mach_port_t self;
+	thread_basic_info_data_t bi;
+	mach_msg_type_number_t count = THREAD_BASIC_INFO_COUNT;
 
 	memset(out, 0, sizeof(*out));
 	if (getrusage(RUSAGE_SELF, &ru))
@@ -208,6 +213,11 @@ int pmt_os_thread(struct pmt_os_thread *out)
 	out->minflt = (uint64_t)ru.ru_minflt;
 	out->majflt = (uint64_t)ru.ru_majflt;
 	out->per_thread = false;
+	self = mach_thread_self();
+	if (thread_info(self, THREAD_BASIC_INFO, (thread_info_t)&bi, &count) == KERN_SUCCESS)
+		out->sys_ns = (uint64_t)bi.system_time.seconds * 1000000000ull +
+			      (uint64_t)bi.system_time.microseconds * 1000ull;
+	mach_port_deallocate(mach_task_self(), self);
 	return 0;
 }
 
@@ -287,14 +297,18 @@ int pmt_os_process(struct pmt_os *os, struct pmt_os_proc *out)
 int pmt_os_thread(struct pmt_os_thread *out)
 {
 	PROCESS_MEMORY_COUNTERS pmc;
+	FILETIME created, exited, kernel, user;
 
 	memset(out, 0, sizeof(*out));
 	memset(&pmc, 0, sizeof(pmc));
 	pmc.cb = sizeof(pmc);
+
 	if (!GetProcessMemoryInfo(GetCurrentProcess(), &pmc, sizeof(pmc)))
 		return -EIO;
 	out->minflt = pmc.PageFaultCount;
 	out->per_thread = false;
+	if (GetThreadTimes(GetCurrentThread(), &created, &exited, &kernel, &user))
+		out->sys_ns = (((uint64_t)kernel.dwHighDateTime << 32) | kernel.dwLowDateTime) * 100;
 	return 0;
 }
 

@@ -31,7 +31,8 @@ struct pmt_os_proc {
 
 struct pmt_os_thread {
 	uint64_t minflt, majflt; /* the calling thread's faults (the process's off Linux) */
-	bool per_thread;         /* true when the counts are the thread's own */
+	uint64_t sys_ns;         /* the calling thread's kernel time (tick-sampled on Linux) */
+	bool per_thread;         /* true when the fault counts are the thread's own */
 };
 
 struct pmt_os_system {
@@ -46,7 +47,7 @@ void pmt_os_close(struct pmt_os *os);
 
 /* The process's memory and faults now. */
 int pmt_os_process(struct pmt_os *os, struct pmt_os_proc *out);
-/* The calling thread's faults now. */
+/* The calling thread's faults and kernel time now. */
 int pmt_os_thread(struct pmt_os_thread *out);
 /* The system's memory now. */
 int pmt_os_system(struct pmt_os_system *out);
