@@ -265,6 +265,97 @@ int pmt_platform_texture_format(const struct pmt_platform *p, struct pmt_texture
 	return -ENOENT;
 }
 
+/* Uncompressed pixel formats, for pmt_texture_format_cost() only. */
+static const struct {
+	const char *name;
+	unsigned int bpp_x100;
+} raw_formats[] = {
+	{ "RGBA", 3200 },    { "RGBA8", 3200 },   { "BGRA", 3200 },    { "BGRA8", 3200 },
+	{ "ARGB", 3200 },    { "ABGR", 3200 },    { "RGBX", 3200 },    { "SRGB8_ALPHA8", 3200 },
+	{ "RGB", 2400 },     { "RGB8", 2400 },    { "BGR", 2400 },     { "SRGB8", 2400 },
+	{ "RGB565", 1600 },  { "RGBA4444", 1600 }, { "RGBA4", 1600 },  { "RGB5A1", 1600 },
+	{ "RGBA5551", 1600 }, { "RGB5A3", 1600 }, { "RG", 1600 },      { "RG8", 1600 },
+	{ "LA", 1600 },      { "LA8", 1600 },     { "IA8", 1600 },     { "R16F", 1600 },
+	{ "R", 800 },        { "R8", 800 },       { "L", 800 },        { "L8", 800 },
+	{ "A", 800 },        { "A8", 800 },       { "ALPHA", 800 },    { "LUMINANCE", 800 },
+	{ "P", 800 },        { "P8", 800 },       { "I8", 800 },       { "C8", 800 },
+	{ "RG16F", 3200 },   { "R32F", 3200 },    { "DEPTH24_STENCIL8", 3200 },
+	{ "RGBA16F", 6400 }, { "RGBA16", 6400 },  { "RG32F", 6400 },   { "RGB16F", 4800 },
+	{ "RGBA32F", 12800 }, { "RGB32F", 9600 }, { "I4", 400 },       { "C4", 400 },
+	{ "IA4", 800 },
+};
+
+/* Length of the format name at @s: letters, digits and '_'. */
+static size_t name_len(const char *s)
+{
+	size_t n = word_len(s);
+
+	while (s[n] == '_' || word_len(s + n))
+		n += s[n] == '_' ? 1 : word_len(s + n);
+	return n;
+}
+
+static bool same_ci(const char *a, size_t n, const char *b)
+{
+	size_t i;
+
+	if (strlen(b) != n)
+		return false;
+	for (i = 0; i < n; i++) {
+		char x = a[i], y = b[i];
+
+		if (x >= 'a' && x <= 'z')
+			x = (char)(x - 'a' + 'A');
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+/* pmt_texture_format_cost - the bits per pixel (x100) of format @name; see platform.h. */
+int pmt_texture_format_cost(const char *name, unsigned int *bpp_x100)
+{
+	struct pmt_texture_format tf;
+	size_t n, r;
+
+	if (!name)
+		return -ENOENT;
+	while (*name == ' ')
+		name++;
+	n = name_len(name);
+	for (r = 0; r < sizeof(raw_formats) / sizeof(raw_formats[0]); r++) {
+		if (same_ci(name, n, raw_formats[r].name)) {
+			*bpp_x100 = raw_formats[r].bpp_x100;
+			return 0;
+		}
+	}
+	n = word_len(name);
+	if (same_ci(name, n, "ASTC")) {
+		const char *rest = name + 4;
+		char block[8];
+		size_t k = 0;
+
+		while (*rest == ' ' || *rest == '_' || *rest == '-')
+			rest++;
+		/* "8x8" or "8X8" */
+		while (k + 1 < sizeof(block) && rest[k] && rest[k] != ' ') {
+			block[k] = rest[k] == 'X' ? 'x' : rest[k];
+			k++;
+		}
+		block[k] = '\0';
+		astc_format(block, &tf);
+		*bpp_x100 = tf.bpp_x100;
+		return 0;
+	}
+	for (r = 0; r < sizeof(format_rows) / sizeof(format_rows[0]); r++) {
+		if (same_ci(name, n, format_rows[r].token)) {
+			*bpp_x100 = format_rows[r].f.bpp_x100;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 /* pmt_texture_bytes - @rgba8_bytes re-costed at @bpp_x100 / 100 bits per pixel. */
 uint64_t pmt_texture_bytes(uint64_t rgba8_bytes, unsigned int bpp_x100)
 {

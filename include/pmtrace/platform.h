@@ -226,6 +226,17 @@ struct pmt_texture_format {
  */
 int pmt_platform_texture_format(const struct pmt_platform *p, struct pmt_texture_format *out);
 
+/*
+ * The memory cost of pixel format @name in bits per pixel times 100, into
+ * *@bpp_x100: the compressed formats pmt_platform_texture_format() knows
+ * (by the name's first word: "BC1", "DXT5", "ETC2", "ASTC 8x8"; a bare
+ * "ASTC" is 6x6) and the usual uncompressed ones ("RGBA"/"RGBA8"/"BGRA"
+ * 3200, "RGB" 2400, "RGB565"/"RGBA4444"/"LA"/"RG" 1600, "R8"/"L"/"A"/"P"
+ * 800, "RGBA16F" 6400, "RGBA32F" 12800...). Case-insensitive. Returns 0,
+ * or -ENOENT (@bpp_x100 untouched) for an unknown name or NULL.
+ */
+int pmt_texture_format_cost(const char *name, unsigned int *bpp_x100);
+
 /* The bytes of images measured as RGBA8 (32 bits/px) once stored at @bpp_x100 / 100 bits/px. */
 uint64_t pmt_texture_bytes(uint64_t rgba8_bytes, unsigned int bpp_x100);
 

@@ -32,6 +32,7 @@ static void (*const registrations[])(void) = {
 	pmt_test_register_pools,
 	pmt_test_register_pool_track,
 	pmt_test_register_blockmap,
+	pmt_test_register_cycles,
 };
 
 /*

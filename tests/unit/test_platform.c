@@ -864,6 +864,38 @@ static void test_builtin_table(void)
 	pmt_platforms_free(&ps);
 }
 
+/* Single format names: compressed ones from the platform table, uncompressed ones. */
+static void test_format_cost(void)
+{
+	unsigned int b = 7;
+
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("RGBA", &b), 0);
+	CU_ASSERT_EQUAL(b, 3200);
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("rgb", &b), 0);
+	CU_ASSERT_EQUAL(b, 2400);
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("RGB565", &b), 0);
+	CU_ASSERT_EQUAL(b, 1600);
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("DXT1", &b), 0);
+	CU_ASSERT_EQUAL(b, 400);
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("bc7", &b), 0);
+	CU_ASSERT_EQUAL(b, 800);
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("ASTC 8x8", &b), 0);
+	CU_ASSERT_EQUAL(b, 200);
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("ASTC_4X4", &b), 0);
+	CU_ASSERT_EQUAL(b, 800);
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("ASTC", &b), 0);
+	CU_ASSERT_EQUAL(b, 356);
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("RGBA32F", &b), 0);
+	CU_ASSERT_EQUAL(b, 12800);
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("DEPTH24_STENCIL8", &b), 0);
+	CU_ASSERT_EQUAL(b, 3200);
+	b = 7;
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("YUV420", &b), -ENOENT);
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("RGBAX", &b), -ENOENT);
+	CU_ASSERT_EQUAL(pmt_texture_format_cost(NULL, &b), -ENOENT);
+	CU_ASSERT_EQUAL(b, 7);
+}
+
 void pmt_test_register_platform(void)
 {
 	static const struct pmt_test tests[] = {
@@ -882,6 +914,7 @@ void pmt_test_register_platform(void)
 		{ "advice lines cut", test_advice_cut },
 		{ "platform list", test_list },
 		{ "built-in table equals the parsed data", test_builtin_table },
+		{ "texture format costs", test_format_cost },
 	};
 
 	pmt_test_add_suite("platform", tests, PMT_ARRAY_SIZE(tests));
