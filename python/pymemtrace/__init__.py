@@ -12,9 +12,14 @@ platform_monitor) re-export them with their enums. See docs/python-api.md.
 
 from ._enums import AssetState, AssetType, EvictionStrategy, Platform
 from ._pymemtrace import (
+    AssetMemoryManager,
+    BudgetViolation,
     FrameContext,
     FrameMemoryProfiler,
     FrameStats,
+    MemoryHeatmap,
+    MemoryLeak,
+    PlatformStatus,
     PyMemTraceError,
     UnknownAssetError,
     UnknownBudgetError,
@@ -31,7 +36,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AssetState", "AssetType", "EvictionStrategy", "Platform",
-    "FrameContext", "FrameMemoryProfiler", "FrameStats",
+    "AssetMemoryManager", "BudgetViolation", "FrameContext", "FrameMemoryProfiler", "FrameStats",
+    "MemoryHeatmap", "MemoryLeak", "PlatformStatus",
     "PyMemTraceError", "UnknownAssetError", "UnknownBudgetError", "UnknownPoolError",
     "BudgetCycleError", "PoolReleaseError",
     "allocator_stats", "install_allocator_hooks", "remove_allocator_hooks", "os_name",

@@ -900,6 +900,11 @@ static PyObject *p_load_frame(ProfilerObject *p, PyObject *args)
 	Py_RETURN_NONE;
 }
 
+uint64_t pmt_profiler_frame_count(PyObject *profiler)
+{
+	return ((ProfilerObject *)profiler)->frames;
+}
+
 /* ---- the type ------------------------------------------------------------------- */
 
 static PyObject *p_new(PyTypeObject *tp, PyObject *args, PyObject *kw)

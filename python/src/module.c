@@ -406,6 +406,12 @@ static const struct type_row type_rows[] = {
 	{ offsetof(struct pmt_state, FrameContext), &pmt_FrameContext_spec, "FrameContext" },
 	{ offsetof(struct pmt_state, FrameMemoryProfiler), &pmt_FrameMemoryProfiler_spec,
 	  "FrameMemoryProfiler" },
+	{ offsetof(struct pmt_state, MemoryHeatmap), &pmt_MemoryHeatmap_spec, "MemoryHeatmap" },
+	{ offsetof(struct pmt_state, MemoryLeak), &pmt_MemoryLeak_spec, "MemoryLeak" },
+	{ offsetof(struct pmt_state, AssetMemoryManager), &pmt_AssetMemoryManager_spec,
+	  "AssetMemoryManager" },
+	{ offsetof(struct pmt_state, BudgetViolation), &pmt_BudgetViolation_spec, "BudgetViolation" },
+	{ offsetof(struct pmt_state, PlatformStatus), &pmt_PlatformStatus_spec, "PlatformStatus" },
 };
 
 static int add_exception(PyObject *module, PyObject **slot, const char *name, const char *doc,

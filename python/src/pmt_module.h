@@ -86,6 +86,9 @@ PyObject *pmt_caller_site(void);
 /* Call @fn(@arg) for each callable of list @cbs; returns 0 or -1 at the first exception. */
 int pmt_call_each(PyObject *cbs, PyObject *arg);
 
+/* Frames a FrameMemoryProfiler has recorded (its next frame's number). */
+uint64_t pmt_profiler_frame_count(PyObject *profiler);
+
 /* Type specs, one per file. */
 extern PyType_Spec pmt_FrameMemoryProfiler_spec, pmt_FrameContext_spec, pmt_FrameStats_spec;
 extern PyType_Spec pmt_AssetMemoryManager_spec, pmt_MemoryHeatmap_spec, pmt_MemoryLeak_spec;
