@@ -671,6 +671,20 @@ uint64_t pmt_budget_usage(const struct pmt_budgets *b, int idx, const struct pmt
 			sum = sat_add(sum, s->bytes[cat]);
 	if (it->nsub_globs && s->asset_bytes)
 		sum = sat_add(sum, s->asset_bytes(s->ctx, it->sub_globs, it->nsub_globs, counted));
+	if (s->own_bytes) {
+		size_t j;
+
+		for (j = 0; j < s->n_own && j < b->count; j++) {
+			int a;
+
+			if (!s->own_bytes[j])
+				continue;
+			for (a = (int)j; a >= 0 && a != idx; a = b->items[a].parent)
+				;
+			if (a == idx)
+				sum = sat_add(sum, s->own_bytes[j]);
+		}
+	}
 	return sum;
 }
 
