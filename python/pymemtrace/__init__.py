@@ -17,6 +17,7 @@ from ._pymemtrace import (
     FrameContext,
     FrameMemoryProfiler,
     FrameStats,
+    MemoryBudgetSystem,
     MemoryHeatmap,
     MemoryLeak,
     PlatformStatus,
@@ -37,7 +38,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AssetState", "AssetType", "EvictionStrategy", "Platform",
     "AssetMemoryManager", "BudgetViolation", "FrameContext", "FrameMemoryProfiler", "FrameStats",
-    "MemoryHeatmap", "MemoryLeak", "PlatformStatus",
+    "MemoryBudgetSystem", "MemoryHeatmap", "MemoryLeak", "PlatformStatus",
     "PyMemTraceError", "UnknownAssetError", "UnknownBudgetError", "UnknownPoolError",
     "BudgetCycleError", "PoolReleaseError",
     "allocator_stats", "install_allocator_hooks", "remove_allocator_hooks", "os_name",

@@ -411,6 +411,8 @@ static const struct type_row type_rows[] = {
 	{ offsetof(struct pmt_state, AssetMemoryManager), &pmt_AssetMemoryManager_spec,
 	  "AssetMemoryManager" },
 	{ offsetof(struct pmt_state, BudgetViolation), &pmt_BudgetViolation_spec, "BudgetViolation" },
+	{ offsetof(struct pmt_state, MemoryBudgetSystem), &pmt_MemoryBudgetSystem_spec,
+	  "MemoryBudgetSystem" },
 	{ offsetof(struct pmt_state, PlatformStatus), &pmt_PlatformStatus_spec, "PlatformStatus" },
 };
 
