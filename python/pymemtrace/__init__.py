@@ -20,6 +20,7 @@ from ._pymemtrace import (
     MemoryBudgetSystem,
     MemoryHeatmap,
     MemoryLeak,
+    PlatformMemoryMonitor,
     PlatformStatus,
     PyMemTraceError,
     UnknownAssetError,
@@ -38,7 +39,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AssetState", "AssetType", "EvictionStrategy", "Platform",
     "AssetMemoryManager", "BudgetViolation", "FrameContext", "FrameMemoryProfiler", "FrameStats",
-    "MemoryBudgetSystem", "MemoryHeatmap", "MemoryLeak", "PlatformStatus",
+    "MemoryBudgetSystem", "MemoryHeatmap", "MemoryLeak", "PlatformMemoryMonitor", "PlatformStatus",
     "PyMemTraceError", "UnknownAssetError", "UnknownBudgetError", "UnknownPoolError",
     "BudgetCycleError", "PoolReleaseError",
     "allocator_stats", "install_allocator_hooks", "remove_allocator_hooks", "os_name",

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "pmtrace/assets.h"
+#include "pmtrace/budget.h"
 #include "pmtrace/cycles.h"
 #include "pmtrace/platform.h"
 #include "pmtrace/strtab.h"
@@ -1243,6 +1244,20 @@ static PyMethodDef m_methods[] = {
 	{ "end_frame", (PyCFunction)m_end_frame, METH_NOARGS, end_frame_doc },
 	{ NULL, NULL, 0, NULL },
 };
+
+void pmt_asset_manager_peaks(PyObject *manager, uint64_t *peak_by_cat)
+{
+	ManagerObject *m = (ManagerObject *)manager;
+	int t;
+
+	for (t = 0; t < PMT_ASSET_TYPES; t++) {
+		const struct pmt_type_stats *ts = pmt_asset_type_stats(m->store, (enum pmt_asset_type)t);
+		int cat = pmt_budget_cat_of_asset((uint32_t)t);
+
+		if (ts && cat >= 0)
+			peak_by_cat[cat] += ts->peak_bytes;
+	}
+}
 
 /* ---- the type ------------------------------------------------------------------------ */
 

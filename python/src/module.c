@@ -414,6 +414,8 @@ static const struct type_row type_rows[] = {
 	{ offsetof(struct pmt_state, MemoryBudgetSystem), &pmt_MemoryBudgetSystem_spec,
 	  "MemoryBudgetSystem" },
 	{ offsetof(struct pmt_state, PlatformStatus), &pmt_PlatformStatus_spec, "PlatformStatus" },
+	{ offsetof(struct pmt_state, PlatformMemoryMonitor), &pmt_PlatformMemoryMonitor_spec,
+	  "PlatformMemoryMonitor" },
 };
 
 static int add_exception(PyObject *module, PyObject **slot, const char *name, const char *doc,

@@ -89,6 +89,12 @@ int pmt_call_each(PyObject *cbs, PyObject *arg);
 /* Frames a FrameMemoryProfiler has recorded (its next frame's number). */
 uint64_t pmt_profiler_frame_count(PyObject *profiler);
 
+/*
+ * Add the peak bytes of each asset category an AssetMemoryManager has seen
+ * (textures, surfaces, audio...) into @peak_by_cat (enum pmt_category).
+ */
+void pmt_asset_manager_peaks(PyObject *manager, uint64_t *peak_by_cat);
+
 /* Type specs, one per file. */
 extern PyType_Spec pmt_FrameMemoryProfiler_spec, pmt_FrameContext_spec, pmt_FrameStats_spec;
 extern PyType_Spec pmt_AssetMemoryManager_spec, pmt_MemoryHeatmap_spec, pmt_MemoryLeak_spec;
