@@ -20,6 +20,8 @@ from ._pymemtrace import (
     MemoryBudgetSystem,
     MemoryHeatmap,
     MemoryLeak,
+    ObjectPool,
+    ObjectPoolAnalyzer,
     PlatformMemoryMonitor,
     PlatformStatus,
     PyMemTraceError,
@@ -39,7 +41,8 @@ __version__ = "0.1.0"
 __all__ = [
     "AssetState", "AssetType", "EvictionStrategy", "Platform",
     "AssetMemoryManager", "BudgetViolation", "FrameContext", "FrameMemoryProfiler", "FrameStats",
-    "MemoryBudgetSystem", "MemoryHeatmap", "MemoryLeak", "PlatformMemoryMonitor", "PlatformStatus",
+    "MemoryBudgetSystem", "MemoryHeatmap", "MemoryLeak", "ObjectPool", "ObjectPoolAnalyzer",
+    "PlatformMemoryMonitor", "PlatformStatus",
     "PyMemTraceError", "UnknownAssetError", "UnknownBudgetError", "UnknownPoolError",
     "BudgetCycleError", "PoolReleaseError",
     "allocator_stats", "install_allocator_hooks", "remove_allocator_hooks", "os_name",

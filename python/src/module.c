@@ -416,6 +416,9 @@ static const struct type_row type_rows[] = {
 	{ offsetof(struct pmt_state, PlatformStatus), &pmt_PlatformStatus_spec, "PlatformStatus" },
 	{ offsetof(struct pmt_state, PlatformMemoryMonitor), &pmt_PlatformMemoryMonitor_spec,
 	  "PlatformMemoryMonitor" },
+	{ offsetof(struct pmt_state, ObjectPool), &pmt_ObjectPool_spec, "ObjectPool" },
+	{ offsetof(struct pmt_state, ObjectPoolAnalyzer), &pmt_ObjectPoolAnalyzer_spec,
+	  "ObjectPoolAnalyzer" },
 };
 
 static int add_exception(PyObject *module, PyObject **slot, const char *name, const char *doc,
