@@ -11,6 +11,7 @@ platform_monitor) re-export them with their enums. See docs/python-api.md.
 """
 
 from ._enums import AssetState, AssetType, EvictionStrategy, Platform
+from ._load import Run, load
 from ._pymemtrace import (
     AssetMemoryManager,
     BudgetViolation,
@@ -30,6 +31,7 @@ from ._pymemtrace import (
     UnknownPoolError,
     BudgetCycleError,
     PoolReleaseError,
+    TraceFileError,
     allocator_stats,
     install_allocator_hooks,
     os_name,
@@ -44,6 +46,6 @@ __all__ = [
     "MemoryBudgetSystem", "MemoryHeatmap", "MemoryLeak", "ObjectPool", "ObjectPoolAnalyzer",
     "PlatformMemoryMonitor", "PlatformStatus",
     "PyMemTraceError", "UnknownAssetError", "UnknownBudgetError", "UnknownPoolError",
-    "BudgetCycleError", "PoolReleaseError",
+    "BudgetCycleError", "PoolReleaseError", "TraceFileError", "Run", "load",
     "allocator_stats", "install_allocator_hooks", "remove_allocator_hooks", "os_name",
 ]

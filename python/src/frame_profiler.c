@@ -486,18 +486,23 @@ static PyObject *ctx_stats(ContextObject *c, void *closure)
 
 /* ---- reading the history -------------------------------------------------------- */
 
-/* The ring slot of frame number @n, or -1. */
+/* The ring slot of frame number @n, or -1 (frames are kept in increasing numbers, maybe with gaps). */
 static long slot_of(ProfilerObject *p, uint64_t n)
 {
-	uint64_t first = p->ring.total - p->ring.len;
-	const struct pmt_frame *f;
+	size_t lo = 0, hi = p->ring.len;
 
-	if (!p->ring.len || n < first || n >= p->ring.total)
-		return -1;
-	f = pmt_frame_ring_get(&p->ring, (size_t)(n - first));
-	if (!f || f->index != n)
-		return -1; /* loaded histories may have gaps */
-	return (long)(f - p->ring.frames);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct pmt_frame *f = pmt_frame_ring_get(&p->ring, mid);
+
+		if (f->index == n)
+			return (long)(f - p->ring.frames);
+		if (f->index < n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
 }
 
 PyDoc_STRVAR(get_stats_doc,
@@ -536,8 +541,9 @@ static PyObject *p_get_stats(ProfilerObject *p, PyObject *args, PyObject *kw)
 	slot = slot_of(p, n);
 	if (slot < 0) {
 		PyErr_Format(PyExc_IndexError, "frame %llu is not in the history (frames %llu..%llu kept)",
-			     n, (unsigned long long)(p->ring.total - p->ring.len),
-			     (unsigned long long)(p->ring.total ? p->ring.total - 1 : 0));
+			     n, p->ring.len ? (unsigned long long)pmt_frame_ring_get(&p->ring, 0)->index : 0ULL,
+			     p->ring.len ? (unsigned long long)pmt_frame_ring_get(&p->ring, p->ring.len - 1)->index
+					 : 0ULL);
 		return NULL;
 	}
 	return stats_at_slot(p, (size_t)slot);
@@ -848,14 +854,14 @@ static PyObject *p_load_frame(ProfilerObject *p, PyObject *args)
 	struct pmt_frame f;
 	struct pmt_frame_extra x;
 	unsigned long long index, ts, dur, rss, minflt, majflt, fault_ns, gc0, gc1, gc2, coll,
-		uncoll, gc_ns;
-	long long delta, heap;
+		uncoll, gc_ns, mapped, unmapped, sys_ns;
+	long long delta, heap, brk;
 	int gc_known, gc_timed, partial, spike, spike_kind, dropped, cause, gen;
 
-	if (!PyArg_ParseTuple(args, "KKKKLKKKpKKKKKKpLpppiii:_load_frame", &index, &ts, &dur,
+	if (!PyArg_ParseTuple(args, "KKKKLKKKpKKKKKKpLpppiiiKKLK:_load_frame", &index, &ts, &dur,
 			      &rss, &delta, &minflt, &majflt, &fault_ns, &gc_known, &gc0, &gc1,
 			      &gc2, &coll, &uncoll, &gc_ns, &gc_timed, &heap, &partial, &spike,
-			      &dropped, &spike_kind, &cause, &gen))
+			      &dropped, &spike_kind, &cause, &gen, &mapped, &unmapped, &brk, &sys_ns))
 		return NULL;
 	memset(&f, 0, sizeof(f));
 	memset(&x, 0, sizeof(x));
@@ -883,6 +889,10 @@ static PyObject *p_load_frame(ProfilerObject *p, PyObject *args)
 	f.dropped = dropped;
 	f.cause = (enum pmt_cause)(cause >= 0 && cause < 4 ? cause : 0);
 	f.gc_generation = gen;
+	f.mapped_bytes = mapped;
+	f.unmapped_bytes = unmapped;
+	f.brk_delta_bytes = brk;
+	f.sys_ns = sys_ns;
 	x.loaded = true;
 	x.start_ns = ts > dur ? ts - dur : 0;
 	x.rss_start = delta < 0 || (uint64_t)delta <= rss ? (uint64_t)((int64_t)rss - delta) : 0;

@@ -467,6 +467,10 @@ static int module_exec(PyObject *module)
 	    add_exception(module, &st->BudgetCycleError, "BudgetCycleError",
 			  "A budget would become its own ancestor (also a ValueError).", st->Error,
 			  PyExc_ValueError) < 0 ||
+	    add_exception(module, &st->TraceFileError, "TraceFileError",
+			  "A pmtrace-bpf JSON Lines file pymemtrace.load() cannot read (also a "
+			  "ValueError): the message names the line.",
+			  st->Error, PyExc_ValueError) < 0 ||
 	    add_exception(module, &st->PoolReleaseError, "PoolReleaseError",
 			  "An object released twice, or to a pool it does not come from (also a "
 			  "ValueError).",
@@ -509,6 +513,7 @@ static int module_traverse(PyObject *module, visitproc visit, void *arg)
 	Py_VISIT(st->UnknownAssetError);
 	Py_VISIT(st->BudgetCycleError);
 	Py_VISIT(st->PoolReleaseError);
+	Py_VISIT(st->TraceFileError);
 	for (e = 0; e < PMT_ENUMS; e++) {
 		Py_VISIT(st->enum_cls[e]);
 		Py_VISIT(st->enum_members[e]);
@@ -532,6 +537,7 @@ static int module_clear(PyObject *module)
 	Py_CLEAR(st->UnknownAssetError);
 	Py_CLEAR(st->BudgetCycleError);
 	Py_CLEAR(st->PoolReleaseError);
+	Py_CLEAR(st->TraceFileError);
 	for (e = 0; e < PMT_ENUMS; e++) {
 		Py_CLEAR(st->enum_cls[e]);
 		Py_CLEAR(st->enum_members[e]);

@@ -49,6 +49,7 @@ struct pmt_state {
 	PyObject *UnknownBudgetError, *UnknownPoolError, *UnknownAssetError; /* + KeyError */
 	PyObject *BudgetCycleError; /* + ValueError */
 	PyObject *PoolReleaseError; /* + ValueError */
+	PyObject *TraceFileError;   /* + ValueError */
 	/* enums: the class and a tuple of its canonical members */
 	PyObject *enum_cls[PMT_ENUMS];
 	PyObject *enum_members[PMT_ENUMS];

@@ -96,6 +96,41 @@ out:
 	return res;
 }
 
+/*
+ * Type(**fields): a record from keyword arguments named as its attributes
+ * (missing ones are None), for pymemtrace.load() and for tests.
+ */
+static PyObject *rec_new_kw(PyTypeObject *tp, PyObject *args, PyObject *kw, const PyMemberDef *m)
+{
+	PmtRecord *r;
+	Py_ssize_t used = 0;
+	int i;
+
+	if (PyTuple_GET_SIZE(args)) {
+		PyErr_Format(PyExc_TypeError, "%s() takes keyword arguments only", tp->tp_name);
+		return NULL;
+	}
+	r = (PmtRecord *)tp->tp_alloc(tp, 0);
+	if (!r)
+		return NULL;
+	for (i = 0; m[i].name; i++) {
+		PyObject *v = kw ? PyDict_GetItemString(kw, m[i].name) : NULL;
+
+		if (v)
+			used++;
+		else
+			v = Py_None;
+		Py_INCREF(v);
+		r->v[i] = v;
+	}
+	if (kw && used != PyDict_Size(kw)) {
+		PyErr_Format(PyExc_TypeError, "%s() got an unknown field", tp->tp_name);
+		Py_DECREF(r);
+		return NULL;
+	}
+	return (PyObject *)r;
+}
+
 #define SLOT(i) (offsetof(PmtRecord, v) + (i) * sizeof(PyObject *))
 #define MEMBER(i, name, doc) [i] = { name, T_OBJECT, SLOT(i), READONLY, doc }
 
@@ -115,6 +150,11 @@ static PyMemberDef hm_members[] = {
 	       "'site', 'path'}, ...]."),
 	{ NULL, 0, 0, 0, NULL },
 };
+
+static PyObject *hm_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
+{
+	return rec_new_kw(tp, args, kw, hm_members);
+}
 
 static PyObject *hm_repr(PmtRecord *r)
 {
@@ -202,6 +242,11 @@ static PyMemberDef lk_members[] = {
 	{ NULL, 0, 0, 0, NULL },
 };
 
+static PyObject *lk_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
+{
+	return rec_new_kw(tp, args, kw, lk_members);
+}
+
 static PyObject *lk_repr(PmtRecord *r)
 {
 	return rec_repr_fields(r, "MemoryLeak", lk_members, 5);
@@ -225,6 +270,11 @@ static PyMemberDef bv_members[] = {
 	MEMBER(BV_TRIGGER, "asset_name", "The asset whose registration or growth caused it."),
 	{ NULL, 0, 0, 0, NULL },
 };
+
+static PyObject *bv_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
+{
+	return rec_new_kw(tp, args, kw, bv_members);
+}
 
 static PyObject *bv_repr(PmtRecord *r)
 {
@@ -253,6 +303,11 @@ static PyMemberDef ps_members[] = {
 	{ NULL, 0, 0, 0, NULL },
 };
 
+static PyObject *ps_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
+{
+	return rec_new_kw(tp, args, kw, ps_members);
+}
+
 static PyObject *ps_repr(PmtRecord *r)
 {
 	return rec_repr_fields(r, "PlatformStatus", ps_members, 8);
@@ -263,6 +318,7 @@ static PyObject *ps_repr(PmtRecord *r)
 		{ Py_tp_doc, (void *)doc },                                                  \
 		{ Py_tp_members, cname##_members },                                          \
 		{ Py_tp_repr, (void *)repr },                                                \
+		{ Py_tp_new, (void *)cname##_new },                                          \
 		{ Py_tp_traverse, (void *)rec_traverse },                                    \
 		{ Py_tp_clear, (void *)rec_clear },                                          \
 		{ Py_tp_dealloc, (void *)rec_dealloc },                                      \
