@@ -97,13 +97,12 @@ static void frame_begin(ProfilerObject *p)
 	struct pmt_hooks *h = p->st->hooks;
 	int g;
 
-	if (pmt_os_process(&p->os, &proc) == 0) {
+	if (pmt_os_sample(&p->os, &proc, &th) == 0) {
 		p->rss0 = proc.rss_bytes;
 		p->hwm0 = proc.peak_rss_bytes;
 	} else {
 		p->rss0 = p->hwm0 = 0;
 	}
-	pmt_os_thread(&th);
 	p->minflt0 = th.minflt;
 	p->majflt0 = th.majflt;
 	p->sys0 = th.sys_ns;
@@ -133,9 +132,7 @@ static size_t frame_end(ProfilerObject *p)
 
 	memset(&f, 0, sizeof(f));
 	memset(&x, 0, sizeof(x));
-	if (pmt_os_process(&p->os, &proc))
-		memset(&proc, 0, sizeof(proc));
-	pmt_os_thread(&th);
+	pmt_os_sample(&p->os, &proc, &th);
 	x.start_ns = p->t0;
 	x.rss_start = p->rss0;
 	f.index = p->frames;

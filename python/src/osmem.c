@@ -106,6 +106,38 @@ int pmt_os_thread(struct pmt_os_thread *out)
 	return 0;
 }
 
+int pmt_os_sample(struct pmt_os *os, struct pmt_os_proc *proc, struct pmt_os_thread *th)
+{
+	struct rusage ru;
+	char buf[128];
+	unsigned long long size = 0, resident = 0;
+	ssize_t n;
+
+	memset(proc, 0, sizeof(*proc));
+	memset(th, 0, sizeof(*th));
+	if (os->statm_fd < 0)
+		return -EBADF;
+	n = pread(os->statm_fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %llu", &size, &resident) != 2)
+		return -EIO;
+	proc->rss_bytes = (uint64_t)resident * os->page_size;
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return -errno;
+	/* the mm's high-water mark: the process's, asked from any thread */
+	proc->peak_rss_bytes = (uint64_t)ru.ru_maxrss * 1024;
+	if (proc->peak_rss_bytes < proc->rss_bytes)
+		proc->peak_rss_bytes = proc->rss_bytes;
+	th->minflt = (uint64_t)ru.ru_minflt;
+	th->majflt = (uint64_t)ru.ru_majflt;
+	th->sys_ns = (uint64_t)ru.ru_stime.tv_sec * 1000000000ull +
+		     (uint64_t)ru.ru_stime.tv_usec * 1000ull;
+	th->per_thread = true;
+	return 0;
+}
+
 /* The value in kB of @key in /proc/meminfo's text @buf, or -1. */
 static long long meminfo_kb(const char *buf, const char *key)
 {
@@ -221,6 +253,14 @@ int pmt_os_thread(struct pmt_os_thread *out)
 	return 0;
 }
 
+int pmt_os_sample(struct pmt_os *os, struct pmt_os_proc *proc, struct pmt_os_thread *th)
+{
+	int err = pmt_os_process(os, proc);
+
+	pmt_os_thread(th);
+	return err;
+}
+
 int pmt_os_system(struct pmt_os_system *out)
 {
 	vm_statistics64_data_t vs;
@@ -312,6 +352,14 @@ int pmt_os_thread(struct pmt_os_thread *out)
 	return 0;
 }
 
+int pmt_os_sample(struct pmt_os *os, struct pmt_os_proc *proc, struct pmt_os_thread *th)
+{
+	int err = pmt_os_process(os, proc);
+
+	pmt_os_thread(th);
+	return err;
+}
+
 int pmt_os_system(struct pmt_os_system *out)
 {
 	MEMORYSTATUSEX ms;
@@ -374,6 +422,14 @@ int pmt_os_thread(struct pmt_os_thread *out)
 {
 	memset(out, 0, sizeof(*out));
 	return -ENOSYS;
+}
+
+int pmt_os_sample(struct pmt_os *os, struct pmt_os_proc *proc, struct pmt_os_thread *th)
+{
+	int err = pmt_os_process(os, proc);
+
+	pmt_os_thread(th);
+	return err;
 }
 
 int pmt_os_system(struct pmt_os_system *out)

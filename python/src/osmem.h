@@ -49,6 +49,12 @@ void pmt_os_close(struct pmt_os *os);
 int pmt_os_process(struct pmt_os *os, struct pmt_os_proc *out);
 /* The calling thread's faults and kernel time now. */
 int pmt_os_thread(struct pmt_os_thread *out);
+/*
+ * Both at once, cheaper: @proc's resident and peak bytes (its fault counts
+ * are left 0) and @th. On Linux one pread of statm and one
+ * getrusage(RUSAGE_THREAD), whose ru_maxrss is the process's peak.
+ */
+int pmt_os_sample(struct pmt_os *os, struct pmt_os_proc *proc, struct pmt_os_thread *th);
 /* The system's memory now. */
 int pmt_os_system(struct pmt_os_system *out);
 /* Monotonic nanoseconds (never goes back; the origin is unspecified). */
