@@ -223,7 +223,7 @@ install: $(OUT)/pmtrace-bpf
 	install -m 0644 docs/pmtrace-bpf.1 $(DESTDIR)$(PREFIX)/share/man/man1/pmtrace-bpf.1
 
 clean:
-	rm -rf $(OUT)
+	rm -rf $(OUT) python/pymemtrace/*.so python/pymemtrace.egg-info
 
 # The backend embeds the skeleton: rebuild it when the BPF side changes.
 $(OUT)/obj/user/probes/bpf_backend.o: $(OUT)/pmtrace.skel.h

@@ -10,6 +10,8 @@ round so that the shared machine's load falls on both alike:
 
   frame         `with profiler.frame():` around an empty body, minus the same loop
                 with a no-op context manager                 (promise: < 0.5 ms)
+  busy frame    a profiled frame whose body makes ~15,000 allocator calls (a busy
+                pygame frame), minus the same body unprofiled: markers and hooks
   hooks         the allocator hooks' cost per allocator call (mallocs + frees,
                 counted by the hooks): a loop making and dropping small objects,
                 hooks in minus hooks out, over the calls it makes
@@ -68,6 +70,28 @@ def bench_frame(n):
         with_p.append(cpu() - t)
     prof.stop_profiling()
     return (statistics.median(with_p) - statistics.median(without)) / n
+
+
+def bench_busy_frame(n, body):
+    """A frame whose body makes allocator calls: the whole cost of profiling it
+    (markers and hooks), against the same body bare; and the calls it makes."""
+    prof = FrameMemoryProfiler(max_frame_history=1000)
+    with_p, without = [], []
+    for _ in range(ROUNDS):
+        t = cpu()
+        for _ in range(n):
+            churn(body)
+        without.append(cpu() - t)
+        prof.start_profiling()
+        t = cpu()
+        for _ in range(n):
+            with prof.frame():
+                churn(body)
+        with_p.append(cpu() - t)
+        prof.stop_profiling()
+    s = prof.get_frame_stats()
+    calls = s.python_allocations + s.python_frees
+    return (statistics.median(with_p) - statistics.median(without)) / n, calls
 
 
 def churn(n):
@@ -190,6 +214,7 @@ def main():
     gc.collect()
     r = {"python": sys.version.split()[0], "executable": sys.executable}
     r["frame_ns"] = bench_frame(20000 // k)
+    r["busy_frame_ns"], r["busy_frame_calls"] = bench_busy_frame(500 // k, 2500)
     r["hook_ns_per_call"], r["calls_per_iteration"], r["call_ns_without_hooks"] = bench_hooks(200000 // k)
     r["pool_ns"] = bench_pool(200000 // k)
     r["register_ns"], r["heatmap_100k_ns"] = bench_assets(100000 // k)
@@ -203,6 +228,8 @@ def main():
         r["python"], r["executable"], ROUNDS))
     rows = [
         ("with profiler.frame(), per frame", r["frame_ns"], 500000),
+        ("a frame making %d allocator calls, per frame" % r["busy_frame_calls"], r["busy_frame_ns"],
+         500000),
         ("allocator hooks, per allocator call", r["hook_ns_per_call"], None),
         ("  (the loop's own cost per allocator call)", r["call_ns_without_hooks"], None),
         ("pool acquire + release (GC tracked)", r["pool_ns"]["gc"], 100000),
