@@ -11,8 +11,9 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+# The in-tree build, unless PYTHONPATH names another (an installed or instrumented build).
 if os.path.join(ROOT, "python") not in sys.path:
-    sys.path.insert(0, os.path.join(ROOT, "python"))
+    sys.path.append(os.path.join(ROOT, "python"))
 
 MIB = 1024 * 1024
 
