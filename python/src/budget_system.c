@@ -688,6 +688,11 @@ static PyObject *s_set_parent(BudgetSystemObject *s, PyObject *args, PyObject *k
 
 	if (!PyArg_ParseTupleAndKeywords(args, kw, "OO:set_budget_parent", kwlist, &name, &parent))
 		return NULL;
+	if (s->depth) {
+		PyErr_SetString(PyExc_RuntimeError,
+				"set_budget_parent() from an eviction callback");
+		return NULL;
+	}
 	idx = budget_index(s, name);
 	if (idx < 0)
 		return NULL;

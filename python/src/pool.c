@@ -285,6 +285,14 @@ static PyObject *pool_acquire(PoolObject *p, PyObject *unused)
 		o = make(p);
 		if (!o)
 			return NULL;
+		if (map_find(p, (uintptr_t)o)) {
+			PyErr_Format(PyExc_ValueError,
+				     "the class of pool %R returned %R, an object the pool already holds "
+				     "(a pool needs a new object from each call)",
+				     p->name, o);
+			Py_DECREF(o);
+			return NULL;
+		}
 		e = map_add(p, (uintptr_t)o);
 		if (!e) {
 			Py_DECREF(o);
@@ -473,6 +481,13 @@ PyObject *pmt_pool_new(struct pmt_state *st, PyObject *analyzer, struct pmt_anal
 		struct pmt_pool_slot *e;
 
 		if (!o) {
+			Py_DECREF(p);
+			return NULL;
+		}
+		if (map_find(p, (uintptr_t)o)) {
+			PyErr_Format(PyExc_ValueError, "the class of pool %R returned the same object twice",
+				     p->name);
+			Py_DECREF(o);
 			Py_DECREF(p);
 			return NULL;
 		}

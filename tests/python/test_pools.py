@@ -195,3 +195,9 @@ def test_reset_and_factory_errors():
         bad.acquire()
     assert bad.stats()["in_use"] == 0 and bad.stats()["misses"] == 0
     assert re.search(r"ObjectPool 'Particle'", repr(pool))
+    one = Particle()
+    same = an.create_pool(lambda: one, initial_size=1, max_size=2, name="same")
+    assert same.acquire() is one
+    with pytest.raises(ValueError):  # the factory gave back an object the pool holds
+        same.acquire()
+    assert same.stats()["in_use"] == 1
