@@ -236,8 +236,9 @@ static PyMethodDef on_collected_def = { "_pymemtrace_asset_collected", on_collec
 
 PyDoc_STRVAR(register_doc,
 "register_asset(asset_id, asset_type, asset_object=None, metadata=None, size=None,\n"
-"               path=None, state=AssetState.LOADED) -> int\n--\n\n"
-"Track an asset from now on; returns its size in bytes. asset_id: any hashable\n"
+"               path=None, state=None)\n--\n\nReturns int. "
+"Track an asset from now on (in AssetState state, LOADED by default); returns\n"
+"its size in bytes. asset_id: any hashable\n"
 "id not registered yet (ValueError otherwise). asset_type: an AssetType (or its\n"
 "name). The size is size= when given, else what asset_object holds (pygame\n"
 "surfaces: pitch x height; bytes-like objects and arrays: their buffer; an\n"
@@ -268,7 +269,7 @@ static PyObject *m_register(ManagerObject *m, PyObject *args, PyObject *kw)
 	type = pmt_enum_index(m->st, PMT_ENUM_ASSET_TYPE, type_obj, "asset_type");
 	if (type < 0)
 		return NULL;
-	if (state_obj) {
+	if (state_obj && state_obj != Py_None) {
 		state = pmt_enum_index(m->st, PMT_ENUM_ASSET_STATE, state_obj, "state");
 		if (state < 0)
 			return NULL;
@@ -420,7 +421,7 @@ static int unregister(ManagerObject *m, long s)
 }
 
 PyDoc_STRVAR(unregister_doc,
-"unregister_asset(asset_id) -> int\n--\n\n"
+"unregister_asset(asset_id)\n--\n\nReturns int. "
 "Stop tracking an asset (it was unloaded); returns the bytes it held.\n"
 "UnknownAssetError when it is not registered.");
 
@@ -520,7 +521,7 @@ static PyObject *m_use(ManagerObject *m, PyObject *args, PyObject *kw)
 }
 
 PyDoc_STRVAR(acquire_doc,
-"acquire_asset(asset_id, system) -> int\n--\n\n"
+"acquire_asset(asset_id, system)\n--\n\nReturns int. "
 "Game system `system` (a name) takes a reference to the asset: counts a use\n"
 "and returns the asset's total reference count across systems.");
 
@@ -559,7 +560,7 @@ static PyObject *m_acquire(ManagerObject *m, PyObject *args, PyObject *kw)
 }
 
 PyDoc_STRVAR(release_doc,
-"release_asset(asset_id, system) -> int\n--\n\n"
+"release_asset(asset_id, system)\n--\n\nReturns int. "
 "Undo one acquire_asset() by system; returns the total reference count left.\n"
 "ValueError when system holds no reference to it.");
 
@@ -605,7 +606,7 @@ static PyObject *m_release(ManagerObject *m, PyObject *args, PyObject *kw)
 }
 
 PyDoc_STRVAR(refs_doc,
-"get_asset_references(asset_id) -> dict\n--\n\n"
+"get_asset_references(asset_id)\n--\n\nReturns dict. "
 "{system: references} the game's systems hold on the asset (acquire_asset).");
 
 static PyObject *m_refs(ManagerObject *m, PyObject *id)
@@ -630,7 +631,7 @@ static PyObject *type_member(ManagerObject *m, int t)
 }
 
 PyDoc_STRVAR(info_doc,
-"get_asset_info(asset_id) -> dict\n--\n\n"
+"get_asset_info(asset_id)\n--\n\nReturns dict. "
 "asset_id, type, state, size, uses, references ({system: n}), site (the\n"
 "registering line), path, alive (False once its object was collected),\n"
 "held ('weak', 'strong' or None), registered_at and last_used (monotonic\n"
@@ -661,7 +662,7 @@ static PyObject *m_info(ManagerObject *m, PyObject *id)
 }
 
 PyDoc_STRVAR(heatmap_doc,
-"get_memory_heatmap(top_n=10) -> MemoryHeatmap\n--\n\n"
+"get_memory_heatmap(top_n=10)\n--\n\nReturns MemoryHeatmap. "
 "Asset memory now: total_memory, asset_count, by_type, count_by_type,\n"
 "peak_by_type, by_state, and the top_n largest assets (hotspots as\n"
 "(asset_id, bytes), top_assets with details). Assets whose object was\n"
@@ -765,7 +766,7 @@ fail:
 }
 
 PyDoc_STRVAR(systems_doc,
-"get_system_usage(top_n=20) -> list[dict]\n--\n\n"
+"get_system_usage(top_n=20)\n--\n\nReturns list[dict]. "
 "The game's systems (use_asset/acquire_asset system names, or calling lines)\n"
 "with the most uses: [{'system', 'uses', 'live_assets', 'live_bytes' (of the\n"
 "live assets it used), 'by_type': {AssetType: uses}}, ...].");
@@ -823,7 +824,7 @@ static PyObject *m_systems(ManagerObject *m, PyObject *args, PyObject *kw)
 }
 
 PyDoc_STRVAR(dups_doc,
-"find_duplicates() -> list[dict]\n--\n\n"
+"find_duplicates()\n--\n\nReturns list[dict]. "
 "Files loaded and held more than once (by path): [{'path', 'type', 'copies',\n"
 "'bytes', 'wasted_bytes'}, ...], most waste first.");
 
@@ -963,7 +964,7 @@ out_nowalk:
 }
 
 PyDoc_STRVAR(cycles_doc,
-"find_reference_cycles(max_visit=10000) -> list[list]\n--\n\n"
+"find_reference_cycles(max_visit=10000)\n--\n\nReturns list[list]. "
 "Registered assets that hold each other alive: each cycle as the asset ids in\n"
 "reference order ([a, b] means a refers to b and b to a), found through the\n"
 "collector's referents (what gc.get_referents() gives), through any objects\n"
@@ -1006,7 +1007,7 @@ static int add_leak(ManagerObject *m, PyObject *list, const char *kind, struct a
 }
 
 PyDoc_STRVAR(leaks_doc,
-"detect_memory_leaks(unused_seconds=None, collect=True, cycles=True) -> list[MemoryLeak]\n--\n\n"
+"detect_memory_leaks(unused_seconds=None, collect=True, cycles=True)\n--\n\nReturns list[MemoryLeak]. "
 "Potential leaks, largest first within each kind:\n"
 "  'collected'    the object was freed while still registered (never unloaded);\n"
 "  'unreferenced' only the manager still holds the object (strongly held ones);\n"

@@ -713,7 +713,7 @@ static PyObject *s_set_parent(BudgetSystemObject *s, PyObject *args, PyObject *k
 }
 
 PyDoc_STRVAR(platform_budget_doc,
-"create_platform_budget(platform, name=None, recommended=True, parent=None) -> str\n--\n\n"
+"create_platform_budget(platform, name=None, recommended=True, parent=None)\n--\n\nReturns str. "
 "A budget sized for a platform profile (an id such as 'switch', 'ios-3gb',\n"
 "'web-wasm32-2gb'; see PlatformMemoryMonitor.get_platforms()): its\n"
 "recommended target, or its whole game-available memory with\n"
@@ -781,7 +781,7 @@ static PyObject *evicted_since(BudgetSystemObject *s, Py_ssize_t nv)
 
 PyDoc_STRVAR(register_doc,
 "register_asset(name, budget, size=None, priority=0, eviction_callback=None,\n"
-"               asset_object=None, evictable=True) -> list\n--\n\n"
+"               asset_object=None, evictable=True)\n--\n\nReturns list. "
 "Charge an asset to a budget: size bytes (or what asset_object holds, as in\n"
 "AssetMemoryManager). When that takes the budget (or one above it) over its\n"
 "limit, eviction runs: the budget's strategy picks victims among the\n"
@@ -887,7 +887,7 @@ static PyObject *s_register(BudgetSystemObject *s, PyObject *args, PyObject *kw)
 }
 
 PyDoc_STRVAR(unregister_doc,
-"unregister_asset(name) -> int\n--\n\n"
+"unregister_asset(name)\n--\n\nReturns int. "
 "Release an asset from its budget; returns its size. UnknownAssetError when\n"
 "it is not registered.");
 
@@ -906,7 +906,7 @@ static PyObject *s_unregister(BudgetSystemObject *s, PyObject *name)
 }
 
 PyDoc_STRVAR(resize_doc,
-"update_asset_size(name, size) -> list\n--\n\n"
+"update_asset_size(name, size)\n--\n\nReturns list. "
 "An asset grew or shrank; eviction runs as for register_asset() if a budget\n"
 "is now over. Returns the names evicted.");
 
@@ -1091,7 +1091,7 @@ static PyObject *status_dict(BudgetSystemObject *s, int idx)
 }
 
 PyDoc_STRVAR(status_doc,
-"get_budget_status(name) -> dict\n--\n\n"
+"get_budget_status(name)\n--\n\nReturns dict. "
 "name, path ('total_game/graphics'), parent, children, max_bytes,\n"
 "current_usage (the subtree's bytes), own_usage (registered to it directly),\n"
 "usage_percentage, available_bytes, state ('ok', 'warning', 'exceeded' as\n"
@@ -1105,7 +1105,7 @@ static PyObject *s_status(BudgetSystemObject *s, PyObject *name)
 	return idx < 0 ? NULL : status_dict(s, idx);
 }
 
-PyDoc_STRVAR(all_status_doc, "get_all_budget_status() -> dict\n--\n\n{name: get_budget_status(name)} for every budget, parents first.");
+PyDoc_STRVAR(all_status_doc, "get_all_budget_status()\n--\n\nReturns dict. {name: get_budget_status(name)} for every budget, parents first.");
 
 static PyObject *s_all_status(BudgetSystemObject *s, PyObject *unused)
 {
@@ -1132,7 +1132,7 @@ static PyObject *s_all_status(BudgetSystemObject *s, PyObject *unused)
 	return d;
 }
 
-PyDoc_STRVAR(violations_doc, "get_violations() -> list[BudgetViolation]\n--\n\nThe last 1000 violations, oldest first.");
+PyDoc_STRVAR(violations_doc, "get_violations()\n--\n\nReturns list[BudgetViolation]. The last 1000 violations, oldest first.");
 
 static PyObject *s_violations(BudgetSystemObject *s, PyObject *unused)
 {
@@ -1141,7 +1141,7 @@ static PyObject *s_violations(BudgetSystemObject *s, PyObject *unused)
 }
 
 PyDoc_STRVAR(asset_info_doc,
-"get_asset_info(name) -> dict\n--\n\nbudget, size, priority, uses, evictable of a registered asset.");
+"get_asset_info(name)\n--\n\nReturns dict. budget, size, priority, uses, evictable of a registered asset.");
 
 static PyObject *s_asset_info(BudgetSystemObject *s, PyObject *name)
 {
@@ -1296,7 +1296,8 @@ static void s_dealloc(BudgetSystemObject *s)
 }
 
 PyDoc_STRVAR(s_doc,
-"MemoryBudgetSystem(eviction_strategy=EvictionStrategy.LRU)\n--\n\n"
+"MemoryBudgetSystem(eviction_strategy=None)\n--\n\n"
+"(eviction_strategy: the system's EvictionStrategy, LRU by default.)\n"
 "Hierarchical memory budgets for the game's assets, that evict. A budget's\n"
 "usage is the bytes of the assets registered to it and to every budget below\n"
 "it; when a registration takes a budget over its limit, its eviction strategy\n"

@@ -384,7 +384,7 @@ static PyObject *p_stop(ProfilerObject *p, PyObject *unused)
 /* ---- frames --------------------------------------------------------------------- */
 
 PyDoc_STRVAR(frame_doc,
-"frame() -> context manager\n--\n\n"
+"frame()\n--\n\nReturns context manager. "
 "`with profiler.frame():` measures its body as one frame. Frames do not\n"
 "nest (RuntimeError). An exception in the body ends the frame normally and\n"
 "propagates. Spike and drop callbacks run when the frame ends.");
@@ -503,7 +503,7 @@ static long slot_of(ProfilerObject *p, uint64_t n)
 }
 
 PyDoc_STRVAR(get_stats_doc,
-"get_frame_stats(frame_number=None) -> FrameStats | None\n--\n\n"
+"get_frame_stats(frame_number=None)\n--\n\nReturns FrameStats | None. "
 "The last frame's FrameStats (None before the first frame ends), or those of\n"
 "frame_number while it is in the history (IndexError otherwise).");
 
@@ -547,7 +547,7 @@ static PyObject *p_get_stats(ProfilerObject *p, PyObject *args, PyObject *kw)
 }
 
 PyDoc_STRVAR(history_doc,
-"get_frame_history(last=None) -> list[FrameStats]\n--\n\n"
+"get_frame_history(last=None)\n--\n\nReturns list[FrameStats]. "
 "The frames kept (at most max_frame_history), oldest first; only the last\n"
 "`last` of them when given.");
 
@@ -610,7 +610,7 @@ static Py_ssize_t reclassify(ProfilerObject *p, double fps, double drop_factor,
 }
 
 PyDoc_STRVAR(drops_doc,
-"detect_frame_drops(target_fps=60, drop_factor=None) -> list[int]\n--\n\n"
+"detect_frame_drops(target_fps=60, drop_factor=None)\n--\n\nReturns list[int]. "
 "Numbers of the frames in the history that missed the frame budget at\n"
 "target_fps: longer than drop_factor (default 1.25) x 1/target_fps.");
 
@@ -652,7 +652,7 @@ static PyObject *p_drops(ProfilerObject *p, PyObject *args, PyObject *kw)
 }
 
 PyDoc_STRVAR(correlate_doc,
-"correlate_frame_drops(target_fps=60) -> dict\n--\n\n"
+"correlate_frame_drops(target_fps=60)\n--\n\nReturns dict. "
 "Which dropped frames memory explains: {'dropped': n, 'memory_related': n,\n"
 "'by_cause': {'gc': n, 'page_faults': n, 'heap_growth': n, 'none': n},\n"
 "'frames': [FrameStats of each dropped frame, drop_cause set at target_fps]}.\n"
@@ -701,7 +701,7 @@ static PyObject *p_correlate(ProfilerObject *p, PyObject *args, PyObject *kw)
 }
 
 PyDoc_STRVAR(spikes_doc,
-"get_spikes() -> list[FrameStats]\n--\n\n"
+"get_spikes()\n--\n\nReturns list[FrameStats]. "
 "The frames in the history that were memory or time spikes when they ended.");
 
 static PyObject *p_spikes(ProfilerObject *p, PyObject *unused)
@@ -725,7 +725,7 @@ static PyObject *p_spikes(ProfilerObject *p, PyObject *unused)
 }
 
 PyDoc_STRVAR(summary_doc,
-"get_summary() -> dict\n--\n\n"
+"get_summary()\n--\n\nReturns dict. "
 "The whole run (every frame since the profiler was made, not only the\n"
 "history): frames, fps, frame_time {mean, p50, p95, p99, max} (seconds;\n"
 "percentiles within 0.8 %), memory_first, memory_last, memory_peak,\n"

@@ -323,7 +323,7 @@ static PyObject *install_hooks(PyObject *module, PyObject *unused)
 }
 
 PyDoc_STRVAR(remove_doc,
-"remove_allocator_hooks() -> bool\n--\n\n"
+"remove_allocator_hooks()\n--\n\nReturns bool. "
 "Undo one install_allocator_hooks(); the last user takes the hooks out.\n"
 "Returns True when the hooks are out (or still in for other users), False\n"
 "when another allocator hook (tracemalloc started later, say) was installed\n"
@@ -343,7 +343,7 @@ static PyObject *remove_hooks(PyObject *module, PyObject *unused)
 }
 
 PyDoc_STRVAR(stats_doc,
-"allocator_stats() -> dict\n--\n\n"
+"allocator_stats()\n--\n\nReturns dict. "
 "The allocator hooks' counters since they went in: allocations, frees,\n"
 "reallocations (each also one allocation and one free), allocated_bytes\n"
 "(requested sizes), freed_bytes (blocks allocated while hooked: exact),\n"
@@ -369,7 +369,7 @@ static PyObject *alloc_stats(PyObject *module, PyObject *unused)
 			     (unsigned long long)h->map.failed);
 }
 
-PyDoc_STRVAR(os_doc, "os_name() -> str\n--\n\nThe OS the extension was built for: \"linux\", \"macos\" or \"windows\".");
+PyDoc_STRVAR(os_doc, "os_name()\n--\n\nReturns str. The OS the extension was built for: \"linux\", \"macos\" or \"windows\".");
 
 static PyObject *os_name(PyObject *module, PyObject *unused)
 {

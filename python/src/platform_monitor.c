@@ -191,7 +191,7 @@ static PyObject *make_status(MonitorObject *m)
 }
 
 PyDoc_STRVAR(status_doc,
-"get_current_status() -> PlatformStatus\n--\n\n"
+"get_current_status()\n--\n\nReturns PlatformStatus. "
 "The game's memory now: platform, process_memory, peak_memory,\n"
 "memory_percentage and is_critical, recommendations. On the host: the\n"
 "system's memory in use, critical at critical_threshold %, advice from the\n"
@@ -273,7 +273,7 @@ static PyObject *fit_dict(MonitorObject *m, const struct pmt_platform *p, const 
 }
 
 PyDoc_STRVAR(compat_doc,
-"estimate_platform_compatibility(memory_bytes=None, platforms=None) -> dict\n--\n\n"
+"estimate_platform_compatibility(memory_bytes=None, platforms=None)\n--\n\nReturns dict. "
 "Would the game fit each platform profile? {profile_id: {'name', 'family',\n"
 "'fits' (within the memory a game gets), 'meets_recommended' (within the\n"
 "profile's recommended target), 'verdict' ('fits-recommended', 'fits', 'over',\n"
@@ -428,7 +428,7 @@ static PyObject *banks_list(const struct pmt_platform *p, const struct pmt_fit *
 }
 
 PyDoc_STRVAR(guide_doc,
-"get_platform_optimization_guide(platform=None) -> dict\n--\n\n"
+"get_platform_optimization_guide(platform=None)\n--\n\nReturns dict. "
 "How to spend memory on a platform profile (default: the target, or the\n"
 "host's PC tier): platform, name, texture_formats (preferred first),\n"
 "memory_techniques, preferred_texture_format and its bits_per_pixel,\n"
@@ -462,7 +462,7 @@ static PyObject *mon_guide(MonitorObject *m, PyObject *args, PyObject *kw)
 }
 
 PyDoc_STRVAR(banks_doc,
-"get_memory_banks(platform=None) -> list[dict]\n--\n\n"
+"get_memory_banks(platform=None)\n--\n\nReturns list[dict]. "
 "The memory banks of a profile (consoles with split memory have several) and\n"
 "the game's use of each: name, purpose, bytes, game_bytes, limit_bytes,\n"
 "recommended_bytes, holds (the categories placed there), used_bytes and\n"
@@ -487,7 +487,7 @@ static PyObject *mon_banks(MonitorObject *m, PyObject *args, PyObject *kw)
 }
 
 PyDoc_STRVAR(platforms_doc,
-"get_platforms() -> dict\n--\n\n{profile_id: name} of every platform profile, in the data's order.");
+"get_platforms()\n--\n\nReturns dict. {profile_id: name} of every platform profile, in the data's order.");
 
 static PyObject *mon_platforms(MonitorObject *m, PyObject *unused)
 {

@@ -263,7 +263,7 @@ static PyObject *make(PoolObject *p)
 /* ---- acquire / release ----------------------------------------------------------------- */
 
 PyDoc_STRVAR(acquire_doc,
-"acquire() -> object\n--\n\n"
+"acquire()\n--\n\nReturns object. "
 "An object from the pool: one released earlier (a hit) or, when none is\n"
 "free, a new one made by calling the pool's class with no arguments (a miss).\n"
 "Give it back with release().");
@@ -383,7 +383,7 @@ static PyObject *pool_stats(PoolObject *p, PyObject *unused)
 }
 
 PyDoc_STRVAR(stats_doc,
-"stats() -> dict\n--\n\n"
+"stats()\n--\n\nReturns dict. "
 "name, acquires, releases, hits (served from the free list), misses (made\n"
 "new), created (including the initial_size made up front), discarded\n"
 "(released with the free list full), in_use, peak_in_use, release_errors,\n"

@@ -84,7 +84,7 @@ static PoolObject *pool_named(AnalyzerObject *a, PyObject *name)
 
 PyDoc_STRVAR(create_doc,
 "create_pool(cls, initial_size=10, max_size=100, name=None, reset=None,\n"
-"            track_gc=None) -> ObjectPool\n--\n\n"
+"            track_gc=None)\n--\n\nReturns ObjectPool. "
 "A pool of cls objects (cls() makes a new one), with initial_size made up\n"
 "front and at most max_size kept free. name defaults to the class's name\n"
 "and must be unused (ValueError). reset(obj) is called on each release.\n"
@@ -150,7 +150,7 @@ static PyObject *an_create(AnalyzerObject *a, PyObject *args, PyObject *kw)
 	return pool;
 }
 
-PyDoc_STRVAR(get_doc, "get_pool(name) -> ObjectPool\n--\n\nThe pool called name (UnknownPoolError).");
+PyDoc_STRVAR(get_doc, "get_pool(name)\n--\n\nReturns ObjectPool. The pool called name (UnknownPoolError).");
 
 static PyObject *an_get(AnalyzerObject *a, PyObject *name)
 {
@@ -254,7 +254,7 @@ static int evaluate(AnalyzerObject *a, PoolObject *p, struct pool_eval *e)
 }
 
 PyDoc_STRVAR(eff_doc,
-"analyze_efficiency(name) -> dict\n--\n\n"
+"analyze_efficiency(name)\n--\n\nReturns dict. "
 "What a pool saves, by pmtrace-bpf --pools' rules:\n"
 "  allocation_reduction   share of acquires served from the free list (hits);\n"
 "  gc_impact_reduction    share of generation-0 collections the pool avoided:\n"
@@ -315,7 +315,7 @@ static PyObject *an_efficiency(AnalyzerObject *a, PyObject *name)
 }
 
 PyDoc_STRVAR(suggest_doc,
-"suggest_pool_size(name) -> dict\n--\n\n"
+"suggest_pool_size(name)\n--\n\nReturns dict. "
 "The pool size for the demand seen (the most objects lent at once, per frame),\n"
 "by the rule pmtrace-bpf --pools uses: p99 + max(2, ceil(p99 / 4)).\n"
 "suggested_size, current_size (max_size), p99_demand, mean_demand,\n"
@@ -343,7 +343,7 @@ static PyObject *an_suggest(AnalyzerObject *a, PyObject *name)
 }
 
 PyDoc_STRVAR(compare_doc,
-"compare_pools() -> list[dict]\n--\n\n"
+"compare_pools()\n--\n\nReturns list[dict]. "
 "Every pool ranked by what it saves (time saved, then collections avoided,\n"
 "then allocations avoided), as pmtrace-bpf ranks classes: name, rank,\n"
 "time_saved_ns_per_s, gen0_avoided_per_s, allocations_avoided_per_s,\n"

@@ -3,6 +3,7 @@
 their causes, alerts, tick-style frames, the allocator hooks, wrong use."""
 
 import gc
+import inspect
 import time
 import tracemalloc
 
@@ -149,7 +150,10 @@ def test_help_documents_every_method():
         for name in dir(cls):
             if name.startswith("_"):
                 continue
-            assert getattr(cls, name).__doc__, "%s.%s has no docstring" % (cls.__name__, name)
+            attr = getattr(cls, name)
+            assert attr.__doc__, "%s.%s has no docstring" % (cls.__name__, name)
+            if callable(attr):  # help() shows the call's signature
+                inspect.signature(attr)
     for fn in (pymemtrace.load, pymemtrace.install_allocator_hooks,
                pymemtrace.remove_allocator_hooks, pymemtrace.allocator_stats):
         assert fn.__doc__
