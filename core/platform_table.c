@@ -10,843 +10,843 @@
 #include "pmtrace/platform.h"
 
 static const char *const p0_texture_formats[] = {
-	"BC1",
-	"BC3",
-	"BC4",
-	"BC5",
-	"BC6H",
-	"BC7",
-	"RDO-encoded BCn + Kraken for on-disk size (Oodle Texture)",
+	("BC1"),
+	("BC3"),
+	("BC4"),
+	("BC5"),
+	("BC6H"),
+	("BC7"),
+	("RDO-encoded BCn + Kraken for on-disk size (Oodle Texture)"),
 };
 static const char *const p0_techniques[] = {
-	"Load level data on demand from the fast SSD instead of preloading "
-	"whole worlds; keep only what the next few seconds need resident.",
-	"Keep textures block-compressed (BC7 for colour, BC5 for normals) "
-	"in memory; use rate-distortion BCn encoding plus Kraken only to "
-	"shrink the install, since RAM cost is the BCn size.",
-	"Stream the top mip levels of large textures and keep a fixed texture-pool "
-	"budget rather than loading every full-resolution mip.",
-	"Decode long music/ambience tracks as streams; keep only short, frequently "
-	"triggered effects fully decoded.",
-	"Allocate from fixed-size pools/arenas per subsystem so long sessions "
-	"do not fragment a pool with no swap to fall back on.",
+	("Load level data on demand from the fast SSD instead of preloading "
+	 "whole worlds; keep only what the next few seconds need resident."),
+	("Keep textures block-compressed (BC7 for colour, BC5 for normals) "
+	 "in memory; use rate-distortion BCn encoding plus Kraken only to "
+	 "shrink the install, since RAM cost is the BCn size."),
+	("Stream the top mip levels of large textures and keep a fixed texture-pool "
+	 "budget rather than loading every full-resolution mip."),
+	("Decode long music/ambience tracks as streams; keep only short, frequently "
+	 "triggered effects fully decoded."),
+	("Allocate from fixed-size pools/arenas per subsystem so long sessions "
+	 "do not fragment a pool with no swap to fall back on."),
 };
 static const char *const p0_sources[] = {
-	"https://www.eurogamer.net/amp/digitalfoundry-2020-playstation-5-the-mark-cerny-tech-deep-dive",
-	"https://freshflyfuture.com/2020/03/18/sony-unveils-new-hardware-specs-for-the-playstation-5/",
-	"https://techieduniya.com/ps5-pro-and-specifications-df-confirms-the-leaks-and-curbs-enthusiasm-a"
-	"bout-the-performance-boost/",
-	"https://cyberpost.co/\?p=7487",
-	"https://ora.it.com/gaming-console-memory/how-much-ram-does-a-ps5-have",
-	"https://gist.github.com/gamedev44/19ed0787e29290cdf58d0913e43a6947",
+	("https://www.eurogamer.net/amp/digitalfoundry-2020-playstation-5-the-mark-cerny-tech-deep-dive"),
+	("https://freshflyfuture.com/2020/03/18/sony-unveils-new-hardware-specs-for-the-playstation-5/"),
+	("https://techieduniya.com/ps5-pro-and-specifications-df-confirms-the-leaks-and-curbs-enthusiasm-a"
+	 "bout-the-performance-boost/"),
+	("https://cyberpost.co/\?p=7487"),
+	("https://ora.it.com/gaming-console-memory/how-much-ram-does-a-ps5-have"),
+	("https://gist.github.com/gamedev44/19ed0787e29290cdf58d0913e43a6947"),
 };
 static const char *const p1_texture_formats[] = {
-	"BC1",
-	"BC3",
-	"BC4",
-	"BC5",
-	"BC6H",
-	"BC7",
-	"RDO-encoded BCn + Kraken for on-disk size (Oodle Texture)",
+	("BC1"),
+	("BC3"),
+	("BC4"),
+	("BC5"),
+	("BC6H"),
+	("BC7"),
+	("RDO-encoded BCn + Kraken for on-disk size (Oodle Texture)"),
 };
 static const char *const p1_techniques[] = {
-	"Treat the ~1.2 GB gained over base PS5 as headroom for higher-resolution "
-	"render targets, not as a reason to raise the base PS5 budget.",
-	"Keep one asset set that fits base PS5 and add optional higher mips "
-	"for Pro, streamed from SSD.",
-	"Keep textures BCn-compressed in RAM; rely on storage compression "
-	"only for install size.",
-	"Stream long audio; pool allocations by subsystem.",
+	("Treat the ~1.2 GB gained over base PS5 as headroom for higher-resolution "
+	 "render targets, not as a reason to raise the base PS5 budget."),
+	("Keep one asset set that fits base PS5 and add optional higher mips "
+	 "for Pro, streamed from SSD."),
+	("Keep textures BCn-compressed in RAM; rely on storage compression "
+	 "only for install size."),
+	("Stream long audio; pool allocations by subsystem."),
 };
 static const char *const p1_sources[] = {
-	"https://twistedvoxel.com/ps5-pro-extra-ram-for-os-non-gaming-apps-gpu-psu-specs",
-	"https://gamebastion.com/n/early-playstation-5-pro-shipments-reveal/475600",
-	"https://itc.ua/en/news/higher-memory-performance-and-high-cpu-frequency-mode-new-details-about-t"
-	"he-playstation-5-pro-console/",
-	"https://techieduniya.com/ps5-pro-and-specifications-df-confirms-the-leaks-and-curbs-enthusiasm-a"
-	"bout-the-performance-boost/",
-	"https://gist.github.com/gamedev44/19ed0787e29290cdf58d0913e43a6947",
+	("https://twistedvoxel.com/ps5-pro-extra-ram-for-os-non-gaming-apps-gpu-psu-specs"),
+	("https://gamebastion.com/n/early-playstation-5-pro-shipments-reveal/475600"),
+	("https://itc.ua/en/news/higher-memory-performance-and-high-cpu-frequency-mode-new-details-about-t"
+	 "he-playstation-5-pro-console/"),
+	("https://techieduniya.com/ps5-pro-and-specifications-df-confirms-the-leaks-and-curbs-enthusiasm-a"
+	 "bout-the-performance-boost/"),
+	("https://gist.github.com/gamedev44/19ed0787e29290cdf58d0913e43a6947"),
 };
 static const char *const p2_texture_formats[] = {
-	"BC1",
-	"BC3",
-	"BC4",
-	"BC5",
-	"BC6H",
-	"BC7",
-	"BCPack (hardware-decompressed storage format for BCn)",
+	("BC1"),
+	("BC3"),
+	("BC4"),
+	("BC5"),
+	("BC6H"),
+	("BC7"),
+	("BCPack (hardware-decompressed storage format for BCn)"),
 };
 static const char *const p2_techniques[] = {
-	"Place GPU-heavy data (textures, render targets, vertex buffers) "
-	"in the 10 GB GPU-optimal range and CPU-side data, audio and scripts "
-	"in the 3.5 GB standard range.",
-	"Use Sampler Feedback Streaming / tiled resources so only the texture "
-	"tiles the GPU actually samples are resident (Microsoft cites an "
-	"effective 2-3x memory multiplier).",
-	"Stream through DirectStorage with the hardware LZ/BCPack decompressor "
-	"rather than decompressing on CPU cores into temporary buffers.",
-	"Budget a single asset set against Series S first and scale up, since "
-	"Series S has far less memory with the same CPU.",
+	("Place GPU-heavy data (textures, render targets, vertex buffers) "
+	 "in the 10 GB GPU-optimal range and CPU-side data, audio and scripts "
+	 "in the 3.5 GB standard range."),
+	("Use Sampler Feedback Streaming / tiled resources so only the texture "
+	 "tiles the GPU actually samples are resident (Microsoft cites an "
+	 "effective 2-3x memory multiplier)."),
+	("Stream through DirectStorage with the hardware LZ/BCPack decompressor "
+	 "rather than decompressing on CPU cores into temporary buffers."),
+	("Budget a single asset set against Series S first and scale up, since "
+	 "Series S has far less memory with the same CPU."),
 };
 static const char *const p2_sources[] = {
-	"https://hardforum.com/threads/digital-foundry-xbox-series-x-complete-specs-ray-tracing-gears-5-b"
-	"ack-compat-quick-resume-demo-showcase.1994146/",
-	"https://gaming-age.com/2020/03/microsoft-gives-us-a-closer-look-at-the-xbox-series-x-tech/",
-	"https://www.breakinglatest.news/health/microsoft-allocates-xbox-series-s-memory-resources-to-all"
-	"ow-developers-to-further-leverage-console-performance/",
-	"https://news.xbox.com/en-us/2020/03/16/xbox-series-x-glossary/",
-	"http://mail.neogaf.com/goto/post\?id=257366790",
-	"https://nri-homeloans.com/heres-a-slick-sizzle-reel-for-a-lot-of-xbox-series-x-technical-jargon/",
-	"https://blokus.one/microsoft-explains-how-the-xbox-collection-x-will-load-4-8gb-s-from-reminisce"
-	"nce/",
-	"https://learn.microsoft.com/en-us/windows/win32/direct3d11/texture-block-compression-in-direct3d"
-	"-11",
+	("https://hardforum.com/threads/digital-foundry-xbox-series-x-complete-specs-ray-tracing-gears-5-b"
+	 "ack-compat-quick-resume-demo-showcase.1994146/"),
+	("https://gaming-age.com/2020/03/microsoft-gives-us-a-closer-look-at-the-xbox-series-x-tech/"),
+	("https://www.breakinglatest.news/health/microsoft-allocates-xbox-series-s-memory-resources-to-all"
+	 "ow-developers-to-further-leverage-console-performance/"),
+	("https://news.xbox.com/en-us/2020/03/16/xbox-series-x-glossary/"),
+	("http://mail.neogaf.com/goto/post\?id=257366790"),
+	("https://nri-homeloans.com/heres-a-slick-sizzle-reel-for-a-lot-of-xbox-series-x-technical-jargon/"),
+	("https://blokus.one/microsoft-explains-how-the-xbox-collection-x-will-load-4-8gb-s-from-reminisce"
+	 "nce/"),
+	("https://learn.microsoft.com/en-us/windows/win32/direct3d11/texture-block-compression-in-direct3d"
+	 "-11"),
 };
 static const char *const p3_texture_formats[] = {
-	"BC1",
-	"BC3",
-	"BC4",
-	"BC5",
-	"BC6H",
-	"BC7",
-	"BCPack (hardware-decompressed storage format for BCn)",
+	("BC1"),
+	("BC3"),
+	("BC4"),
+	("BC5"),
+	("BC6H"),
+	("BC7"),
+	("BCPack (hardware-decompressed storage format for BCn)"),
 };
 static const char *const p3_techniques[] = {
-	"Drop the top mip of large textures (or cap texture resolution) relative "
-	"to Series X; memory, not GPU, is the usual Series S limit.",
-	"Use tiled/partially resident textures (Sampler Feedback Streaming) "
-	"to keep only sampled tiles resident.",
-	"Lower render-target resolution and count (fewer full-resolution "
-	"buffers) to save memory.",
-	"Stream long audio and level data via DirectStorage instead of holding "
-	"it decoded.",
+	("Drop the top mip of large textures (or cap texture resolution) relative "
+	 "to Series X; memory, not GPU, is the usual Series S limit."),
+	("Use tiled/partially resident textures (Sampler Feedback Streaming) "
+	 "to keep only sampled tiles resident."),
+	("Lower render-target resolution and count (fewer full-resolution "
+	 "buffers) to save memory."),
+	("Stream long audio and level data via DirectStorage instead of holding "
+	 "it decoded."),
 };
 static const char *const p3_sources[] = {
-	"https://mspoweruser.com/xbox-series-x-vs-xbox-series-s-technical-spec-comparison/",
-	"https://tech-saurus.com/product/xbox-series-s/",
-	"https://pro-g.co.uk/xbox/brief-xbox-series-s-frees-up-more-memory-for-developers/\?amp=1",
-	"https://tweakers.net/nieuws/199646/ontwikkelaars-krijgen-toegang-tot-honderden-mbs-ram-extra-op-"
-	"xbox-series-s.html",
-	"https://www.breakinglatest.news/health/microsoft-allocates-xbox-series-s-memory-resources-to-all"
-	"ow-developers-to-further-leverage-console-performance/",
-	"https://news.xbox.com/en-us/2020/03/16/xbox-series-x-glossary/",
+	("https://mspoweruser.com/xbox-series-x-vs-xbox-series-s-technical-spec-comparison/"),
+	("https://tech-saurus.com/product/xbox-series-s/"),
+	("https://pro-g.co.uk/xbox/brief-xbox-series-s-frees-up-more-memory-for-developers/\?amp=1"),
+	("https://tweakers.net/nieuws/199646/ontwikkelaars-krijgen-toegang-tot-honderden-mbs-ram-extra-op-"
+	 "xbox-series-s.html"),
+	("https://www.breakinglatest.news/health/microsoft-allocates-xbox-series-s-memory-resources-to-all"
+	 "ow-developers-to-further-leverage-console-performance/"),
+	("https://news.xbox.com/en-us/2020/03/16/xbox-series-x-glossary/"),
 };
 static const char *const p4_texture_formats[] = {
-	"BC1",
-	"BC3",
-	"BC4",
-	"BC5",
-	"BC6H",
-	"BC7",
+	("BC1"),
+	("BC3"),
+	("BC4"),
+	("BC5"),
+	("BC6H"),
+	("BC7"),
 };
 static const char *const p4_techniques[] = {
-	"Size the whole process (interpreter, libraries, assets) under 5 "
-	"GB; the limit is enforced outside the debugger, so test a non-debug "
-	"run.",
-	"Query the MemoryManager API at runtime to watch usage against the "
-	"cap.",
-	"Use BCn textures and streamed audio to stay under the cap.",
+	("Size the whole process (interpreter, libraries, assets) under 5 "
+	 "GB; the limit is enforced outside the debugger, so test a non-debug "
+	 "run."),
+	("Query the MemoryManager API at runtime to watch usage against the "
+	 "cap."),
+	("Use BCn textures and streamed audio to stay under the cap."),
 };
 static const char *const p4_sources[] = {
-	"https://learn.microsoft.com/en-us/windows/uwp/xbox-apps/system-resource-allocation",
-	"https://learn.microsoft.com/en-us/windows/win32/direct3d11/texture-block-compression-in-direct3d"
-	"-11",
+	("https://learn.microsoft.com/en-us/windows/uwp/xbox-apps/system-resource-allocation"),
+	("https://learn.microsoft.com/en-us/windows/win32/direct3d11/texture-block-compression-in-direct3d"
+	 "-11"),
 };
 static const char *const p5_texture_formats[] = {
-	"ASTC",
-	"BC1-BC7 (inferred from NVIDIA Ampere GPU; not publicly documented)",
+	("ASTC"),
+	("BC1-BC7 (inferred from NVIDIA Ampere GPU; not publicly documented)"),
 };
 static const char *const p5_techniques[] = {
-	"Budget against the handheld bandwidth (68 GB/s) as well as capacity: "
-	"fewer, smaller render targets help both.",
-	"Use ASTC with larger blocks (6x6 or 8x8) for less critical textures "
-	"to trade quality for memory.",
-	"Stream level data and long audio instead of holding it decoded.",
-	"Pool allocations per subsystem to keep long play sessions free of "
-	"fragmentation.",
+	("Budget against the handheld bandwidth (68 GB/s) as well as capacity: "
+	 "fewer, smaller render targets help both."),
+	("Use ASTC with larger blocks (6x6 or 8x8) for less critical textures "
+	 "to trade quality for memory."),
+	("Stream level data and long audio instead of holding it decoded."),
+	("Pool allocations per subsystem to keep long play sessions free of "
+	 "fragmentation."),
 };
 static const char *const p5_sources[] = {
-	"https://www.notebookcheck.net/Digital-Foundry-confirms-Nintendo-Switch-2-specs-with-CPU-GPU-and-"
-	"surprising-memory-allocation-details.1015981.0.html",
-	"https://www.fettspielen.de/vollstaendige-systemspezifikationen-der-nintendo-switch-2-enthuellt/",
-	"https://www.nintendoreporters.com/en/news/nintendo-switch-2/nintendo-switch-2-memory-allocation-"
-	"a-developer-friendly-breakdown",
-	"https://developer.mozilla.org/docs/Web/API/WEBGL_compressed_texture_astc",
+	("https://www.notebookcheck.net/Digital-Foundry-confirms-Nintendo-Switch-2-specs-with-CPU-GPU-and-"
+	 "surprising-memory-allocation-details.1015981.0.html"),
+	("https://www.fettspielen.de/vollstaendige-systemspezifikationen-der-nintendo-switch-2-enthuellt/"),
+	("https://www.nintendoreporters.com/en/news/nintendo-switch-2/nintendo-switch-2-memory-allocation-"
+	 "a-developer-friendly-breakdown"),
+	("https://developer.mozilla.org/docs/Web/API/WEBGL_compressed_texture_astc"),
 };
 static const char *const p6_texture_formats[] = {
-	"ASTC",
-	"BC1-BC5 (inferred from Maxwell GPU; not publicly documented)",
+	("ASTC"),
+	("BC1-BC5 (inferred from Maxwell GPU; not publicly documented)"),
 };
 static const char *const p6_techniques[] = {
-	"Target about 3.2 GB for code, data and GPU resources combined; the "
-	"GPU shares the same pool.",
-	"Use ASTC (4x4 for UI/hero art, 6x6-8x8 elsewhere) instead of uncompressed "
-	"RGBA8 textures.",
-	"Render at 720p handheld / 1080p docked to keep render targets small.",
-	"Stream music from storage and keep short effects compressed in memory.",
+	("Target about 3.2 GB for code, data and GPU resources combined; the "
+	 "GPU shares the same pool."),
+	("Use ASTC (4x4 for UI/hero art, 6x6-8x8 elsewhere) instead of uncompressed "
+	 "RGBA8 textures."),
+	("Render at 720p handheld / 1080p docked to keep render targets small."),
+	("Stream music from storage and keep short effects compressed in memory."),
 };
 static const char *const p6_sources[] = {
-	"https://github.com/bunnei/yuzu/blob/c93131c5f949fd51d5c8b15775299c3520990ab0/src/core/hle/kernel"
-	"/memory/memory_layout.h",
-	"https://thetoolstrunk.com/\?p=50416",
-	"https://www.fettspielen.de/vollstaendige-systemspezifikationen-der-nintendo-switch-2-enthuellt/",
-	"https://developer.mozilla.org/docs/Web/API/WEBGL_compressed_texture_astc",
+	("https://github.com/bunnei/yuzu/blob/c93131c5f949fd51d5c8b15775299c3520990ab0/src/core/hle/kernel"
+	 "/memory/memory_layout.h"),
+	("https://thetoolstrunk.com/\?p=50416"),
+	("https://www.fettspielen.de/vollstaendige-systemspezifikationen-der-nintendo-switch-2-enthuellt/"),
+	("https://developer.mozilla.org/docs/Web/API/WEBGL_compressed_texture_astc"),
 };
 static const char *const p7_texture_formats[] = {
-	"BC1",
-	"BC3",
-	"BC4",
-	"BC5",
-	"BC6H",
-	"BC7",
+	("BC1"),
+	("BC3"),
+	("BC4"),
+	("BC5"),
+	("BC6H"),
+	("BC7"),
 };
 static const char *const p7_techniques[] = {
-	"Count GPU memory against the same 16 GB: textures and render targets "
-	"come out of system RAM.",
-	"Target 1280x800 render targets and matching texture resolution instead "
-	"of desktop 4K assets.",
-	"Use BCn textures (BC7/BC5) and stream long audio to keep the shared "
-	"pool free for the OS and Proton.",
-	"Keep Python/interpreter overhead and asset caches bounded; no console-style "
-	"hard limit means overruns show up as swapping/stutter rather than "
-	"a crash.",
+	("Count GPU memory against the same 16 GB: textures and render targets "
+	 "come out of system RAM."),
+	("Target 1280x800 render targets and matching texture resolution instead "
+	 "of desktop 4K assets."),
+	("Use BCn textures (BC7/BC5) and stream long audio to keep the shared "
+	 "pool free for the OS and Proton."),
+	("Keep Python/interpreter overhead and asset caches bounded; no console-style "
+	 "hard limit means overruns show up as swapping/stutter rather than "
+	 "a crash."),
 };
 static const char *const p7_sources[] = {
-	"https://arstechnica.com/gaming/2021/11/valve-provides-a-deep-dive-into-steam-decks-custom-hardwa"
-	"re-design/",
-	"https://gist.github.com/TylerRudie/29939a0b0021cca18df7a2e423846d59",
-	"https://github.com/mikeroyal/Steam-Deck-Guide",
-	"https://docs.unity3d.com/Manual/texture-choose-format-by-platform.html",
+	("https://arstechnica.com/gaming/2021/11/valve-provides-a-deep-dive-into-steam-decks-custom-hardwa"
+	 "re-design/"),
+	("https://gist.github.com/TylerRudie/29939a0b0021cca18df7a2e423846d59"),
+	("https://github.com/mikeroyal/Steam-Deck-Guide"),
+	("https://docs.unity3d.com/Manual/texture-choose-format-by-platform.html"),
 };
 static const char *const p8_texture_formats[] = {
-	"BC1-BC7 (inferred from AMD GCN GPU; not publicly documented by Sony)",
+	("BC1-BC7 (inferred from AMD GCN GPU; not publicly documented by Sony)"),
 };
 static const char *const p8_techniques[] = {
-	"Budget against the 4.5-5 GB guaranteed amount; do not rely on 'flexible' "
-	"memory that the OS may reclaim.",
-	"Stream from the 5400 rpm HDD with large sequential reads and duplicate "
-	"data for locality rather than holding whole levels.",
-	"Keep textures BCn-compressed and use mip streaming for large worlds.",
-	"Stream long audio.",
+	("Budget against the 4.5-5 GB guaranteed amount; do not rely on 'flexible' "
+	 "memory that the OS may reclaim."),
+	("Stream from the 5400 rpm HDD with large sequential reads and duplicate "
+	 "data for locality rather than holding whole levels."),
+	("Keep textures BCn-compressed and use mip streaming for large worlds."),
+	("Stream long audio."),
 };
 static const char *const p8_sources[] = {
-	"http://www.ggmania.com/\?smsid=ps4-gives-up-to-5-5gb-of-ram-to-game-developers-35592",
-	"https://www.videogamer.com/news/ps4-games-can-only-access-a-guaranteed-4-5gb-of-gddr5-memory",
-	"https://gamingbolt.com/sony-explains-the-benefits-of-additional-1gb-memory-in-ps4-pro/amp",
+	("http://www.ggmania.com/\?smsid=ps4-gives-up-to-5-5gb-of-ram-to-game-developers-35592"),
+	("https://www.videogamer.com/news/ps4-games-can-only-access-a-guaranteed-4-5gb-of-gddr5-memory"),
+	("https://gamingbolt.com/sony-explains-the-benefits-of-additional-1gb-memory-in-ps4-pro/amp"),
 };
 static const char *const p9_texture_formats[] = {
-	"BC1-BC7 (inferred from AMD GCN GPU; not publicly documented by Sony)",
+	("BC1-BC7 (inferred from AMD GCN GPU; not publicly documented by Sony)"),
 };
 static const char *const p9_techniques[] = {
-	"Spend the extra 512 MB on higher-resolution render buffers; keep "
-	"asset memory the same as base PS4.",
-	"Keep textures BCn-compressed and mip-streamed.",
-	"Stream long audio and level data.",
+	("Spend the extra 512 MB on higher-resolution render buffers; keep "
+	 "asset memory the same as base PS4."),
+	("Keep textures BCn-compressed and mip-streamed."),
+	("Stream long audio and level data."),
 };
 static const char *const p9_sources[] = {
-	"https://gamingbolt.com/sony-explains-the-benefits-of-additional-1gb-memory-in-ps4-pro/amp",
-	"https://www.9to5technews.net/2016/10/playstation-4-pro-has-extra-1gb-of-ram.html",
-	"https://www.tomsguide.com/us/xbox-project-scorpio-specs,news-24829.html",
+	("https://gamingbolt.com/sony-explains-the-benefits-of-additional-1gb-memory-in-ps4-pro/amp"),
+	("https://www.9to5technews.net/2016/10/playstation-4-pro-has-extra-1gb-of-ram.html"),
+	("https://www.tomsguide.com/us/xbox-project-scorpio-specs,news-24829.html"),
 };
 static const char *const p10_texture_formats[] = {
-	"BC1",
-	"BC3",
-	"BC4",
-	"BC5",
-	"BC6H",
-	"BC7",
+	("BC1"),
+	("BC3"),
+	("BC4"),
+	("BC5"),
+	("BC6H"),
+	("BC7"),
 };
 static const char *const p10_techniques[] = {
-	"Put the hottest render targets in the 32 MB ESRAM and keep everything "
-	"else in DDR3.",
-	"Budget 5 GB for the whole game including GPU resources.",
-	"Keep textures BCn-compressed; stream long audio and level data from "
-	"the HDD.",
+	("Put the hottest render targets in the 32 MB ESRAM and keep everything "
+	 "else in DDR3."),
+	("Budget 5 GB for the whole game including GPU resources."),
+	("Keep textures BCn-compressed; stream long audio and level data from "
+	 "the HDD."),
 };
 static const char *const p10_sources[] = {
-	"https://electronics.howstuffworks.com/xbox-one1.htm",
-	"https://xboxblogger.com/tag/hardware/",
-	"https://www.tomsguide.com/us/xbox-project-scorpio-specs,news-24829.html",
-	"https://learn.microsoft.com/en-us/windows/uwp/xbox-apps/system-resource-allocation",
+	("https://electronics.howstuffworks.com/xbox-one1.htm"),
+	("https://xboxblogger.com/tag/hardware/"),
+	("https://www.tomsguide.com/us/xbox-project-scorpio-specs,news-24829.html"),
+	("https://learn.microsoft.com/en-us/windows/uwp/xbox-apps/system-resource-allocation"),
 };
 static const char *const p11_texture_formats[] = {
-	"BC1",
-	"BC3",
-	"BC4",
-	"BC5",
-	"BC6H",
-	"BC7",
+	("BC1"),
+	("BC3"),
+	("BC4"),
+	("BC5"),
+	("BC6H"),
+	("BC7"),
 };
 static const char *const p11_techniques[] = {
-	"Use the extra memory over Xbox One mainly for 4K render targets "
-	"and higher texture mips; the same title must still fit base Xbox "
-	"One.",
-	"Keep textures BCn-compressed and mip-streamed.",
-	"Stream long audio and level data.",
+	("Use the extra memory over Xbox One mainly for 4K render targets "
+	 "and higher texture mips; the same title must still fit base Xbox "
+	 "One."),
+	("Keep textures BCn-compressed and mip-streamed."),
+	("Stream long audio and level data."),
 };
 static const char *const p11_sources[] = {
-	"https://simple.wikipedia.org/wiki/Xbox_One_X",
-	"http://tekspecz.com/new-blog-2/2017/6/13/the-hardware-breakdown-presents-xbox-one-x",
-	"http://www.hypothermia.us/2017/06/xbox-one-x-arrives-november-7.html",
-	"https://www.tomsguide.com/us/xbox-project-scorpio-specs,news-24829.html",
+	("https://simple.wikipedia.org/wiki/Xbox_One_X"),
+	("http://tekspecz.com/new-blog-2/2017/6/13/the-hardware-breakdown-presents-xbox-one-x"),
+	("http://www.hypothermia.us/2017/06/xbox-one-x-arrives-november-7.html"),
+	("https://www.tomsguide.com/us/xbox-project-scorpio-specs,news-24829.html"),
 };
 static const char *const p12_texture_formats[] = {
-	"BC1-BC3 / DXT (inferred from AMD Radeon-based GPU; not publicly "
-	"documented)",
+	("BC1-BC3 / DXT (inferred from AMD Radeon-based GPU; not publicly "
+	 "documented)"),
 };
 static const char *const p12_techniques[] = {
-	"Fit code, data and GPU resources in 1 GB.",
-	"Keep frame buffers/render targets small enough for the 32 MB fast "
-	"memory where the graphics library places them.",
-	"Keep textures compressed and stream audio.",
+	("Fit code, data and GPU resources in 1 GB."),
+	("Keep frame buffers/render targets small enough for the 32 MB fast "
+	 "memory where the graphics library places them."),
+	("Keep textures compressed and stream audio."),
 };
 static const char *const p12_sources[] = {
-	"http://www.siliconera.com/2012/09/13/wii-u-has-2gb-of-main-memory-discs-are-25gb/",
-	"http://nintendotoday.com/wii-u-specs-2-gb-memory-75-w-power/",
-	"https://wiiubrew.org/w/index.php\?title=Physical_Memory&oldid=1310",
-	"http://vgleaks.com/wii-u-memory-map/",
+	("http://www.siliconera.com/2012/09/13/wii-u-has-2gb-of-main-memory-discs-are-25gb/"),
+	("http://nintendotoday.com/wii-u-specs-2-gb-memory-75-w-power/"),
+	("https://wiiubrew.org/w/index.php\?title=Physical_Memory&oldid=1310"),
+	("http://vgleaks.com/wii-u-memory-map/"),
 };
 static const char *const p13_texture_formats[] = {
-	"DXT1/DXT3/DXT5 (S3TC; inferred from NVIDIA RSX, not publicly documented)",
+	("DXT1/DXT3/DXT5 (S3TC; inferred from NVIDIA RSX, not publicly documented)"),
 };
 static const char *const p13_techniques[] = {
-	"Treat CPU and GPU memory as two separate budgets; a game can be "
-	"over on one bank while the other has room.",
-	"Put textures and render targets in GDDR3 and game logic in XDR; "
-	"the RSX can also read main memory, but slower.",
-	"Stream audio and level data from disc/HDD.",
+	("Treat CPU and GPU memory as two separate budgets; a game can be "
+	 "over on one bank while the other has room."),
+	("Put textures and render targets in GDDR3 and game logic in XDR; "
+	 "the RSX can also read main memory, but slower."),
+	("Stream audio and level data from disc/HDD."),
 };
 static const char *const p13_sources[] = {
-	"https://www.thebitbag.com/sony-unleashes-70mbs-of-memory-on-ps3/12401",
-	"http://psuni.com/ps3-os-footprint-slashed-to-50mb-1798/",
-	"http://www.maximumpc.com/latest-ps3-consoles-now-give-extra-70mb-for-game-developers/",
+	("https://www.thebitbag.com/sony-unleashes-70mbs-of-memory-on-ps3/12401"),
+	("http://psuni.com/ps3-os-footprint-slashed-to-50mb-1798/"),
+	("http://www.maximumpc.com/latest-ps3-consoles-now-give-extra-70mb-for-game-developers/"),
 };
 static const char *const p14_texture_formats[] = {
-	"DXT1/DXT3/DXT5 (S3TC; inferred, not publicly documented)",
+	("DXT1/DXT3/DXT5 (S3TC; inferred, not publicly documented)"),
 };
 static const char *const p14_techniques[] = {
-	"Tile render targets that do not fit in the 10 MB eDRAM.",
-	"Budget ~480 MB for code, data, and GPU resources together.",
-	"Stream audio and level data from disc.",
+	("Tile render targets that do not fit in the 10 MB eDRAM."),
+	("Budget ~480 MB for code, data, and GPU resources together."),
+	("Stream audio and level data from disc."),
 };
 static const char *const p14_sources[] = {
-	"https://liquisearch.com/xbox_360_hardware/memory_and_system_bandwidth",
-	"http://eet3141powerpc.blogspot.com/p/memory.html",
-	"https://xenonlibrary.com/index.php\?diff=next&oldid=2841&title=RAM",
-	"http://www.maximumpc.com/latest-ps3-consoles-now-give-extra-70mb-for-game-developers/",
+	("https://liquisearch.com/xbox_360_hardware/memory_and_system_bandwidth"),
+	("http://eet3141powerpc.blogspot.com/p/memory.html"),
+	("https://xenonlibrary.com/index.php\?diff=next&oldid=2841&title=RAM"),
+	("http://www.maximumpc.com/latest-ps3-consoles-now-give-extra-70mb-for-game-developers/"),
 };
 static const char *const p15_texture_formats[] = {
-	"CMPR (4 bpp, DXT1-like)",
-	"C4/C8 palettised",
-	"I4/I8/IA4/IA8",
-	"RGB565",
-	"RGB5A3",
+	("CMPR (4 bpp, DXT1-like)"),
+	("C4/C8 palettised"),
+	("I4/I8/IA4/IA8"),
+	("RGB565"),
+	("RGB5A3"),
 };
 static const char *const p15_techniques[] = {
-	"Keep hot code and data in MEM1 (faster) and bulk assets in MEM2.",
-	"Use CMPR or palettised C4/C8 textures instead of 32-bit RGBA8.",
-	"Stream audio from disc; keep only short samples resident.",
+	("Keep hot code and data in MEM1 (faster) and bulk assets in MEM2."),
+	("Use CMPR or palettised C4/C8 textures instead of 32-bit RGBA8."),
+	("Stream audio from disc; keep only short samples resident."),
 };
 static const char *const p15_sources[] = {
-	"https://wiibrew.org/wiki/Memory_Map",
-	"https://wiibrew.org/w/index.php\?title=Hardware&oldid=44423",
-	"https://wiki.wexosmk.xyz/index.php/GameCube_and_Wii_Image_Formats",
-	"https://git.inamatrix.xyz/Emulation/pureikyubu/raw/tag/dolwin-release-0130/Docs/HW/cmpr.txt",
+	("https://wiibrew.org/wiki/Memory_Map"),
+	("https://wiibrew.org/w/index.php\?title=Hardware&oldid=44423"),
+	("https://wiki.wexosmk.xyz/index.php/GameCube_and_Wii_Image_Formats"),
+	("https://git.inamatrix.xyz/Emulation/pureikyubu/raw/tag/dolwin-release-0130/Docs/HW/cmpr.txt"),
 };
 static const char *const p16_texture_formats[] = {
-	"PVRTC (inferred from PowerVR GPU; not publicly documented)",
+	("PVRTC (inferred from PowerVR GPU; not publicly documented)"),
 };
 static const char *const p16_techniques[] = {
-	"Budget CPU and GPU memory separately (256 MiB main, 112 MiB video).",
-	"Use 960x544 or lower render targets.",
-	"Keep textures compressed and stream audio.",
+	("Budget CPU and GPU memory separately (256 MiB main, 112 MiB video)."),
+	("Use 960x544 or lower render targets."),
+	("Keep textures compressed and stream audio."),
 };
 static const char *const p16_sources[] = {
-	"http://www.shacknews.com/article/69802/sony-vita-has-more-ram-than-ps3",
-	"http://wiki.henkaku.xyz/vita/Memory_budget",
+	("http://www.shacknews.com/article/69802/sony-vita-has-more-ram-than-ps3"),
+	("http://wiki.henkaku.xyz/vita/Memory_budget"),
 };
 static const char *const p17_texture_formats[] = {
-	"ASTC (A8 and later)",
-	"ETC2 (A7 and later)",
-	"PVRTC (legacy)",
+	("ASTC (A8 and later)"),
+	("ETC2 (A7 and later)"),
+	("PVRTC (legacy)"),
 };
 static const char *const p17_techniques[] = {
-	"Call os_proc_available_memory() at startup and on level loads and "
-	"pick an asset quality tier from it; do not cache the value.",
-	"Handle memory warnings (didReceiveMemoryWarning / DISPATCH_SOURCE_TYPE_MEMORYPRESSURE) "
-	"by dropping caches; jetsam kills with no catchable signal.",
-	"Prefer read-only, file-backed (memory-mapped) asset data: clean "
-	"pages can be evicted and reloaded, dirty heap pages count against "
-	"the limit.",
-	"Remember a decoded image costs width x height x 4 bytes no matter "
-	"how small the PNG/JPEG file is; downscale or use ASTC for GPU textures.",
-	"Optionally request com.apple.developer.kernel.increased-memory-limit, "
-	"but keep the game working at the default limit since the extra memory "
-	"is not guaranteed.",
+	("Call os_proc_available_memory() at startup and on level loads and "
+	 "pick an asset quality tier from it; do not cache the value."),
+	("Handle memory warnings (didReceiveMemoryWarning / DISPATCH_SOURCE_TYPE_MEMORYPRESSURE) "
+	 "by dropping caches; jetsam kills with no catchable signal."),
+	("Prefer read-only, file-backed (memory-mapped) asset data: clean "
+	 "pages can be evicted and reloaded, dirty heap pages count against "
+	 "the limit."),
+	("Remember a decoded image costs width x height x 4 bytes no matter "
+	 "how small the PNG/JPEG file is; downscale or use ASTC for GPU textures."),
+	("Optionally request com.apple.developer.kernel.increased-memory-limit, "
+	 "but keep the game working at the default limit since the extra memory "
+	 "is not guaranteed."),
 };
 static const char *const p17_sources[] = {
-	"https://stackoverflow.com/questions/5887248/ios-app-maximum-memory-budget",
-	"https://github.com/Aranoh/Unity-Performance/blob/34276da9f8ff2516b9ccb313057dcedbf5e20e95/Script"
-	"ing/RamTestIOS.md",
-	"https://developer.apple.com/documentation/os/os_proc_available_memory",
-	"https://developer.apple.com/documentation/xcode/reducing-your-app-s-memory-use",
+	("https://stackoverflow.com/questions/5887248/ios-app-maximum-memory-budget"),
+	("https://github.com/Aranoh/Unity-Performance/blob/34276da9f8ff2516b9ccb313057dcedbf5e20e95/Script"
+	 "ing/RamTestIOS.md"),
+	("https://developer.apple.com/documentation/os/os_proc_available_memory"),
+	("https://developer.apple.com/documentation/xcode/reducing-your-app-s-memory-use"),
 };
 static const char *const p17_examples[] = {
-	"iPhone 6s (1396 MB)",
-	"iPhone 6s Plus (1392 MB)",
-	"iPhone SE (1395 MB)",
-	"iPhone 7 (1395 MB)",
-	"iPhone 8 (1364 MB)",
+	("iPhone 6s (1396 MB)"),
+	("iPhone 6s Plus (1392 MB)"),
+	("iPhone SE (1395 MB)"),
+	("iPhone 7 (1395 MB)"),
+	("iPhone 8 (1364 MB)"),
 };
 static const char *const p18_texture_formats[] = {
-	"ASTC (A8 and later)",
-	"ETC2 (A7 and later)",
-	"PVRTC (legacy)",
+	("ASTC (A8 and later)"),
+	("ETC2 (A7 and later)"),
+	("PVRTC (legacy)"),
 };
 static const char *const p18_techniques[] = {
-	"Call os_proc_available_memory() at startup and on level loads and "
-	"pick an asset quality tier from it; do not cache the value.",
-	"Handle memory warnings (didReceiveMemoryWarning / DISPATCH_SOURCE_TYPE_MEMORYPRESSURE) "
-	"by dropping caches; jetsam kills with no catchable signal.",
-	"Prefer read-only, file-backed (memory-mapped) asset data: clean "
-	"pages can be evicted and reloaded, dirty heap pages count against "
-	"the limit.",
-	"Remember a decoded image costs width x height x 4 bytes no matter "
-	"how small the PNG/JPEG file is; downscale or use ASTC for GPU textures.",
-	"Optionally request com.apple.developer.kernel.increased-memory-limit, "
-	"but keep the game working at the default limit since the extra memory "
-	"is not guaranteed.",
+	("Call os_proc_available_memory() at startup and on level loads and "
+	 "pick an asset quality tier from it; do not cache the value."),
+	("Handle memory warnings (didReceiveMemoryWarning / DISPATCH_SOURCE_TYPE_MEMORYPRESSURE) "
+	 "by dropping caches; jetsam kills with no catchable signal."),
+	("Prefer read-only, file-backed (memory-mapped) asset data: clean "
+	 "pages can be evicted and reloaded, dirty heap pages count against "
+	 "the limit."),
+	("Remember a decoded image costs width x height x 4 bytes no matter "
+	 "how small the PNG/JPEG file is; downscale or use ASTC for GPU textures."),
+	("Optionally request com.apple.developer.kernel.increased-memory-limit, "
+	 "but keep the game working at the default limit since the extra memory "
+	 "is not guaranteed."),
 };
 static const char *const p18_sources[] = {
-	"https://stackoverflow.com/questions/5887248/ios-app-maximum-memory-budget",
-	"https://github.com/Aranoh/Unity-Performance/blob/34276da9f8ff2516b9ccb313057dcedbf5e20e95/Script"
-	"ing/RamTestIOS.md",
-	"https://developer.apple.com/documentation/os/os_proc_available_memory",
+	("https://stackoverflow.com/questions/5887248/ios-app-maximum-memory-budget"),
+	("https://github.com/Aranoh/Unity-Performance/blob/34276da9f8ff2516b9ccb313057dcedbf5e20e95/Script"
+	 "ing/RamTestIOS.md"),
+	("https://developer.apple.com/documentation/os/os_proc_available_memory"),
 };
 static const char *const p18_examples[] = {
-	"iPhone 7 Plus (2040 MB)",
-	"iPhone X (1392 MB)",
-	"iPhone XR (1792 MB)",
+	("iPhone 7 Plus (2040 MB)"),
+	("iPhone X (1392 MB)"),
+	("iPhone XR (1792 MB)"),
 };
 static const char *const p19_texture_formats[] = {
-	"ASTC (A8 and later)",
-	"ETC2 (A7 and later)",
-	"PVRTC (legacy)",
+	("ASTC (A8 and later)"),
+	("ETC2 (A7 and later)"),
+	("PVRTC (legacy)"),
 };
 static const char *const p19_techniques[] = {
-	"Call os_proc_available_memory() at startup and on level loads and "
-	"pick an asset quality tier from it; do not cache the value.",
-	"Handle memory warnings (didReceiveMemoryWarning / DISPATCH_SOURCE_TYPE_MEMORYPRESSURE) "
-	"by dropping caches; jetsam kills with no catchable signal.",
-	"Prefer read-only, file-backed (memory-mapped) asset data: clean "
-	"pages can be evicted and reloaded, dirty heap pages count against "
-	"the limit.",
-	"Remember a decoded image costs width x height x 4 bytes no matter "
-	"how small the PNG/JPEG file is; downscale or use ASTC for GPU textures.",
-	"Optionally request com.apple.developer.kernel.increased-memory-limit, "
-	"but keep the game working at the default limit since the extra memory "
-	"is not guaranteed.",
+	("Call os_proc_available_memory() at startup and on level loads and "
+	 "pick an asset quality tier from it; do not cache the value."),
+	("Handle memory warnings (didReceiveMemoryWarning / DISPATCH_SOURCE_TYPE_MEMORYPRESSURE) "
+	 "by dropping caches; jetsam kills with no catchable signal."),
+	("Prefer read-only, file-backed (memory-mapped) asset data: clean "
+	 "pages can be evicted and reloaded, dirty heap pages count against "
+	 "the limit."),
+	("Remember a decoded image costs width x height x 4 bytes no matter "
+	 "how small the PNG/JPEG file is; downscale or use ASTC for GPU textures."),
+	("Optionally request com.apple.developer.kernel.increased-memory-limit, "
+	 "but keep the game working at the default limit since the extra memory "
+	 "is not guaranteed."),
 };
 static const char *const p19_sources[] = {
-	"https://stackoverflow.com/questions/5887248/ios-app-maximum-memory-budget",
-	"https://github.com/Aranoh/Unity-Performance/blob/34276da9f8ff2516b9ccb313057dcedbf5e20e95/Script"
-	"ing/RamTestIOS.md",
-	"https://github.com/allenai/OLMoE.swift/pull/38",
-	"https://developer.apple.com/documentation/bundleresources/entitlements/com.apple.developer.kerne"
-	"l.increased-memory-limit",
-	"https://developer.apple.com/documentation/os/os_proc_available_memory",
+	("https://stackoverflow.com/questions/5887248/ios-app-maximum-memory-budget"),
+	("https://github.com/Aranoh/Unity-Performance/blob/34276da9f8ff2516b9ccb313057dcedbf5e20e95/Script"
+	 "ing/RamTestIOS.md"),
+	("https://github.com/allenai/OLMoE.swift/pull/38"),
+	("https://developer.apple.com/documentation/bundleresources/entitlements/com.apple.developer.kerne"
+	 "l.increased-memory-limit"),
+	("https://developer.apple.com/documentation/os/os_proc_available_memory"),
 };
 static const char *const p19_examples[] = {
-	"iPhone XS (2040 MB)",
-	"iPhone XS Max (2039 MB)",
-	"iPhone 11 (2068 MB)",
-	"iPhone 11 Pro Max (2067 MB)",
-	"iPhone 12 mini (~2.1 GB)",
+	("iPhone XS (2040 MB)"),
+	("iPhone XS Max (2039 MB)"),
+	("iPhone 11 (2068 MB)"),
+	("iPhone 11 Pro Max (2067 MB)"),
+	("iPhone 12 mini (~2.1 GB)"),
 };
 static const char *const p20_texture_formats[] = {
-	"ASTC (A8 and later)",
-	"ETC2 (A7 and later)",
-	"PVRTC (legacy)",
+	("ASTC (A8 and later)"),
+	("ETC2 (A7 and later)"),
+	("PVRTC (legacy)"),
 };
 static const char *const p20_techniques[] = {
-	"Call os_proc_available_memory() at startup and on level loads and "
-	"pick an asset quality tier from it; do not cache the value.",
-	"Handle memory warnings (didReceiveMemoryWarning / DISPATCH_SOURCE_TYPE_MEMORYPRESSURE) "
-	"by dropping caches; jetsam kills with no catchable signal.",
-	"Prefer read-only, file-backed (memory-mapped) asset data: clean "
-	"pages can be evicted and reloaded, dirty heap pages count against "
-	"the limit.",
-	"Remember a decoded image costs width x height x 4 bytes no matter "
-	"how small the PNG/JPEG file is; downscale or use ASTC for GPU textures.",
-	"Optionally request com.apple.developer.kernel.increased-memory-limit, "
-	"but keep the game working at the default limit since the extra memory "
-	"is not guaranteed.",
+	("Call os_proc_available_memory() at startup and on level loads and "
+	 "pick an asset quality tier from it; do not cache the value."),
+	("Handle memory warnings (didReceiveMemoryWarning / DISPATCH_SOURCE_TYPE_MEMORYPRESSURE) "
+	 "by dropping caches; jetsam kills with no catchable signal."),
+	("Prefer read-only, file-backed (memory-mapped) asset data: clean "
+	 "pages can be evicted and reloaded, dirty heap pages count against "
+	 "the limit."),
+	("Remember a decoded image costs width x height x 4 bytes no matter "
+	 "how small the PNG/JPEG file is; downscale or use ASTC for GPU textures."),
+	("Optionally request com.apple.developer.kernel.increased-memory-limit, "
+	 "but keep the game working at the default limit since the extra memory "
+	 "is not guaranteed."),
 };
 static const char *const p20_sources[] = {
-	"https://github.com/a-ghorbani/pocketpal-ai/pull/651",
-	"https://developer.apple.com/documentation/bundleresources/entitlements/com.apple.developer.kerne"
-	"l.increased-memory-limit",
-	"https://developer.apple.com/documentation/os/os_proc_available_memory",
+	("https://github.com/a-ghorbani/pocketpal-ai/pull/651"),
+	("https://developer.apple.com/documentation/bundleresources/entitlements/com.apple.developer.kerne"
+	 "l.increased-memory-limit"),
+	("https://developer.apple.com/documentation/os/os_proc_available_memory"),
 };
 static const char *const p20_examples[] = {
-	"iPhone 13 Pro (3.12 GB default, 4.20 GB with entitlement)",
+	("iPhone 13 Pro (3.12 GB default, 4.20 GB with entitlement)"),
 };
 static const char *const p21_texture_formats[] = {
-	"ASTC (A8 and later)",
-	"ETC2 (A7 and later)",
-	"PVRTC (legacy)",
+	("ASTC (A8 and later)"),
+	("ETC2 (A7 and later)"),
+	("PVRTC (legacy)"),
 };
 static const char *const p21_techniques[] = {
-	"Call os_proc_available_memory() at startup and on level loads and "
-	"pick an asset quality tier from it; do not cache the value.",
-	"Handle memory warnings (didReceiveMemoryWarning / DISPATCH_SOURCE_TYPE_MEMORYPRESSURE) "
-	"by dropping caches; jetsam kills with no catchable signal.",
-	"Prefer read-only, file-backed (memory-mapped) asset data: clean "
-	"pages can be evicted and reloaded, dirty heap pages count against "
-	"the limit.",
-	"Remember a decoded image costs width x height x 4 bytes no matter "
-	"how small the PNG/JPEG file is; downscale or use ASTC for GPU textures.",
-	"Optionally request com.apple.developer.kernel.increased-memory-limit, "
-	"but keep the game working at the default limit since the extra memory "
-	"is not guaranteed.",
+	("Call os_proc_available_memory() at startup and on level loads and "
+	 "pick an asset quality tier from it; do not cache the value."),
+	("Handle memory warnings (didReceiveMemoryWarning / DISPATCH_SOURCE_TYPE_MEMORYPRESSURE) "
+	 "by dropping caches; jetsam kills with no catchable signal."),
+	("Prefer read-only, file-backed (memory-mapped) asset data: clean "
+	 "pages can be evicted and reloaded, dirty heap pages count against "
+	 "the limit."),
+	("Remember a decoded image costs width x height x 4 bytes no matter "
+	 "how small the PNG/JPEG file is; downscale or use ASTC for GPU textures."),
+	("Optionally request com.apple.developer.kernel.increased-memory-limit, "
+	 "but keep the game working at the default limit since the extra memory "
+	 "is not guaranteed."),
 };
 static const char *const p21_sources[] = {
-	"https://github.com/introlab/rtabmap/pull/1446",
-	"https://github.com/cardona/SwiftMistralCoreML/issues/15",
-	"https://raw.githubusercontent.com/LNPANDY/NX2Apple/master/ENTITLEMENTS.md",
-	"https://developer.apple.com/documentation/bundleresources/entitlements/com.apple.developer.kerne"
-	"l.increased-memory-limit",
-	"https://developer.apple.com/documentation/os/os_proc_available_memory",
+	("https://github.com/introlab/rtabmap/pull/1446"),
+	("https://github.com/cardona/SwiftMistralCoreML/issues/15"),
+	("https://raw.githubusercontent.com/LNPANDY/NX2Apple/master/ENTITLEMENTS.md"),
+	("https://developer.apple.com/documentation/bundleresources/entitlements/com.apple.developer.kerne"
+	 "l.increased-memory-limit"),
+	("https://developer.apple.com/documentation/os/os_proc_available_memory"),
 };
 static const char *const p21_examples[] = {
-	"iPhone 15 Pro (~3 GB default, ~6 GB with entitlement)",
+	("iPhone 15 Pro (~3 GB default, ~6 GB with entitlement)"),
 };
 static const char *const p22_texture_formats[] = {
-	"ASTC (A8 and later)",
-	"ETC2 (A7 and later)",
-	"PVRTC (legacy)",
+	("ASTC (A8 and later)"),
+	("ETC2 (A7 and later)"),
+	("PVRTC (legacy)"),
 };
 static const char *const p22_techniques[] = {
-	"Call os_proc_available_memory() at startup and on level loads and "
-	"pick an asset quality tier from it; do not cache the value.",
-	"Handle memory warnings (didReceiveMemoryWarning / DISPATCH_SOURCE_TYPE_MEMORYPRESSURE) "
-	"by dropping caches; jetsam kills with no catchable signal.",
-	"Prefer read-only, file-backed (memory-mapped) asset data: clean "
-	"pages can be evicted and reloaded, dirty heap pages count against "
-	"the limit.",
-	"Remember a decoded image costs width x height x 4 bytes no matter "
-	"how small the PNG/JPEG file is; downscale or use ASTC for GPU textures.",
-	"Optionally request com.apple.developer.kernel.increased-memory-limit, "
-	"but keep the game working at the default limit since the extra memory "
-	"is not guaranteed.",
+	("Call os_proc_available_memory() at startup and on level loads and "
+	 "pick an asset quality tier from it; do not cache the value."),
+	("Handle memory warnings (didReceiveMemoryWarning / DISPATCH_SOURCE_TYPE_MEMORYPRESSURE) "
+	 "by dropping caches; jetsam kills with no catchable signal."),
+	("Prefer read-only, file-backed (memory-mapped) asset data: clean "
+	 "pages can be evicted and reloaded, dirty heap pages count against "
+	 "the limit."),
+	("Remember a decoded image costs width x height x 4 bytes no matter "
+	 "how small the PNG/JPEG file is; downscale or use ASTC for GPU textures."),
+	("Optionally request com.apple.developer.kernel.increased-memory-limit, "
+	 "but keep the game working at the default limit since the extra memory "
+	 "is not guaranteed."),
 };
 static const char *const p22_sources[] = {
-	"https://macrumors.com/2021/09/17/ipados-15-up-to-12gb-ram-high-end-ipad-pro",
-	"https://developer.apple.com/documentation/bundleresources/entitlements/com.apple.developer.kerne"
-	"l.increased-memory-limit",
-	"https://developer.apple.com/forums/thread/826325\?answerId=891962022",
-	"https://developer.apple.com/forums/thread/740831",
+	("https://macrumors.com/2021/09/17/ipados-15-up-to-12gb-ram-high-end-ipad-pro"),
+	("https://developer.apple.com/documentation/bundleresources/entitlements/com.apple.developer.kerne"
+	 "l.increased-memory-limit"),
+	("https://developer.apple.com/forums/thread/826325\?answerId=891962022"),
+	("https://developer.apple.com/forums/thread/740831"),
 };
 static const char *const p23_texture_formats[] = {
-	"ASTC (>80% of Play devices)",
-	"ETC2 (>95%; all OpenGL ES 3.0+ devices)",
-	"ETC1 (legacy, no alpha)",
+	("ASTC (>80% of Play devices)"),
+	("ETC2 (>95%; all OpenGL ES 3.0+ devices)"),
+	("ETC1 (legacy, no alpha)"),
 };
 static const char *const p23_techniques[] = {
-	"Implement onTrimMemory() and free caches when the UI is hidden or "
-	"memory runs low; lmkd can kill even the foreground app (oom_score_adj "
-	"0) under critical pressure.",
-	"Read isLowRamDevice() and getMemoryClass() at startup to choose "
-	"an asset tier; the Java heap limit (memory class) does not cap native "
-	"malloc memory, but native memory still counts toward low-memory "
-	"kills.",
-	"Ship ASTC textures with an ETC2 fallback using Play texture-compression-format "
-	"targeting rather than uncompressed RGBA.",
-	"Watch available memory (MemAvailable / Memory Advice API) instead "
-	"of a fixed fraction of total RAM; OS and other apps' usage varies "
-	"widely between devices.",
+	("Implement onTrimMemory() and free caches when the UI is hidden or "
+	 "memory runs low; lmkd can kill even the foreground app (oom_score_adj "
+	 "0) under critical pressure."),
+	("Read isLowRamDevice() and getMemoryClass() at startup to choose "
+	 "an asset tier; the Java heap limit (memory class) does not cap native "
+	 "malloc memory, but native memory still counts toward low-memory "
+	 "kills."),
+	("Ship ASTC textures with an ETC2 fallback using Play texture-compression-format "
+	 "targeting rather than uncompressed RGBA."),
+	("Watch available memory (MemAvailable / Memory Advice API) instead "
+	 "of a fixed fraction of total RAM; OS and other apps' usage varies "
+	 "widely between devices."),
 };
 static const char *const p23_sources[] = {
-	"https://android.googlesource.com/platform/frameworks/native/+/b59a127bc6349b6c283df059a593500d0f"
-	"90d654/build/phone-xhdpi-2048-dalvik-heap.mk",
-	"https://pocketnow.com/google-might-make-android-go-mandatory-for-new-devices-with-2gb-of-ram-or-"
-	"less",
-	"https://androidkenya.com/2022/10/android-13-go-edition/",
-	"https://developer.android.com/guide/topics/androidgo/best-practices",
-	"https://stackoverflow.com/questions/49405960",
-	"https://learn.microsoft.com/sv-se/dotnet/api/android.app.activitymanager.memoryclass\?view=net-a"
-	"ndroid-35.0",
-	"https://developer.android.com/guide/playcore/asset-delivery/texture-compression",
+	("https://android.googlesource.com/platform/frameworks/native/+/b59a127bc6349b6c283df059a593500d0f"
+	 "90d654/build/phone-xhdpi-2048-dalvik-heap.mk"),
+	("https://pocketnow.com/google-might-make-android-go-mandatory-for-new-devices-with-2gb-of-ram-or-"
+	 "less"),
+	("https://androidkenya.com/2022/10/android-13-go-edition/"),
+	("https://developer.android.com/guide/topics/androidgo/best-practices"),
+	("https://stackoverflow.com/questions/49405960"),
+	("https://learn.microsoft.com/sv-se/dotnet/api/android.app.activitymanager.memoryclass\?view=net-a"
+	 "ndroid-35.0"),
+	("https://developer.android.com/guide/playcore/asset-delivery/texture-compression"),
 };
 static const char *const p24_texture_formats[] = {
-	"ASTC (>80% of Play devices)",
-	"ETC2 (>95%; all OpenGL ES 3.0+ devices)",
-	"ETC1 (legacy, no alpha)",
+	("ASTC (>80% of Play devices)"),
+	("ETC2 (>95%; all OpenGL ES 3.0+ devices)"),
+	("ETC1 (legacy, no alpha)"),
 };
 static const char *const p24_techniques[] = {
-	"Implement onTrimMemory() and free caches when the UI is hidden or "
-	"memory runs low; lmkd can kill even the foreground app (oom_score_adj "
-	"0) under critical pressure.",
-	"Read isLowRamDevice() and getMemoryClass() at startup to choose "
-	"an asset tier; the Java heap limit (memory class) does not cap native "
-	"malloc memory, but native memory still counts toward low-memory "
-	"kills.",
-	"Ship ASTC textures with an ETC2 fallback using Play texture-compression-format "
-	"targeting rather than uncompressed RGBA.",
-	"Watch available memory (MemAvailable / Memory Advice API) instead "
-	"of a fixed fraction of total RAM; OS and other apps' usage varies "
-	"widely between devices.",
+	("Implement onTrimMemory() and free caches when the UI is hidden or "
+	 "memory runs low; lmkd can kill even the foreground app (oom_score_adj "
+	 "0) under critical pressure."),
+	("Read isLowRamDevice() and getMemoryClass() at startup to choose "
+	 "an asset tier; the Java heap limit (memory class) does not cap native "
+	 "malloc memory, but native memory still counts toward low-memory "
+	 "kills."),
+	("Ship ASTC textures with an ETC2 fallback using Play texture-compression-format "
+	 "targeting rather than uncompressed RGBA."),
+	("Watch available memory (MemAvailable / Memory Advice API) instead "
+	 "of a fixed fraction of total RAM; OS and other apps' usage varies "
+	 "widely between devices."),
 };
 static const char *const p24_sources[] = {
-	"https://github.com/decentraland/godot-explorer/pull/2721",
-	"https://android.googlesource.com/platform/frameworks/native/+/e9573af93aa625d97a8bce3fdc3607ef1e"
-	"de2d45/build/phone-xhdpi-4096-dalvik-heap.mk",
-	"https://android.googlesource.com/platform/system/memory/lmkd/+/refs/tags/android-security-12.0.0"
-	"_r58",
-	"https://github.com/xbmc/xbmc/issues/14919",
-	"https://learn.microsoft.com/sv-se/dotnet/api/android.app.activitymanager.memoryclass\?view=net-a"
-	"ndroid-35.0",
-	"https://developer.android.com/guide/playcore/asset-delivery/texture-compression",
+	("https://github.com/decentraland/godot-explorer/pull/2721"),
+	("https://android.googlesource.com/platform/frameworks/native/+/e9573af93aa625d97a8bce3fdc3607ef1e"
+	 "de2d45/build/phone-xhdpi-4096-dalvik-heap.mk"),
+	("https://android.googlesource.com/platform/system/memory/lmkd/+/refs/tags/android-security-12.0.0"
+	 "_r58"),
+	("https://github.com/xbmc/xbmc/issues/14919"),
+	("https://learn.microsoft.com/sv-se/dotnet/api/android.app.activitymanager.memoryclass\?view=net-a"
+	 "ndroid-35.0"),
+	("https://developer.android.com/guide/playcore/asset-delivery/texture-compression"),
 };
 static const char *const p25_texture_formats[] = {
-	"ASTC (>80% of Play devices)",
-	"ETC2 (>95%; all OpenGL ES 3.0+ devices)",
-	"ETC1 (legacy, no alpha)",
+	("ASTC (>80% of Play devices)"),
+	("ETC2 (>95%; all OpenGL ES 3.0+ devices)"),
+	("ETC1 (legacy, no alpha)"),
 };
 static const char *const p25_techniques[] = {
-	"Implement onTrimMemory() and free caches when the UI is hidden or "
-	"memory runs low; lmkd can kill even the foreground app (oom_score_adj "
-	"0) under critical pressure.",
-	"Read isLowRamDevice() and getMemoryClass() at startup to choose "
-	"an asset tier; the Java heap limit (memory class) does not cap native "
-	"malloc memory, but native memory still counts toward low-memory "
-	"kills.",
-	"Ship ASTC textures with an ETC2 fallback using Play texture-compression-format "
-	"targeting rather than uncompressed RGBA.",
-	"Watch available memory (MemAvailable / Memory Advice API) instead "
-	"of a fixed fraction of total RAM; OS and other apps' usage varies "
-	"widely between devices.",
+	("Implement onTrimMemory() and free caches when the UI is hidden or "
+	 "memory runs low; lmkd can kill even the foreground app (oom_score_adj "
+	 "0) under critical pressure."),
+	("Read isLowRamDevice() and getMemoryClass() at startup to choose "
+	 "an asset tier; the Java heap limit (memory class) does not cap native "
+	 "malloc memory, but native memory still counts toward low-memory "
+	 "kills."),
+	("Ship ASTC textures with an ETC2 fallback using Play texture-compression-format "
+	 "targeting rather than uncompressed RGBA."),
+	("Watch available memory (MemAvailable / Memory Advice API) instead "
+	 "of a fixed fraction of total RAM; OS and other apps' usage varies "
+	 "widely between devices."),
 };
 static const char *const p25_sources[] = {
-	"https://android.googlesource.com/platform/frameworks/native/+/b59a127bc6349b6c283df059a593500d0f"
-	"90d654/build/phone-xhdpi-6144-dalvik-heap.mk",
-	"https://android.googlesource.com/platform/cts/+/2eb3ee274d2",
-	"https://learn.microsoft.com/sv-se/dotnet/api/android.app.activitymanager.memoryclass\?view=net-a"
-	"ndroid-35.0",
-	"https://developer.android.com/guide/playcore/asset-delivery/texture-compression",
+	("https://android.googlesource.com/platform/frameworks/native/+/b59a127bc6349b6c283df059a593500d0f"
+	 "90d654/build/phone-xhdpi-6144-dalvik-heap.mk"),
+	("https://android.googlesource.com/platform/cts/+/2eb3ee274d2"),
+	("https://learn.microsoft.com/sv-se/dotnet/api/android.app.activitymanager.memoryclass\?view=net-a"
+	 "ndroid-35.0"),
+	("https://developer.android.com/guide/playcore/asset-delivery/texture-compression"),
 };
 static const char *const p26_texture_formats[] = {
-	"ASTC (>80% of Play devices)",
-	"ETC2 (>95%; all OpenGL ES 3.0+ devices)",
-	"ETC1 (legacy, no alpha)",
+	("ASTC (>80% of Play devices)"),
+	("ETC2 (>95%; all OpenGL ES 3.0+ devices)"),
+	("ETC1 (legacy, no alpha)"),
 };
 static const char *const p26_techniques[] = {
-	"Implement onTrimMemory() and free caches when the UI is hidden or "
-	"memory runs low; lmkd can kill even the foreground app (oom_score_adj "
-	"0) under critical pressure.",
-	"Read isLowRamDevice() and getMemoryClass() at startup to choose "
-	"an asset tier; the Java heap limit (memory class) does not cap native "
-	"malloc memory, but native memory still counts toward low-memory "
-	"kills.",
-	"Ship ASTC textures with an ETC2 fallback using Play texture-compression-format "
-	"targeting rather than uncompressed RGBA.",
-	"Watch available memory (MemAvailable / Memory Advice API) instead "
-	"of a fixed fraction of total RAM; OS and other apps' usage varies "
-	"widely between devices.",
+	("Implement onTrimMemory() and free caches when the UI is hidden or "
+	 "memory runs low; lmkd can kill even the foreground app (oom_score_adj "
+	 "0) under critical pressure."),
+	("Read isLowRamDevice() and getMemoryClass() at startup to choose "
+	 "an asset tier; the Java heap limit (memory class) does not cap native "
+	 "malloc memory, but native memory still counts toward low-memory "
+	 "kills."),
+	("Ship ASTC textures with an ETC2 fallback using Play texture-compression-format "
+	 "targeting rather than uncompressed RGBA."),
+	("Watch available memory (MemAvailable / Memory Advice API) instead "
+	 "of a fixed fraction of total RAM; OS and other apps' usage varies "
+	 "widely between devices."),
 };
 static const char *const p26_sources[] = {
-	"https://learn.microsoft.com/sv-se/dotnet/api/android.app.activitymanager.memoryclass\?view=net-a"
-	"ndroid-35.0",
-	"https://learn.microsoft.com/pl-pl/dotnet/api/android.app.activitymanager.largememoryclass\?view="
-	"net-android-36.0",
-	"https://android.googlesource.com/platform/system/memory/lmkd/+/refs/tags/android-security-12.0.0"
-	"_r58",
-	"https://developer.android.com/games/sdk/memory-advice/overview",
-	"https://developer.android.com/guide/playcore/asset-delivery/texture-compression",
+	("https://learn.microsoft.com/sv-se/dotnet/api/android.app.activitymanager.memoryclass\?view=net-a"
+	 "ndroid-35.0"),
+	("https://learn.microsoft.com/pl-pl/dotnet/api/android.app.activitymanager.largememoryclass\?view="
+	 "net-android-36.0"),
+	("https://android.googlesource.com/platform/system/memory/lmkd/+/refs/tags/android-security-12.0.0"
+	 "_r58"),
+	("https://developer.android.com/games/sdk/memory-advice/overview"),
+	("https://developer.android.com/guide/playcore/asset-delivery/texture-compression"),
 };
 static const char *const p27_texture_formats[] = {
-	"KTX2 / Basis Universal (transcode at load to BC7/ASTC/ETC2)",
-	"S3TC/BCn (desktop browsers only)",
-	"ASTC (where the GPU supports it, mostly mobile)",
-	"ETC2 (mobile; not Firefox desktop)",
+	("KTX2 / Basis Universal (transcode at load to BC7/ASTC/ETC2)"),
+	("S3TC/BCn (desktop browsers only)"),
+	("ASTC (where the GPU supports it, mostly mobile)"),
+	("ETC2 (mobile; not Firefox desktop)"),
 };
 static const char *const p27_techniques[] = {
-	"Start the wasm heap small and let it grow; large fixed initial allocations "
-	"fail on mobile browsers before any game code runs.",
-	"Load only the assets the current scene needs; a decoded pygame Surface "
-	"costs width x height x bytes-per-pixel in the wasm heap regardless "
-	"of file size.",
-	"Ship audio as OGG and images as PNG/WebP/JPG (pygbag guidance); "
-	"WAV/BMP inflate both download and heap.",
-	"For GPU-rendered games use KTX2/Basis Universal textures so each "
-	"browser gets a format its GPU can sample compressed.",
-	"Keep the canvas modest (e.g. 1024x600 suggested for pygbag games "
-	"that must run on mobile) to bound frame-buffer memory.",
+	("Start the wasm heap small and let it grow; large fixed initial allocations "
+	 "fail on mobile browsers before any game code runs."),
+	("Load only the assets the current scene needs; a decoded pygame Surface "
+	 "costs width x height x bytes-per-pixel in the wasm heap regardless "
+	 "of file size."),
+	("Ship audio as OGG and images as PNG/WebP/JPG (pygbag guidance); "
+	 "WAV/BMP inflate both download and heap."),
+	("For GPU-rendered games use KTX2/Basis Universal textures so each "
+	 "browser gets a format its GPU can sample compressed."),
+	("Keep the canvas modest (e.g. 1024x600 suggested for pygbag games "
+	 "that must run on mobile) to bound frame-buffer memory."),
 };
 static const char *const p27_sources[] = {
-	"https://v8.dev/blog/4gb-wasm-memory",
-	"https://github.com/WebAssembly/spec/issues/1116",
-	"https://textslashplain.com/2020/09/15/browser-memory-limits/",
-	"https://github.com/pyodide/pyodide/issues/1513",
-	"https://github.com/binomialllc/basis_universal",
-	"https://developer.mozilla.org/en-US/docs/Web/API/WebGL_API/Compressed_texture_formats",
+	("https://v8.dev/blog/4gb-wasm-memory"),
+	("https://github.com/WebAssembly/spec/issues/1116"),
+	("https://textslashplain.com/2020/09/15/browser-memory-limits/"),
+	("https://github.com/pyodide/pyodide/issues/1513"),
+	("https://github.com/binomialllc/basis_universal"),
+	("https://developer.mozilla.org/en-US/docs/Web/API/WebGL_API/Compressed_texture_formats"),
 };
 static const char *const p28_texture_formats[] = {
-	"KTX2 / Basis Universal (transcode at load to BC7/ASTC/ETC2)",
-	"S3TC/BCn (desktop browsers only)",
-	"ASTC (where the GPU supports it, mostly mobile)",
-	"ETC2 (mobile; not Firefox desktop)",
+	("KTX2 / Basis Universal (transcode at load to BC7/ASTC/ETC2)"),
+	("S3TC/BCn (desktop browsers only)"),
+	("ASTC (where the GPU supports it, mostly mobile)"),
+	("ETC2 (mobile; not Firefox desktop)"),
 };
 static const char *const p28_techniques[] = {
-	"Start the wasm heap small and let it grow; large fixed initial allocations "
-	"fail on mobile browsers before any game code runs.",
-	"Load only the assets the current scene needs; a decoded pygame Surface "
-	"costs width x height x bytes-per-pixel in the wasm heap regardless "
-	"of file size.",
-	"Ship audio as OGG and images as PNG/WebP/JPG (pygbag guidance); "
-	"WAV/BMP inflate both download and heap.",
-	"For GPU-rendered games use KTX2/Basis Universal textures so each "
-	"browser gets a format its GPU can sample compressed.",
-	"Keep the canvas modest (e.g. 1024x600 suggested for pygbag games "
-	"that must run on mobile) to bound frame-buffer memory.",
+	("Start the wasm heap small and let it grow; large fixed initial allocations "
+	 "fail on mobile browsers before any game code runs."),
+	("Load only the assets the current scene needs; a decoded pygame Surface "
+	 "costs width x height x bytes-per-pixel in the wasm heap regardless "
+	 "of file size."),
+	("Ship audio as OGG and images as PNG/WebP/JPG (pygbag guidance); "
+	 "WAV/BMP inflate both download and heap."),
+	("For GPU-rendered games use KTX2/Basis Universal textures so each "
+	 "browser gets a format its GPU can sample compressed."),
+	("Keep the canvas modest (e.g. 1024x600 suggested for pygbag games "
+	 "that must run on mobile) to bound frame-buffer memory."),
 };
 static const char *const p28_sources[] = {
-	"https://v8.dev/blog/4gb-wasm-memory",
-	"https://github.com/WebAssembly/spec/issues/1116",
-	"https://bugzilla.mozilla.org/show_bug.cgi\?id=1660420",
-	"https://docs.unity3d.com/2023.1/Documentation/ScriptReference/PlayerSettings.WebGL-maximumMemory"
-	"Size.html",
-	"https://docs.unity3d.com/Documentation/Manual/webgl-memory.html",
-	"https://github.com/pyodide/pyodide/pull/600",
+	("https://v8.dev/blog/4gb-wasm-memory"),
+	("https://github.com/WebAssembly/spec/issues/1116"),
+	("https://bugzilla.mozilla.org/show_bug.cgi\?id=1660420"),
+	("https://docs.unity3d.com/2023.1/Documentation/ScriptReference/PlayerSettings.WebGL-maximumMemory"
+	 "Size.html"),
+	("https://docs.unity3d.com/Documentation/Manual/webgl-memory.html"),
+	("https://github.com/pyodide/pyodide/pull/600"),
 };
 static const char *const p29_texture_formats[] = {
-	"KTX2 / Basis Universal (transcode at load to BC7/ASTC/ETC2)",
-	"S3TC/BCn (desktop browsers only)",
-	"ASTC (where the GPU supports it, mostly mobile)",
-	"ETC2 (mobile; not Firefox desktop)",
+	("KTX2 / Basis Universal (transcode at load to BC7/ASTC/ETC2)"),
+	("S3TC/BCn (desktop browsers only)"),
+	("ASTC (where the GPU supports it, mostly mobile)"),
+	("ETC2 (mobile; not Firefox desktop)"),
 };
 static const char *const p29_techniques[] = {
-	"Start the wasm heap small and let it grow; large fixed initial allocations "
-	"fail on mobile browsers before any game code runs.",
-	"Load only the assets the current scene needs; a decoded pygame Surface "
-	"costs width x height x bytes-per-pixel in the wasm heap regardless "
-	"of file size.",
-	"Ship audio as OGG and images as PNG/WebP/JPG (pygbag guidance); "
-	"WAV/BMP inflate both download and heap.",
-	"For GPU-rendered games use KTX2/Basis Universal textures so each "
-	"browser gets a format its GPU can sample compressed.",
-	"Keep the canvas modest (e.g. 1024x600 suggested for pygbag games "
-	"that must run on mobile) to bound frame-buffer memory.",
+	("Start the wasm heap small and let it grow; large fixed initial allocations "
+	 "fail on mobile browsers before any game code runs."),
+	("Load only the assets the current scene needs; a decoded pygame Surface "
+	 "costs width x height x bytes-per-pixel in the wasm heap regardless "
+	 "of file size."),
+	("Ship audio as OGG and images as PNG/WebP/JPG (pygbag guidance); "
+	 "WAV/BMP inflate both download and heap."),
+	("For GPU-rendered games use KTX2/Basis Universal textures so each "
+	 "browser gets a format its GPU can sample compressed."),
+	("Keep the canvas modest (e.g. 1024x600 suggested for pygbag games "
+	 "that must run on mobile) to bound frame-buffer memory."),
 };
 static const char *const p29_sources[] = {
-	"https://groups.google.com/a/chromium.org/d/msgid/blink-dev/CAPAU7RzZgYMSoD8-Gb_edSP29fLEg4oJjg0W"
-	"ZaTwS6F1%2BrPs%2Bw%40mail.gmail.com",
-	"https://spidermonkey.dev/blog/2025/01/15/is-memory64-actually-worth-using.html",
-	"https://github.com/WebKit/WebKit/pull/71058",
-	"https://github.com/pyodide/pyodide/issues/6073",
+	("https://groups.google.com/a/chromium.org/d/msgid/blink-dev/CAPAU7RzZgYMSoD8-Gb_edSP29fLEg4oJjg0W"
+	 "ZaTwS6F1%2BrPs%2Bw%40mail.gmail.com"),
+	("https://spidermonkey.dev/blog/2025/01/15/is-memory64-actually-worth-using.html"),
+	("https://github.com/WebKit/WebKit/pull/71058"),
+	("https://github.com/pyodide/pyodide/issues/6073"),
 };
 static const char *const p30_texture_formats[] = {
-	"KTX2 / Basis Universal (transcode at load to BC7/ASTC/ETC2)",
-	"S3TC/BCn (desktop browsers only)",
-	"ASTC (where the GPU supports it, mostly mobile)",
-	"ETC2 (mobile; not Firefox desktop)",
+	("KTX2 / Basis Universal (transcode at load to BC7/ASTC/ETC2)"),
+	("S3TC/BCn (desktop browsers only)"),
+	("ASTC (where the GPU supports it, mostly mobile)"),
+	("ETC2 (mobile; not Firefox desktop)"),
 };
 static const char *const p30_techniques[] = {
-	"Start the wasm heap small and let it grow; large fixed initial allocations "
-	"fail on mobile browsers before any game code runs.",
-	"Load only the assets the current scene needs; a decoded pygame Surface "
-	"costs width x height x bytes-per-pixel in the wasm heap regardless "
-	"of file size.",
-	"Ship audio as OGG and images as PNG/WebP/JPG (pygbag guidance); "
-	"WAV/BMP inflate both download and heap.",
-	"For GPU-rendered games use KTX2/Basis Universal textures so each "
-	"browser gets a format its GPU can sample compressed.",
-	"Keep the canvas modest (e.g. 1024x600 suggested for pygbag games "
-	"that must run on mobile) to bound frame-buffer memory.",
+	("Start the wasm heap small and let it grow; large fixed initial allocations "
+	 "fail on mobile browsers before any game code runs."),
+	("Load only the assets the current scene needs; a decoded pygame Surface "
+	 "costs width x height x bytes-per-pixel in the wasm heap regardless "
+	 "of file size."),
+	("Ship audio as OGG and images as PNG/WebP/JPG (pygbag guidance); "
+	 "WAV/BMP inflate both download and heap."),
+	("For GPU-rendered games use KTX2/Basis Universal textures so each "
+	 "browser gets a format its GPU can sample compressed."),
+	("Keep the canvas modest (e.g. 1024x600 suggested for pygbag games "
+	 "that must run on mobile) to bound frame-buffer memory."),
 };
 static const char *const p30_sources[] = {
-	"https://github.com/gabrielpetersson/fast-grid/issues/4",
-	"https://github.com/mlc-ai/web-llm/issues/753",
-	"https://github.com/pyodide/pyodide/issues/6073",
-	"https://github.com/emscripten-core/emscripten/issues/19144",
-	"https://github.com/pygame-web/pygbag/issues/36",
-	"https://github.com/pygame-web/pygbag/issues/134",
-	"https://github.com/pygame-web/pygame-web.github.io",
+	("https://github.com/gabrielpetersson/fast-grid/issues/4"),
+	("https://github.com/mlc-ai/web-llm/issues/753"),
+	("https://github.com/pyodide/pyodide/issues/6073"),
+	("https://github.com/emscripten-core/emscripten/issues/19144"),
+	("https://github.com/pygame-web/pygbag/issues/36"),
+	("https://github.com/pygame-web/pygbag/issues/134"),
+	("https://github.com/pygame-web/pygame-web.github.io"),
 };
 static const char *const p31_texture_formats[] = {
-	"BC1",
-	"BC3",
-	"BC4",
-	"BC5",
-	"BC6H",
-	"BC7",
+	("BC1"),
+	("BC3"),
+	("BC4"),
+	("BC5"),
+	("BC6H"),
+	("BC7"),
 };
 static const char *const p31_techniques[] = {
-	"Offer a low-memory quality tier that drops the top texture mip (halves "
-	"texture memory per step) for 8 GB machines.",
-	"Set an explicit texture/asset streaming budget instead of loading "
-	"every full-resolution asset at startup.",
-	"Stream long music tracks; keep only short effects decoded in memory.",
-	"Memory-map large read-only data files so the OS can page them instead "
-	"of copying them into the heap.",
+	("Offer a low-memory quality tier that drops the top texture mip (halves "
+	 "texture memory per step) for 8 GB machines."),
+	("Set an explicit texture/asset streaming budget instead of loading "
+	 "every full-resolution asset at startup."),
+	("Stream long music tracks; keep only short effects decoded in memory."),
+	("Memory-map large read-only data files so the OS can page them instead "
+	 "of copying them into the heap."),
 };
 static const char *const p31_sources[] = {
-	"https://rigspot.co/steam-users-ram/",
-	"https://store.steampowered.com/hwsurvey",
-	"https://learn.microsoft.com/en-us/windows/win32/direct3d11/texture-block-compression-in-direct3d"
-	"-11",
-	"https://docs.unity3d.com/Manual/texture-choose-format-by-platform.html",
+	("https://rigspot.co/steam-users-ram/"),
+	("https://store.steampowered.com/hwsurvey"),
+	("https://learn.microsoft.com/en-us/windows/win32/direct3d11/texture-block-compression-in-direct3d"
+	 "-11"),
+	("https://docs.unity3d.com/Manual/texture-choose-format-by-platform.html"),
 };
 static const char *const p32_texture_formats[] = {
-	"BC1",
-	"BC3",
-	"BC4",
-	"BC5",
-	"BC6H",
-	"BC7",
+	("BC1"),
+	("BC3"),
+	("BC4"),
+	("BC5"),
+	("BC6H"),
+	("BC7"),
 };
 static const char *const p32_techniques[] = {
-	"Offer a low-memory quality tier that drops the top texture mip (halves "
-	"texture memory per step) for 8 GB machines.",
-	"Set an explicit texture/asset streaming budget instead of loading "
-	"every full-resolution asset at startup.",
-	"Stream long music tracks; keep only short effects decoded in memory.",
-	"Memory-map large read-only data files so the OS can page them instead "
-	"of copying them into the heap.",
+	("Offer a low-memory quality tier that drops the top texture mip (halves "
+	 "texture memory per step) for 8 GB machines."),
+	("Set an explicit texture/asset streaming budget instead of loading "
+	 "every full-resolution asset at startup."),
+	("Stream long music tracks; keep only short effects decoded in memory."),
+	("Memory-map large read-only data files so the OS can page them instead "
+	 "of copying them into the heap."),
 };
 static const char *const p32_sources[] = {
-	"https://rigspot.co/steam-users-ram/",
-	"https://d33gy59ovltp76.cloudfront.net/news/steam-gamers-hurry-to-upgrade-to-32gb-ram-and-linux-b"
-	"reaks-above-2-user-share-milestone-in-latest-survey",
-	"https://blog.gearbest.ma/\?p=16965",
-	"https://prefersystems.com/\?p=59538",
-	"https://store.steampowered.com/hwsurvey",
-	"https://learn.microsoft.com/en-us/windows/win32/direct3d11/texture-block-compression-in-direct3d"
-	"-11",
+	("https://rigspot.co/steam-users-ram/"),
+	("https://d33gy59ovltp76.cloudfront.net/news/steam-gamers-hurry-to-upgrade-to-32gb-ram-and-linux-b"
+	 "reaks-above-2-user-share-milestone-in-latest-survey"),
+	("https://blog.gearbest.ma/\?p=16965"),
+	("https://prefersystems.com/\?p=59538"),
+	("https://store.steampowered.com/hwsurvey"),
+	("https://learn.microsoft.com/en-us/windows/win32/direct3d11/texture-block-compression-in-direct3d"
+	 "-11"),
 };
 static const char *const p33_texture_formats[] = {
-	"BC1",
-	"BC3",
-	"BC4",
-	"BC5",
-	"BC6H",
-	"BC7",
+	("BC1"),
+	("BC3"),
+	("BC4"),
+	("BC5"),
+	("BC6H"),
+	("BC7"),
 };
 static const char *const p33_techniques[] = {
-	"Offer a low-memory quality tier that drops the top texture mip (halves "
-	"texture memory per step) for 8 GB machines.",
-	"Set an explicit texture/asset streaming budget instead of loading "
-	"every full-resolution asset at startup.",
-	"Stream long music tracks; keep only short effects decoded in memory.",
-	"Memory-map large read-only data files so the OS can page them instead "
-	"of copying them into the heap.",
+	("Offer a low-memory quality tier that drops the top texture mip (halves "
+	 "texture memory per step) for 8 GB machines."),
+	("Set an explicit texture/asset streaming budget instead of loading "
+	 "every full-resolution asset at startup."),
+	("Stream long music tracks; keep only short effects decoded in memory."),
+	("Memory-map large read-only data files so the OS can page them instead "
+	 "of copying them into the heap."),
 };
 static const char *const p33_sources[] = {
-	"https://rigspot.co/steam-users-ram/",
-	"https://blog.gearbest.ma/\?p=16965",
-	"https://store.steampowered.com/hwsurvey",
-	"https://learn.microsoft.com/en-us/windows/win32/direct3d11/texture-block-compression-in-direct3d"
-	"-11",
+	("https://rigspot.co/steam-users-ram/"),
+	("https://blog.gearbest.ma/\?p=16965"),
+	("https://store.steampowered.com/hwsurvey"),
+	("https://learn.microsoft.com/en-us/windows/win32/direct3d11/texture-block-compression-in-direct3d"
+	 "-11"),
 };
 
 static struct pmt_platform table[] = {

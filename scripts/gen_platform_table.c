@@ -63,9 +63,10 @@ static void put_array(FILE *f, size_t p, const char *what, const char *const *v,
 		return;
 	fprintf(f, "static const char *const p%zu_%s[] = {\n", p, what);
 	for (i = 0; i < n; i++) {
-		fputc('\t', f);
-		put_str(f, v[i], "\t");
-		fputs(",\n", f);
+		/* parenthesised: a literal split over lines is one element */
+		fputs("\t(", f);
+		put_str(f, v[i], "\t ");
+		fputs("),\n", f);
 	}
 	fputs("};\n", f);
 }
