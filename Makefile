@@ -36,7 +36,8 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean test unit integration bench demo pystack-check fuzz install
+.PHONY: all clean test unit integration bench demo pystack-check fuzz install python python-test \
+	cross-windows
 .DELETE_ON_ERROR:
 
 all: $(OUT)/pmtrace-bpf
@@ -54,7 +55,7 @@ $(OUT)/pmtrace.skel.h: $(OUT)/pmtrace.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name pmtrace_bpf > $@
 
-$(OUT)/obj/%.o: %.c include/pmtrace/*.h $(wildcard user/*/*.h) | $(OUT)/pmtrace.skel.h
+$(OUT)/obj/%.o: %.c include/pmtrace/*.h $(wildcard core/*.h user/*/*.h) | $(OUT)/pmtrace.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -90,6 +91,19 @@ $(OUT)/platform_data.c: data/platforms.json scripts/gen-platform-data.sh
 	$(Q)mkdir -p $(OUT)
 	$(Q)sh scripts/gen-platform-data.sh $< $@
 
+# The same profiles as C tables, for builds without json-c (the Python
+# extension): generated with the tool's own parser, committed so that
+# `pip install .` needs no generator, regenerated here when the data changes.
+core/platform_table.c: data/platforms.json scripts/gen_platform_table.c core/platform_json.c
+	$(Q)$(MAKE) --no-print-directory $(OUT)/gen_platform_table
+	$(call msg,GEN,$@)
+	$(Q)$(OUT)/gen_platform_table $@
+
+$(OUT)/gen_platform_table: scripts/gen_platform_table.c $(OUT)/obj/core/platform_json.o \
+		$(OUT)/obj/core/platform.o $(OUT)/obj/platform_data.o
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ -ljson-c -o $@
+
 $(OUT)/obj/platform_data.o: $(OUT)/platform_data.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
@@ -109,6 +123,47 @@ unit: $(OUT)/test_unit
 unit-asan:
 	$(MAKE) OUT=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" build/asan/test_unit
 	ASAN_OPTIONS=detect_leaks=1 build/asan/test_unit
+
+# ---- the Python extension (pymemtrace) -----------------------------------------
+# The extension compiles the same core sources, less the few that need the
+# tool's libraries (inih, fnmatch, json-c, capstone; setup.py lists the same
+# ones), position-independent, once for every interpreter.
+CORE_TOOL_ONLY := core/budget_ini.c core/budget_glob.c core/platform_json.c core/runfile.c core/callgraph.c \
+	core/marker_choice.c \
+	core/x86_sites.c
+CORE_PORTABLE := $(filter-out $(CORE_TOOL_ONLY),$(CORE_SRCS))
+PIC_OBJS := $(patsubst %.c,$(OUT)/pic/%.o,$(CORE_PORTABLE))
+PYEXT_CFLAGS := $(CFLAGS) $(WARN) -Iinclude -Ipython/src -std=gnu11 -D_GNU_SOURCE -fPIC \
+	-fvisibility=hidden $(EXTRA_CFLAGS)
+PYTHONS ?= $(shell scripts/pythons.sh)
+
+$(OUT)/pic/%.o: %.c include/pmtrace/*.h $(wildcard core/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(PYEXT_CFLAGS) -c $< -o $@
+
+# In-tree builds for Debian's python3 and each pyenv CPython 3.8-3.13 present.
+python: $(PIC_OBJS)
+	$(Q)for py in $(PYTHONS); do \
+		scripts/build-pyext.sh "$$py" "$(CC)" "$(PYEXT_CFLAGS)" $(PIC_OBJS) || exit 1; \
+	done
+
+# The package's tests on every interpreter built (tests/python/run.sh).
+python-test: python
+	tests/python/run.sh $(PYTHONS)
+
+# The platform layer and the extension's C core, cross-compiled for Windows
+# (mingw-w64) and linked into a small program, so that port does not rot.
+WIN_CC ?= x86_64-w64-mingw32-gcc
+cross-windows:
+	$(Q)if command -v $(WIN_CC) >/dev/null 2>&1; then \
+		mkdir -p $(OUT)/win64 && \
+		$(WIN_CC) -O2 $(WARN) -Iinclude -Ipython/src -std=gnu11 $(CORE_PORTABLE) \
+			python/src/osmem.c tests/cross/core_check.c -o $(OUT)/win64/core_check.exe && \
+		printf '  %-8s %s\n' WIN64 $(OUT)/win64/core_check.exe; \
+	else \
+		echo "cross-windows: SKIPPED: $(WIN_CC) not found (scripts/install-deps.sh installs it)"; \
+	fi
 
 integration: $(OUT)/pmtrace-bpf $(OUT)/pystack_check
 	tests/integration/run.sh
@@ -153,7 +208,7 @@ $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OUT)/libfuzz.a
 fuzz:
 	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
-test: all unit unit-asan fuzz integration
+test: all unit unit-asan fuzz cross-windows python-test integration
 
 demo: $(OUT)/pmtrace-bpf
 	scripts/demo.sh
@@ -169,7 +224,7 @@ install: $(OUT)/pmtrace-bpf
 	install -m 0644 docs/pmtrace-bpf.1 $(DESTDIR)$(PREFIX)/share/man/man1/pmtrace-bpf.1
 
 clean:
-	rm -rf $(OUT)
+	rm -rf $(OUT) python/pymemtrace/*.so python/pymemtrace.egg-info
 
 # The backend embeds the skeleton: rebuild it when the BPF side changes.
 $(OUT)/obj/user/probes/bpf_backend.o: $(OUT)/pmtrace.skel.h

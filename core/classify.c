@@ -63,7 +63,9 @@ static uint8_t spike_kind(const struct pmt_analysis_config *cfg, double budget,
 			  const struct pmt_frame *f, uint64_t base_dur, int64_t base_growth)
 {
 	double g_base = base_growth > 0 ? (double)base_growth : 0.0;
-	double grown = (double)f->rss_delta_bytes - g_base;
+	int64_t growth = f->peak_growth_bytes > 0 && f->peak_growth_bytes > f->rss_delta_bytes ?
+				 f->peak_growth_bytes : f->rss_delta_bytes;
+	double grown = (double)growth - g_base;
 	double over = (double)f->duration_ns - (double)base_dur;
 	double tfloor = budget / 2;
 	uint8_t kind = 0;
@@ -181,4 +183,15 @@ const char *pmt_cause_name(enum pmt_cause c)
 	if ((unsigned int)c >= sizeof(cause_names) / sizeof(cause_names[0]))
 		return NULL;
 	return cause_names[c];
+}
+
+/* pmt_fault_time_estimate - see frame.h: the larger of the fault-cost and the capped kernel-time estimates. */
+uint64_t pmt_fault_time_estimate(uint64_t faults, uint64_t sys_ns, double ns_per_fault,
+				 uint64_t cap_ns)
+{
+	uint64_t est = (uint64_t)((double)faults * ns_per_fault);
+	uint64_t cap = faults * cap_ns;
+	uint64_t kern = sys_ns < cap ? sys_ns : cap;
+
+	return kern > est ? kern : est;
 }

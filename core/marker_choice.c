@@ -154,9 +154,10 @@ int pmt_marker_choose(const struct pmt_cg_io *io, struct pmt_choice_cand *c,
 	for (a = 0; a < PMT_MAX_MARKERS; a++) {
 		if (!called[a])
 			continue;
-		sayf(say, ctx, "candidate %s: %zu hits, entry 0x%llx, %zu instructions read, %zu "
-		     "call sites, %u stacks", c[a].name, c[a].hits, (unsigned long long)entries[a],
-		     bodies[a].insns.n, bodies[a].rets.n, c[a].stacks);
+		sayf(say, ctx, "candidate %s: %llu hits, entry 0x%llx, %llu instructions read, %llu "
+		     "call sites, %u stacks", c[a].name, (unsigned long long)c[a].hits,
+		     (unsigned long long)entries[a], (unsigned long long)bodies[a].insns.n,
+		     (unsigned long long)bodies[a].rets.n, c[a].stacks);
 		if (entries[a])
 			pmt_cg_reaches(io, entries[a], entries, PMT_MAX_MARKERS, REACH_DEPTH,
 				       REACH_BUDGET, reach[a]);

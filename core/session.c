@@ -52,11 +52,7 @@ static uint64_t udelta(uint64_t now, uint64_t before)
 
 static uint64_t fault_time(const struct pmt_session *s, uint64_t faults, uint64_t sys_ns)
 {
-	uint64_t est = (uint64_t)((double)faults * s->ns_per_fault);
-	uint64_t cap = faults * PMT_FAULT_MAX_NS;
-	uint64_t kern = sys_ns < cap ? sys_ns : cap;
-
-	return kern > est ? kern : est;
+	return pmt_fault_time_estimate(faults, sys_ns, s->ns_per_fault, PMT_FAULT_MAX_NS);
 }
 
 int pmt_session_add(struct pmt_session *s, const struct pmt_event *ev, struct pmt_frame *f)

@@ -10,6 +10,9 @@ PKGS=(
 	libinih-dev libjson-c-dev             # budget files, platform profiles
 	libcapstone-dev                       # x86 decoding: inlined allocator sites
 	libcunit1-dev                         # unit tests
+	python3-dev python3-setuptools python3-venv  # the pymemtrace extension, pip install .
+	python3-pytest python3-exceptiongroup python3-tomli  # its tests (pyenv builds too)
+	gcc-mingw-w64-x86-64                  # the extension's core cross-compiled for Windows
 	python3 python3-pygame libsdl2-2.0-0  # demo game and workloads
 	util-linux procps                     # setpriv, pgrep for the tests
 	solarwolf                             # a real pygame game for the asset tests

@@ -264,6 +264,14 @@ struct pmt_budget_sample {
 	uint64_t bytes[PMT_CAT_COUNT]; /* current bytes per enum pmt_category */
 	uint64_t (*asset_bytes)(void *ctx, const char *const *globs, size_t n, uint32_t counted);
 	void *ctx;
+	/*
+	 * Bytes charged to budgets directly, by index (@n_own entries; NULL:
+	 * none): what the Python extension's register_asset(name, budget,
+	 * size=) puts in a budget. A budget's usage adds those of every budget
+	 * in its subtree, itself included.
+	 */
+	const uint64_t *own_bytes;
+	size_t n_own;
 };
 
 /*

@@ -13,8 +13,19 @@
 
 #ifdef __BPF__
 /* vmlinux.h provides __u64 and friends */
-#else
+#elif defined(__linux__)
 #include <linux/types.h>
+#else
+/* Elsewhere (the core built for the Python extension on macOS or Windows). */
+#include <stdint.h>
+typedef uint8_t __u8;
+typedef int8_t __s8;
+typedef uint16_t __u16;
+typedef int16_t __s16;
+typedef uint32_t __u32;
+typedef int32_t __s32;
+typedef uint64_t __u64;
+typedef int64_t __s64;
 #endif
 
 #define PMT_MAX_MARKERS 16 /* frame-marker probe slots (candidates) */

@@ -43,6 +43,8 @@ struct pmt_frame {
 	uint64_t rss_shmem_bytes;
 	uint64_t swap_bytes;
 	int64_t rss_delta_bytes; /* rss_bytes minus the previous frame's */
+	int64_t peak_growth_bytes; /* in-process: from the frame's start to its
+				    * peak, when measured; 0 otherwise */
 	uint64_t minflt;         /* during the frame, all threads */
 	uint64_t majflt;         /* during the frame, frame thread */
 	uint64_t fault_ns;       /* frame thread's fault time, estimated (see session.h) */
@@ -142,7 +144,9 @@ int64_t pmt_baseline_growth(const struct pmt_baseline *b);
  * Decide spike, dropped and cause for @f against the baseline as it stands
  * before @f, then feed @f to the baseline unless it is a spike or partial.
  * Rules (documented in docs/measurements.md):
- *  memory spike: growth - max(base_growth, 0) * (1 + threshold) >= floor
+ *  memory spike: growth - max(base_growth, 0) * (1 + threshold) >= floor,
+ *                growth being rss_delta_bytes, or peak_growth_bytes when
+ *                that is positive and larger (a peak within the frame)
  *  time spike:   duration > base * (1 + threshold) and
  *                duration - base >= max(time_floor, budget / 2)
  *  (no spike of either kind until the baseline holds baseline_min frames)
@@ -163,6 +167,16 @@ int64_t pmt_baseline_growth(const struct pmt_baseline *b);
  */
 void pmt_frame_classify(const struct pmt_analysis_config *cfg, struct pmt_baseline *b,
 			struct pmt_frame *f);
+
+/*
+ * The time a frame spent handling @faults page faults: @faults times
+ * @ns_per_fault (the measured cost of one), or the thread's kernel time
+ * @sys_ns in the frame when that is larger, counted up to @cap_ns per fault
+ * (so a frame's system calls are not taken for fault handling). The rule
+ * behind fault_ns (see session.h).
+ */
+uint64_t pmt_fault_time_estimate(uint64_t faults, uint64_t sys_ns, double ns_per_fault,
+				 uint64_t cap_ns);
 
 /* "gc", "page_faults", "heap_growth" or NULL for PMT_CAUSE_NONE. */
 const char *pmt_cause_name(enum pmt_cause c);

@@ -4,7 +4,8 @@
  * PC tiers) and whether a game's measured memory would fit them.
  *
  * The profiles are data (data/platforms.json, embedded in the tool as
- * pmt_platform_json by scripts/gen-platform-data.sh): each gives the memory
+ * pmt_platform_json by scripts/gen-platform-data.sh, and as C tables by
+ * scripts/gen_platform_table.c for builds without json-c): each gives the memory
  * a game may use, a recommended target, its memory banks and which measured
  * categories each bank holds, texture formats and memory techniques.
  *
@@ -16,7 +17,7 @@
  * minus the other banks' usage. Category peaks need not be simultaneous, so
  * this errs towards the non-main banks.
  *
- * Pure C: parsing takes the JSON text, the fit and the advice fill caller
+ * Pure C: parsing (platform_json.c, json-c) takes the JSON text, the fit and the advice fill caller
  * storage; only pmt_platform_list() writes to a stream.
  */
 #ifndef PMTRACE_PLATFORM_H
@@ -130,6 +131,16 @@ int pmt_platforms_parse(const char *json, size_t len, struct pmt_platforms *out,
 int pmt_platforms_parse_alloc(const char *json, size_t len, struct pmt_platforms *out,
 			      char *err, size_t errlen, void *(*alloc_fn)(size_t));
 
+/*
+ * The same profiles without parsing: @out points at the compiled-in tables
+ * of core/platform_table.c, which scripts/gen_platform_table.c generates
+ * from pmt_platforms_parse() of the embedded data (so every field, derived
+ * ones included, is what parsing gives). Nothing to free, though
+ * pmt_platforms_free() accepts it; never write through @out->v. For code
+ * built without json-c (the Python extension).
+ */
+void pmt_platforms_builtin(struct pmt_platforms *out);
+
 /* Release what pmt_platforms_parse() filled; accepts NULL and empty sets, twice too. */
 void pmt_platforms_free(struct pmt_platforms *ps);
 
@@ -214,6 +225,17 @@ struct pmt_texture_format {
  * 6x6). Returns 0 with @out filled, or -ENOENT.
  */
 int pmt_platform_texture_format(const struct pmt_platform *p, struct pmt_texture_format *out);
+
+/*
+ * The memory cost of pixel format @name in bits per pixel times 100, into
+ * *@bpp_x100: the compressed formats pmt_platform_texture_format() knows
+ * (by the name's first word: "BC1", "DXT5", "ETC2", "ASTC 8x8"; a bare
+ * "ASTC" is 6x6) and the usual uncompressed ones ("RGBA"/"RGBA8"/"BGRA"
+ * 3200, "RGB" 2400, "RGB565"/"RGBA4444"/"LA"/"RG" 1600, "R8"/"L"/"A"/"P"
+ * 800, "RGBA16F" 6400, "RGBA32F" 12800...). Case-insensitive. Returns 0,
+ * or -ENOENT (@bpp_x100 untouched) for an unknown name or NULL.
+ */
+int pmt_texture_format_cost(const char *name, unsigned int *bpp_x100);
 
 /* The bytes of images measured as RGBA8 (32 bits/px) once stored at @bpp_x100 / 100 bits/px. */
 uint64_t pmt_texture_bytes(uint64_t rgba8_bytes, unsigned int bpp_x100);

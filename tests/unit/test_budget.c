@@ -1138,9 +1138,47 @@ static void test_names(void)
 }
 
 /* pmt_test_register_budget - add the memory budgets suite. */
+/* Bytes charged to budgets directly add up through the tree, with categories. */
+static void test_usage_own_bytes(void)
+{
+	struct pmt_budgets b;
+	struct pmt_budget_sample s = mksample();
+	uint64_t own[4] = { 0 };
+	int game, gfx, audio, ui;
+
+	pmt_budgets_init(&b);
+	CU_ASSERT_EQUAL(pmt_budgets_add(&b, "game", NULL, 1000, 0, 0), 0);
+	CU_ASSERT_EQUAL(pmt_budgets_add(&b, "graphics", "game", 500, 0, 0), 0);
+	CU_ASSERT_EQUAL(pmt_budgets_add(&b, "audio", "game", 200, 0,
+					PMT_BUDGET_CAT(PMT_CAT_AUDIO)), 0);
+	CU_ASSERT_EQUAL(pmt_budgets_add(&b, "ui", "graphics", 100, 0, 0), 0);
+	game = pmt_budgets_find(&b, "game");
+	gfx = pmt_budgets_find(&b, "graphics");
+	audio = pmt_budgets_find(&b, "audio");
+	ui = pmt_budgets_find(&b, "ui");
+	own[gfx] = 300;
+	own[ui] = 40;
+	own[audio] = 7;
+	own[game] = 1;
+	s.bytes[PMT_CAT_AUDIO] = 50;
+	/* without own bytes: categories only */
+	CU_ASSERT_EQUAL(pmt_budget_usage(&b, game, &s), 50);
+	s.own_bytes = own;
+	s.n_own = 4;
+	CU_ASSERT_EQUAL(pmt_budget_usage(&b, ui, &s), 40);
+	CU_ASSERT_EQUAL(pmt_budget_usage(&b, gfx, &s), 340);
+	CU_ASSERT_EQUAL(pmt_budget_usage(&b, audio, &s), 57);
+	CU_ASSERT_EQUAL(pmt_budget_usage(&b, game, &s), 1 + 340 + 57);
+	/* fewer entries than budgets: the rest count 0 */
+	s.n_own = 2;
+	CU_ASSERT_EQUAL(pmt_budget_usage(&b, game, &s), 1 + 300 + 50);
+	pmt_budgets_free(&b);
+}
+
 void pmt_test_register_budget(void)
 {
 	static const struct pmt_test tests[] = {
+		{ "usage with bytes charged to budgets", test_usage_own_bytes },
 		{ "the design's example file", test_parse_example },
 		{ "sizes and units", test_sizes },
 		{ "sizes for people", test_format_size },

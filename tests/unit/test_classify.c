@@ -242,6 +242,34 @@ static void test_memory_floor(void)
 	teardown(&fx);
 }
 
+/* A peak within the frame counts for memory spikes; the net growth still feeds the baseline. */
+static void test_memory_peak(void)
+{
+	struct fixture fx;
+	struct pmt_frame f, in;
+
+	setup(&fx, 4, 10 * MS, 0);
+	in = mkframe(10 * MS, 0);
+	in.peak_growth_bytes = 1048575;
+	f = classify(&fx, in);
+	CU_ASSERT_FALSE(f.spike);
+	in.peak_growth_bytes = 1048576; /* allocated and freed within the frame */
+	f = classify(&fx, in);
+	CU_ASSERT_EQUAL(f.spike_kind, PMT_SPIKE_MEMORY);
+	/* the larger of the two is judged */
+	in = mkframe(10 * MS, 2 * (int64_t)MIB);
+	in.peak_growth_bytes = 1;
+	f = classify(&fx, in);
+	CU_ASSERT_EQUAL(f.spike_kind, PMT_SPIKE_MEMORY);
+	/* 0 or negative: not measured, rss_delta alone */
+	in = mkframe(10 * MS, -5);
+	in.peak_growth_bytes = 0;
+	fx.cfg.spike_floor_bytes = 0;
+	f = classify(&fx, in);
+	CU_ASSERT_FALSE(f.spike);
+	teardown(&fx);
+}
+
 static void test_time_spike(void)
 {
 	struct fixture fx;
@@ -703,9 +731,19 @@ static void test_gc_generation_always(void)
 }
 
 /* pmt_test_register_classify - add the "classify" suite. */
+/* The fault-time rule: the larger of faults x cost and kernel time capped per fault. */
+static void test_fault_time(void)
+{
+	CU_ASSERT_EQUAL(pmt_fault_time_estimate(0, 5000000, 1500.0, 20000), 0);
+	CU_ASSERT_EQUAL(pmt_fault_time_estimate(100, 0, 1500.0, 20000), 150000);
+	CU_ASSERT_EQUAL(pmt_fault_time_estimate(100, 400000, 1500.0, 20000), 400000);
+	CU_ASSERT_EQUAL(pmt_fault_time_estimate(10, 4000000, 1500.0, 20000), 200000);
+}
+
 void pmt_test_register_classify(void)
 {
 	static const struct pmt_test tests[] = {
+		{ "fault time estimate", test_fault_time },
 		{ "config defaults", test_defaults },
 		{ "cause names", test_cause_names },
 		{ "profiler frames: never the game's drop or time spike", test_profiler_frames },
@@ -713,6 +751,7 @@ void pmt_test_register_classify(void)
 		{ "warm-up: drop cause against the budget", test_warmup_drop_uses_budget },
 		{ "partial frames are never classified", test_partial },
 		{ "memory spike floor boundary", test_memory_floor },
+		{ "memory spike from a peak within the frame", test_memory_peak },
 		{ "time spike floor and threshold", test_time_spike },
 		{ "drop boundary", test_drop_boundary },
 		{ "cause gc, timed", test_cause_gc_timed },

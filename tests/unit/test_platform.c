@@ -795,6 +795,107 @@ static void test_list(void)
 	pmt_platforms_free(&ps);
 }
 
+/* Two strings equal, both NULL included. */
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static bool same_list(const char *const *a, size_t na, const char *const *b, size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++)
+		if (!same_str(a[i], b[i]))
+			return false;
+	return true;
+}
+
+/* The compiled-in table (platform_table.c) is the data file as parsed, field by field. */
+static void test_builtin_table(void)
+{
+	struct pmt_platforms ps, bi;
+	char err[256];
+	size_t i, b;
+
+	CU_ASSERT_EQUAL_FATAL(pmt_platforms_parse(pmt_platform_json, pmt_platform_json_len, &ps,
+						  err, sizeof(err)), 0);
+	pmt_platforms_builtin(&bi);
+	CU_ASSERT_EQUAL_FATAL(bi.n, ps.n);
+	CU_ASSERT_EQUAL(bi.schema_version, ps.schema_version);
+	for (i = 0; i < ps.n; i++) {
+		const struct pmt_platform *p = &ps.v[i], *q = &bi.v[i];
+
+		CU_ASSERT(same_str(p->id, q->id));
+		CU_ASSERT(same_str(p->name, q->name));
+		CU_ASSERT(same_str(p->family, q->family));
+		CU_ASSERT(same_str(p->generation, q->generation));
+		CU_ASSERT(same_str(p->form_factor, q->form_factor));
+		CU_ASSERT(same_str(p->memory_model, q->memory_model));
+		CU_ASSERT(same_str(p->game_available_basis, q->game_available_basis));
+		CU_ASSERT(same_str(p->recommended_rule, q->recommended_rule));
+		CU_ASSERT(same_str(p->confidence, q->confidence));
+		CU_ASSERT(same_str(p->notes, q->notes));
+		CU_ASSERT_EQUAL(p->total_bytes, q->total_bytes);
+		CU_ASSERT_EQUAL(p->game_available_bytes, q->game_available_bytes);
+		CU_ASSERT_EQUAL(p->recommended_bytes, q->recommended_bytes);
+		CU_ASSERT_EQUAL(p->budgets, q->budgets);
+		CU_ASSERT_EQUAL(p->main_bank, q->main_bank);
+		CU_ASSERT_EQUAL_FATAL(p->n_banks, q->n_banks);
+		for (b = 0; b < p->n_banks; b++) {
+			CU_ASSERT(same_str(p->banks[b].name, q->banks[b].name));
+			CU_ASSERT(same_str(p->banks[b].purpose, q->banks[b].purpose));
+			CU_ASSERT_EQUAL(p->banks[b].bytes, q->banks[b].bytes);
+			CU_ASSERT_EQUAL(p->banks[b].game_bytes, q->banks[b].game_bytes);
+			CU_ASSERT_EQUAL(p->banks[b].limit, q->banks[b].limit);
+			CU_ASSERT_EQUAL(p->banks[b].recommended, q->banks[b].recommended);
+			CU_ASSERT_EQUAL(p->banks[b].holds, q->banks[b].holds);
+		}
+		CU_ASSERT(same_list(p->texture_formats, p->n_texture_formats, q->texture_formats,
+				    q->n_texture_formats));
+		CU_ASSERT(same_list(p->techniques, p->n_techniques, q->techniques, q->n_techniques));
+		CU_ASSERT(same_list(p->sources, p->n_sources, q->sources, q->n_sources));
+		CU_ASSERT(same_list(p->examples, p->n_examples, q->examples, q->n_examples));
+	}
+	CU_ASSERT_PTR_NOT_NULL(pmt_platform_find(&bi, "switch"));
+	pmt_platforms_free(&bi); /* accepted, frees nothing */
+	pmt_platforms_free(&ps);
+}
+
+/* Single format names: compressed ones from the platform table, uncompressed ones. */
+static void test_format_cost(void)
+{
+	unsigned int b = 7;
+
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("RGBA", &b), 0);
+	CU_ASSERT_EQUAL(b, 3200);
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("rgb", &b), 0);
+	CU_ASSERT_EQUAL(b, 2400);
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("RGB565", &b), 0);
+	CU_ASSERT_EQUAL(b, 1600);
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("DXT1", &b), 0);
+	CU_ASSERT_EQUAL(b, 400);
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("bc7", &b), 0);
+	CU_ASSERT_EQUAL(b, 800);
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("ASTC 8x8", &b), 0);
+	CU_ASSERT_EQUAL(b, 200);
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("ASTC_4X4", &b), 0);
+	CU_ASSERT_EQUAL(b, 800);
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("ASTC", &b), 0);
+	CU_ASSERT_EQUAL(b, 356);
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("RGBA32F", &b), 0);
+	CU_ASSERT_EQUAL(b, 12800);
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("DEPTH24_STENCIL8", &b), 0);
+	CU_ASSERT_EQUAL(b, 3200);
+	b = 7;
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("YUV420", &b), -ENOENT);
+	CU_ASSERT_EQUAL(pmt_texture_format_cost("RGBAX", &b), -ENOENT);
+	CU_ASSERT_EQUAL(pmt_texture_format_cost(NULL, &b), -ENOENT);
+	CU_ASSERT_EQUAL(b, 7);
+}
+
 void pmt_test_register_platform(void)
 {
 	static const struct pmt_test tests[] = {
@@ -812,6 +913,8 @@ void pmt_test_register_platform(void)
 		{ "advice on every profile", test_advice_all_profiles },
 		{ "advice lines cut", test_advice_cut },
 		{ "platform list", test_list },
+		{ "built-in table equals the parsed data", test_builtin_table },
+		{ "texture format costs", test_format_cost },
 	};
 
 	pmt_test_add_suite("platform", tests, PMT_ARRAY_SIZE(tests));
