@@ -8,7 +8,8 @@ keep it small):
         --frames 60 --plan alloc:20:16,gc:40:100000
 with B.ini: [game] limit 70MiB, warn 80%, rss; [images] parent game, 300KiB, surfaces,
 eviction size. When this test runs as root next to a built tool, it makes a fresh run
-the same way and checks that too."""
+the same way and checks that too, with a collection of 400,000 objects instead: one
+of 100,000 takes under a frame's slack on a fast machine and drops nothing."""
 
 import json
 import os
@@ -56,8 +57,9 @@ def check_run(path, alloc_mib=16):
     spike = [s for s in got.values() if s.memory_delta >= (alloc_mib - 0.5) * MIB and s.frame_number]
     assert len(spike) == 1 and spike[0].is_spike and "memory" in spike[0].spike_kind, sorted(
         (s.memory_delta, s.frame_number, s.spike_kind) for s in got.values())[-3:]
-    # the planted collection of 100,000 objects: a drop caused by the GC
-    assert any(s.drop_cause == "gc" and s.gc_time > 0.005 for s in got.values())
+    # the planted collection: a drop caused by the GC
+    assert any(s.drop_cause == "gc" and s.gc_time > 0.005 for s in got.values()), sorted(
+        (s.gc_time, s.frame_duration, s.drop_cause) for s in got.values())[-2:]
     # the core, given the same frames in the same order, reaches the tool's verdicts
     assert run.profiler.detect_frame_drops(target_fps=60) == sorted(
         n for n, r in frames.items() if r["dropped"])
@@ -110,7 +112,7 @@ def test_load_live_run(tmp_path):
     p = subprocess.run([TOOL, "--quiet", "--interval", "0.5", "--no-growth-sites", "--budget",
                         str(ini), "--platform", "switch", "--json", str(out), "--",
                         "/usr/bin/python3", WORKLOAD, "--frames", "60",
-                        "--plan", "alloc:20:16,gc:40:100000"],
+                        "--plan", "alloc:20:16,gc:40:400000"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
     if p.returncode in (7, 8):
         pytest.skip("BPF not available here: " + p.stderr.decode(errors="replace").strip())
