@@ -12,7 +12,7 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes
 INCLUDES := -Iinclude -I$(OUT) -Iuser
 ALL_CFLAGS := $(CFLAGS) $(WARN) $(INCLUDES) -std=gnu11 -D_GNU_SOURCE $(EXTRA_CFLAGS)
-LDLIBS := -lbpf -lelf -lz -lm -lpthread -linih -ljson-c -lcapstone -lmicrohttpd
+LDLIBS := -lbpf -lelf -lz -lm -lpthread -linih -ljson-c -lcapstone -lmicrohttpd -lcap
 
 # frames.bpf.c defines the shared maps and globals: it links first.
 BPF_SRCS := bpf/frames.bpf.c $(filter-out bpf/frames.bpf.c,$(wildcard bpf/*.bpf.c))

@@ -9,6 +9,7 @@ PKGS=(
 	libbpf-dev bpftool libelf-dev zlib1g-dev
 	libinih-dev libjson-c-dev             # budget files, platform profiles
 	libcapstone-dev                       # x86 decoding: inlined allocator sites
+	libcap-dev                            # capabilities: the tool keeps only what BPF needs
 	libcunit1-dev                         # unit tests
 	python3 python3-pygame libsdl2-2.0-0  # demo game and workloads
 	util-linux procps                     # setpriv, pgrep for the tests
