@@ -31,6 +31,7 @@ static void (*const registrations[])(void) = {
 	pmt_test_register_runfile,
 	pmt_test_register_callgraph,
 	pmt_test_register_marker_choice,
+	pmt_test_register_sample,
 };
 
 /*

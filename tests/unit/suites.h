@@ -39,6 +39,7 @@ void pmt_test_register_pyheap(void);
 void pmt_test_register_runfile(void);
 void pmt_test_register_callgraph(void);
 void pmt_test_register_marker_choice(void);
+void pmt_test_register_sample(void);
 
 #define PMT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -16,7 +16,7 @@
 struct pmt_launch {
 	pid_t pid;
 	int gate;   /* write end: one byte lets the child exec; closing it ends the child */
-	int status; /* read end: EOF once the child has exec'd, else its errno */
+	int status; /* read end: the child's reports (see launch.c) */
 	const char *cmd;
 };
 
@@ -28,9 +28,10 @@ bool pmt_launch_command_exists(const char *cmd, const struct pmt_invoker *u);
 
 /*
  * Fork @argv[0]. The child becomes @as (NULL: stays who the tool is) and
- * waits at the gate; it inherits nothing of the tool's privilege. @envp is
- * the child's environment (NULL: the tool's). The child is never left
- * behind: closing the gate (pmt_launch_abort()) ends it. Returns 0, or
+ * waits at the gate; it inherits nothing of the tool's privilege. Returns
+ * once it has become @as: the caller may then judge whose process it is.
+ * @envp is the child's environment (NULL: the tool's). The child is never
+ * left behind: closing the gate (pmt_launch_abort()) ends it. Returns 0, or
  * -errno with a one-line reason in @err.
  */
 int pmt_launch_start(struct pmt_launch *l, char *const *argv, const struct pmt_invoker *as,
