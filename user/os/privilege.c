@@ -493,22 +493,33 @@ const char *pmt_caps_text(char *buf, size_t len)
 	return buf;
 }
 
-bool pmt_pid_owned_by(pid_t pid, uid_t uid)
+int pmt_pid_foreign(pid_t pid, uid_t uid, gid_t gid)
 {
 	char path[64], line[256];
 	unsigned a, b, c, d;
-	bool owned = false;
+	unsigned long long prm;
+	int flags = 0, seen = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "Uid: %u %u %u %u", &a, &b, &c, &d) == 4) {
-			owned = a == uid && b == uid && c == uid && d == uid;
-			break;
+			seen |= 1;
+			if (a != uid || b != uid || c != uid || d != uid)
+				flags |= PMT_PID_OTHER_UID;
+		} else if (sscanf(line, "Gid: %u %u %u %u", &a, &b, &c, &d) == 4) {
+			seen |= 2;
+			if (a != gid || b != gid || c != gid || d != gid)
+				flags |= PMT_PID_OTHER_GID;
+		} else if (sscanf(line, "CapPrm: %llx", &prm) == 1) {
+			seen |= 4;
+			if (prm)
+				flags |= PMT_PID_HAS_CAPS;
 		}
+	}
 	fclose(f);
-	return owned;
+	return seen == 7 ? flags : -ESRCH;
 }

@@ -123,10 +123,16 @@ int pmt_privilege_reduce(const struct pmt_invoker *u, uint64_t keep, char *err, 
 const char *pmt_caps_text(char *buf, size_t len);
 
 /*
- * True when process @pid runs as @uid through and through (real,
- * effective, saved and filesystem uid): its files are then ones @uid can
- * read. False when it does not, or cannot be read.
+ * What reading process @pid needs beyond running as @uid, @gid: bits of
+ * PMT_PID_* (0: nothing, it is theirs through and through). The kernel lets
+ * a process read another's memory and mappings without CAP_SYS_PTRACE only
+ * when all of the other's uids and gids are its own and the other holds no
+ * capability it lacks; files of another user may be unreadable without
+ * CAP_DAC_READ_SEARCH. -errno when @pid cannot be read.
  */
-bool pmt_pid_owned_by(pid_t pid, uid_t uid);
+#define PMT_PID_OTHER_UID 1 /* a uid (real, effective, saved, fs) is not @uid */
+#define PMT_PID_OTHER_GID 2 /* the same for gids */
+#define PMT_PID_HAS_CAPS 4  /* it holds capabilities (root's processes do) */
+int pmt_pid_foreign(pid_t pid, uid_t uid, gid_t gid);
 
 #endif

@@ -223,6 +223,22 @@ static bool target_gone(struct srun *r)
 	return !pmt_pid_alive(r->pid);
 }
 
+/*
+ * The target is gone or going: an exiting process loses its memory (its
+ * status reads as gone) before its parent can reap it. Wait a little for a
+ * launched child's exit status.
+ */
+static void reap(struct srun *r)
+{
+	int i;
+
+	for (i = 0; r->launched && !r->child_reaped && i < 200; i++) {
+		if (target_gone(r))
+			break;
+		usleep(5000);
+	}
+}
+
 static int take_sample(struct srun *r)
 {
 	struct pmt_proc_reading rd;
@@ -260,7 +276,7 @@ static int loop(struct srun *r)
 
 		err = take_sample(r);
 		if (err == -ESRCH || (err && target_gone(r))) {
-			target_gone(r); /* reap a launched child for its status */
+			reap(r);
 			r->end = END_TARGET;
 			break;
 		}
@@ -302,14 +318,24 @@ static int loop(struct srun *r)
 	return PMT_EXIT_OK;
 }
 
-/* Keep only what reading someone else's process needs, under the user's uid. */
+/*
+ * Under the user's uid, keep only what reading the target needs: nothing
+ * for the user's own process; CAP_SYS_PTRACE for one of another user or
+ * holding capabilities (a root process), CAP_DAC_READ_SEARCH for another
+ * user's files.
+ */
 static int reduce_privileges(struct srun *r)
 {
+	int foreign = pmt_pid_foreign(r->pid, r->inv->uid, r->inv->gid);
 	uint64_t keep = 0;
 	char err[256], caps[256];
 
-	if (!pmt_pid_owned_by(r->pid, r->inv->uid))
-		keep |= PMT_CAP(CAP_SYS_PTRACE) | PMT_CAP(CAP_DAC_READ_SEARCH);
+	/* Samples need nothing; finding the Python runtime reads the mappings
+	 * and the interpreter's file. */
+	if (foreign)
+		keep |= PMT_CAP(CAP_SYS_PTRACE);
+	if (foreign < 0 || (foreign & PMT_PID_OTHER_UID))
+		keep |= PMT_CAP(CAP_DAC_READ_SEARCH);
 	if (r->launched && r->o->run_as_root && r->inv->uid != 0)
 		keep |= PMT_CAP(CAP_KILL);
 	if (pmt_privilege_reduce(r->inv, keep, err, sizeof(err)))

@@ -231,7 +231,7 @@ static int reduce_privileges(struct tracer *t)
 		keep |= PMT_CAP(CAP_SYS_ADMIN);
 		why = "; CAP_SYS_ADMIN: this kernel has no uprobe_multi links (before 6.6)";
 	}
-	if (!pmt_pid_owned_by(t->pid, t->inv->uid)) {
+	if (pmt_pid_foreign(t->pid, t->inv->uid, t->inv->gid) & PMT_PID_OTHER_UID) {
 		keep |= PMT_CAP(CAP_DAC_READ_SEARCH);
 		why = "; CAP_DAC_READ_SEARCH: the target runs as another user";
 	}
@@ -1327,16 +1327,18 @@ static int start_bpf(struct tracer *t)
 		err = errno;
 		if (err == EPERM || err == EACCES)
 			return fail(t, PMT_EXIT_PRIVILEGE,
-				    "not enough privilege to load BPF programs: run as root or "
-				    "with CAP_BPF and CAP_PERFMON");
-		return fail(t, PMT_EXIT_BPF, "cannot load the BPF programs: %s", strerror(err));
+				    "the kernel refused to load BPF programs (%s): run through sudo, "
+				    "or see \"Privileges\" in docs/usage.md; --backend procfs samples "
+				    "memory without BPF", strerror(err));
+		return fail(t, PMT_EXIT_BPF, "cannot load the BPF programs: %s; --backend procfs "
+			    "samples memory without BPF", strerror(err));
 	}
 	t->stk = calloc(DETECT_STACKS, sizeof(*t->stk));
 	pmt_bpf_detect_stacks(t->bpf, t->stk != NULL);
 	err = pmt_bpf_attach_memory(t->bpf);
 	if (err)
-		return fail(t, PMT_EXIT_BPF, "cannot attach the memory probes: %s",
-			    strerror(-err));
+		return fail(t, PMT_EXIT_BPF, "cannot attach the memory probes: %s; --backend procfs "
+			    "samples memory without BPF", strerror(-err));
 	if (!t->o->no_assets) {
 		if (pmt_asset_track_init(&t->assets, t->pid, t->o->track_use, !t->o->no_gl_assets))
 			return fail(t, PMT_EXIT_ERROR, "out of memory");
