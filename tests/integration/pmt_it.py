@@ -418,8 +418,9 @@ def sudo_env(pw, base=None, how="sudo"):
     env.update({"HOME": "/root", "USER": "root", "LOGNAME": "root", "SHELL": "/bin/bash",
                 "MAIL": "/var/mail/root",
                 "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                "DISPLAY": ":97", "XAUTHORITY": "/nonexistent/.Xauthority",
                 "XDG_RUNTIME_DIR": "/run/user/0"})
+    env.setdefault("DISPLAY", ":97")
+    env.setdefault("XAUTHORITY", "/nonexistent/.Xauthority")
     if how == "sudo":
         env.update({"SUDO_UID": str(pw.pw_uid), "SUDO_GID": str(pw.pw_gid),
                     "SUDO_USER": pw.pw_name, "SUDO_COMMAND": TOOL})

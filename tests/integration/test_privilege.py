@@ -13,9 +13,10 @@ gives a root command; pkexec's PKEXEC_UID and doas's DOAS_USER too):
   CAP_SYS_PTRACE (effective = permitted, nothing inheritable or ambient);
 - an --on-violation command runs as the user with no capability at all;
 - frames (checked frame by frame against the workload's truth, as
-  test_launch does), trace mode and assets (test_trace's and test_assets'
-  own checks) all work in that state: libraries loaded later, hundreds of
-  trace probes, GL and asset probes, memory reads all happen after the drop;
+  test_launch does), trace mode, assets and GL assets (test_trace's,
+  test_assets' and test_gl_assets' own checks) all work in that state:
+  libraries loaded later, hundreds of trace probes, asset probes, GL probes
+  moving, memory reads all happen after the drop;
 - attach mode: the user's own game, and a root game whose interpreter the
   user cannot read (then CAP_DAC_READ_SEARCH is kept, and needed);
 - setcap mode: the binary given the capabilities, run by the user on their
@@ -33,6 +34,7 @@ import unittest
 
 import pmt_it as it
 import test_assets
+import test_gl_assets
 import test_launch
 import test_trace
 
@@ -128,8 +130,9 @@ class LeastPrivilegeTest(unittest.TestCase):
             # root's runtime directory is not the user's
             self.assertNotEqual(env["XDG_RUNTIME_DIR"], "/run/user/0")
             # what a game needs to present passes unchanged
-            self.assertEqual(env["DISPLAY"], ":97")
-            self.assertEqual(env["XAUTHORITY"], "/nonexistent/.Xauthority")
+            given = it.sudo_env(PW)
+            self.assertEqual(env["DISPLAY"], given["DISPLAY"])
+            self.assertEqual(env["XAUTHORITY"], given["XAUTHORITY"])
 
     def test_launch_as_user(self):
         """Frames as test_launch checks them; the game, the files and the tool
@@ -220,6 +223,12 @@ class LeastPrivilegeTest(unittest.TestCase):
         loaded after the drop."""
         self._run_as_user(test_assets.AssetsTest("test_planted_assets"),
                           [(test_assets, "ASSETS_PYGAME", os.path.join(WL, "assets_pygame.py"))])
+
+    def test_gl_assets_as_user(self):
+        """test_gl_assets: GL probes placed on GLVND's stubs, then moved to the
+        vendor's functions once a context is current: after the drop."""
+        self._run_as_user(test_gl_assets.GlAssetsTest("test_gl_textures_and_buffers"),
+                          [(test_gl_assets, "WORKLOAD", os.path.join(WL, "assets_gl.py"))])
 
     def test_attach_as_user(self):
         """Attach to the user's own game: frames, the game untouched, the tool
