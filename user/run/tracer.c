@@ -222,22 +222,25 @@ static int reduce_privileges(struct tracer *t)
 {
 	uint64_t perm = pmt_caps_permitted();
 	uint64_t keep = PMT_CAP(CAP_BPF) | PMT_CAP(CAP_PERFMON) | PMT_CAP(CAP_SYS_PTRACE);
-	char err[256], caps[256], names[128];
-	const char *why = "";
+	char err[256], caps[256], names[128], why[256] = "";
+	int foreign = pmt_pid_foreign(t->pid, t->inv->uid, t->inv->gid);
 
 	/* Before Linux 6.6 uprobes are perf events, which need CAP_SYS_ADMIN;
 	 * before 5.8 there is no CAP_BPF: BPF is CAP_SYS_ADMIN's. */
 	if (pmt_bpf_uprobes_need_sys_admin(t->bpf) || !(perm & PMT_CAP(CAP_BPF))) {
 		keep |= PMT_CAP(CAP_SYS_ADMIN);
-		why = "; CAP_SYS_ADMIN: this kernel has no uprobe_multi links (before 6.6)";
+		snprintf(why + strlen(why), sizeof(why) - strlen(why),
+			 "; CAP_SYS_ADMIN: no uprobe_multi links in this kernel");
 	}
-	if (pmt_pid_foreign(t->pid, t->inv->uid, t->inv->gid) & PMT_PID_OTHER_UID) {
+	if (foreign < 0 || (foreign & PMT_PID_OTHER_UID)) {
 		keep |= PMT_CAP(CAP_DAC_READ_SEARCH);
-		why = "; CAP_DAC_READ_SEARCH: the target runs as another user";
+		snprintf(why + strlen(why), sizeof(why) - strlen(why),
+			 "; CAP_DAC_READ_SEARCH: the target runs as another user");
 	}
 	if (t->launched && t->o->run_as_root && t->inv->uid != 0) {
 		keep |= PMT_CAP(CAP_KILL);
-		why = "; CAP_DAC_READ_SEARCH, CAP_KILL: the game runs as root (--run-as-root)";
+		snprintf(why + strlen(why), sizeof(why) - strlen(why),
+			 "; CAP_KILL: the game runs as root (--run-as-root)");
 	}
 	if (pmt_privilege_reduce(t->inv, keep, err, sizeof(err)))
 		return fail(t, PMT_EXIT_ERROR, "%s", err);
