@@ -126,7 +126,8 @@ FUZZ_CFLAGS := $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(WARN) $(INCLUDES) -std=
 FUZZ_LIB_SRCS := $(CORE_SRCS) user/report/report_text.c user/report/report_replay.c \
 	user/report/report_assets.c user/report/report_growth.c user/report/report_budget.c \
 	user/report/report_html.c user/report/report_perfetto.c user/report/report_prom.c \
-	user/report/report_trace_text.c user/report/report_json.c user/os/host.c
+	user/report/report_trace_text.c user/report/report_json.c user/report/report_sample.c \
+	user/os/host.c
 FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_LIB_SRCS)) \
 	$(FUZZ_OUT)/obj/gen/platform_data.o $(FUZZ_OUT)/obj/gen/html_js.o $(FUZZ_OUT)/obj/gen/html_css.o
 

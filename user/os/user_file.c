@@ -14,16 +14,9 @@
 #include "os/privilege.h"
 #include "os/user_file.h"
 
-struct as_user {
-	bool fs_switched;
-	uid_t old_fsuid;
-	gid_t old_fsgid;
-	cap_t saved; /* the capabilities before lowering, or NULL */
-};
-
 static const cap_value_t bypass[] = { CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER };
 
-static void enter(struct as_user *s)
+void pmt_user_scope_begin(struct pmt_user_scope *s)
 {
 	const struct pmt_invoker *u = pmt_invoker();
 	uid_t uid = u ? u->uid : getuid();
@@ -51,24 +44,27 @@ static void enter(struct as_user *s)
 			any = true;
 	}
 	if (any) {
-		s->saved = cap_dup(c);
+		cap_t saved = cap_dup(c);
+
 		cap_set_flag(c, CAP_EFFECTIVE, sizeof(bypass) / sizeof(bypass[0]), bypass,
 			     CAP_CLEAR);
-		if (!s->saved || cap_set_proc(c)) {
-			cap_free(s->saved);
-			s->saved = NULL;
+		if (!saved || cap_set_proc(c)) {
+			cap_free(saved);
+			saved = NULL;
 		}
+		s->saved_caps = saved;
 	}
 	cap_free(c);
 }
 
-static void leave(struct as_user *s)
+void pmt_user_scope_end(struct pmt_user_scope *s)
 {
 	int e = errno;
 
-	if (s->saved) {
-		cap_set_proc(s->saved);
-		cap_free(s->saved);
+	if (s->saved_caps) {
+		cap_set_proc((cap_t)s->saved_caps);
+		cap_free(s->saved_caps);
+		s->saved_caps = NULL;
 	}
 	if (s->fs_switched) {
 		setfsuid(s->old_fsuid);
@@ -79,14 +75,14 @@ static void leave(struct as_user *s)
 
 int pmt_user_open(const char *path, int flags, mode_t mode)
 {
-	struct as_user s;
+	struct pmt_user_scope s;
 	int fd;
 
-	enter(&s);
+	pmt_user_scope_begin(&s);
 	fd = open(path, flags | O_CLOEXEC, mode);
 	if (fd < 0)
 		fd = -errno;
-	leave(&s);
+	pmt_user_scope_end(&s);
 	return fd;
 }
 
@@ -128,11 +124,11 @@ FILE *pmt_user_fopen(const char *path, const char *mode)
 
 int pmt_user_access(const char *path, int amode)
 {
-	struct as_user s;
+	struct pmt_user_scope s;
 	int r;
 
-	enter(&s);
+	pmt_user_scope_begin(&s);
 	r = faccessat(AT_FDCWD, path, amode, AT_EACCESS) ? -errno : 0;
-	leave(&s);
+	pmt_user_scope_end(&s);
 	return r;
 }

@@ -20,6 +20,7 @@
 #ifndef PMT_USER_FILE_H
 #define PMT_USER_FILE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -34,5 +35,21 @@ FILE *pmt_user_fopen(const char *path, const char *mode);
 
 /* access(2) as the invoking user (R_OK, W_OK, X_OK). 0 or -errno. */
 int pmt_user_access(const char *path, int amode);
+
+/*
+ * The scope the functions above open and close around one call, for code
+ * that makes files itself (mkstemp, fchmod, rename: os/outfile.c): between
+ * pmt_user_scope_begin() and pmt_user_scope_end() the calling thread's
+ * file operations are checked as the invoking user's and what it creates
+ * is theirs. errno is kept across pmt_user_scope_end().
+ */
+struct pmt_user_scope {
+	bool fs_switched;
+	uid_t old_fsuid;
+	gid_t old_fsgid;
+	void *saved_caps; /* the capabilities before lowering, or NULL */
+};
+void pmt_user_scope_begin(struct pmt_user_scope *s);
+void pmt_user_scope_end(struct pmt_user_scope *s);
 
 #endif

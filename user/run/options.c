@@ -373,6 +373,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 			usage_error(st, "%s", "give either --pid or a command, not both");
 		if (o->sample_rate_set && strcmp(o->backend, "procfs"))
 			usage_error(st, "%s", "--sample-rate needs --backend procfs");
+		if (!strcmp(o->backend, "procfs") && (o->html_path || o->perfetto_path ||
+						      o->prometheus))
+			usage_error(st, "%s", "--html, --perfetto and --prometheus show frames: "
+				    "--backend procfs has none (its --json records are samples)");
 		if (o->run_as_root && !o->cmd)
 			usage_error(st, "%s", "--run-as-root is for launching a command");
 		break;
