@@ -140,20 +140,28 @@ class LeastPrivilegeTest(unittest.TestCase):
         tmp = it.Tmp("lp-launch", owner=PW)
         self.addCleanup(tmp.cleanup)
         out, truth_path, ident = tmp("out.jsonl"), tmp("truth.json"), tmp("identity.json")
-        cmd = [it.TOOL, "--quiet", "--json", out, "--", it.DEBIAN_PY, self.pygame_wl,
+        html = tmp("live.html")
+        cmd = [it.TOOL, "--quiet", "--json", out, "--html", html, "--", it.DEBIAN_PY,
+               self.pygame_wl,
                "--frames", str(test_launch.FRAMES), "--truth", truth_path, "--plan", it.PLAN,
                "--identity", ident]
         old = os.umask(0o022)
         try:
             rc, sout, serr, statuses = run_watching(cmd, out, it.sudo_env(PW))
+            self.assertEqual(rc, 0, it.describe(rc, sout, serr))
+            rc, rout, rerr = it.run([it.TOOL, "report", "-q", "-o", tmp("report.html"), out],
+                                    timeout=60, env=it.sudo_env(PW))
+            self.assertEqual(rc, 0, it.describe(rc, rout, rerr))
         finally:
             os.umask(old)
-        self.assertEqual(rc, 0, it.describe(rc, sout, serr))
         self.check_reduced(statuses)
-        for path in (out, truth_path, ident):
+        # `report` through sudo (above): the user's too, written with no capability
+        report = tmp("report.html")
+        for path in (out, html, report, truth_path, ident):
             st = os.stat(path)
             self.assertEqual((st.st_uid, st.st_gid), (PW.pw_uid, PW.pw_gid), path)
-        self.assertEqual(stat.S_IMODE(os.stat(out).st_mode), 0o644)
+        for path in (out, html, report):
+            self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o644, path)
         with open(ident) as f:
             self.check_game_identity(json.load(f))
         with open(truth_path) as f:
