@@ -12,7 +12,7 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes
 INCLUDES := -Iinclude -I$(OUT) -Iuser
 ALL_CFLAGS := $(CFLAGS) $(WARN) $(INCLUDES) -std=gnu11 -D_GNU_SOURCE $(EXTRA_CFLAGS)
-LDLIBS := -lbpf -lelf -lz -lm -lpthread -linih -ljson-c -lcapstone -lmicrohttpd
+LDLIBS := -lbpf -lelf -lz -lm -lpthread -linih -ljson-c -lcapstone -lmicrohttpd -lcap
 
 # frames.bpf.c defines the shared maps and globals: it links first.
 BPF_SRCS := bpf/frames.bpf.c $(filter-out bpf/frames.bpf.c,$(wildcard bpf/*.bpf.c))
@@ -181,7 +181,8 @@ FUZZ_CFLAGS := $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(WARN) $(INCLUDES) -std=
 FUZZ_LIB_SRCS := $(CORE_SRCS) user/report/report_text.c user/report/report_replay.c \
 	user/report/report_assets.c user/report/report_growth.c user/report/report_budget.c \
 	user/report/report_html.c user/report/report_perfetto.c user/report/report_prom.c \
-	user/report/report_trace_text.c user/report/report_json.c user/os/host.c
+	user/report/report_trace_text.c user/report/report_json.c user/report/report_sample.c \
+	user/os/host.c
 FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_LIB_SRCS)) \
 	$(FUZZ_OUT)/obj/gen/platform_data.o $(FUZZ_OUT)/obj/gen/html_js.o $(FUZZ_OUT)/obj/gen/html_css.o
 

@@ -665,6 +665,15 @@ static int rec_attached(struct rd *d, json_object *o, const char *line, size_t l
 		return failf(d, "'pid' out of range");
 	a.pid = (int)pid;
 	strf(d, o, "mode", &a.mode, REQ);
+	/* A sampling backend's run has samples, not frames: nothing here to show. */
+	if (!d->err) {
+		const char *backend = "bpf";
+
+		strf(d, o, "backend", &backend, OPT);
+		if (!d->err && strcmp(backend, "bpf"))
+			return failf(d, "a --backend %.20s run (samples, no frames): report reads frame "
+				     "runs; its records are plain JSON Lines (docs/json.md)", backend);
+	}
 	u64f(d, o, "ts_ns", &a.ts_ns, OPT);
 	py = objf(d, o, "python", REQ);
 	strf(d, py, "version", &a.py_version, OPT);

@@ -9,6 +9,7 @@ PKGS=(
 	libbpf-dev bpftool libelf-dev zlib1g-dev
 	libinih-dev libjson-c-dev             # budget files, platform profiles
 	libcapstone-dev                       # x86 decoding: inlined allocator sites
+	libcap-dev                            # capabilities: the tool keeps only what BPF needs
 	libcunit1-dev                         # unit tests
 	python3-dev python3-setuptools python3-venv  # the pymemtrace extension, pip install .
 	python3-pytest python3-exceptiongroup python3-tomli  # its tests (pyenv builds too)

@@ -171,6 +171,7 @@ struct pmt_run_release {
 struct pmt_run_alert {
 	const char *budget, *state, *from;
 	uint64_t usage, limit, frame, ts_ns;
+	bool sampled;                       /* frame is a sample's index (--backend procfs) */
 	unsigned int percent;
 	bool has_plan;
 	const char *strategy, *status;

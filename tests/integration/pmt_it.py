@@ -3,8 +3,10 @@
 tool, reading its JSON Lines, BPF program and text-integrity checks.
 Standard library only; runs on Debian's /usr/bin/python3."""
 import glob
+import grp
 import json
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -101,10 +103,22 @@ def has_sdl2():
 # running things
 
 class Tmp(object):
-    """A scratch directory, removed unless PMT_IT_KEEP is set."""
+    """A scratch directory, removed unless PMT_IT_KEEP is set; the test
+    user's while tool runs simulate sudo (AS_USER)."""
 
-    def __init__(self, tag):
+    def __init__(self, tag, owner=None):
         self.path = tempfile.mkdtemp(prefix="pmt-it-%s-" % tag)
+        self.owner = owner or AS_USER
+        if self.owner:
+            os.chown(self.path, self.owner.pw_uid, self.owner.pw_gid)
+
+    def mkdir(self, name):
+        """A subdirectory (the directory's owner's too); its path."""
+        path = self(name)
+        os.makedirs(path, exist_ok=True)
+        if self.owner:
+            os.chown(path, self.owner.pw_uid, self.owner.pw_gid)
+        return path
 
     def __call__(self, name):
         return os.path.join(self.path, name)
@@ -128,6 +142,7 @@ def run(cmd, timeout=120, **kw):
     leftover child could hold open); on timeout kill the group, and kill
     whatever of the group outlives cmd. Returns (returncode or None on
     timeout, stdout, stderr)."""
+    _as_user(cmd, kw)
     with tempfile.TemporaryFile("w+") as fo, tempfile.TemporaryFile("w+") as fe:
         proc = subprocess.Popen(cmd, stdout=fo, stderr=fe, universal_newlines=True,
                                 start_new_session=True, **kw)
@@ -147,6 +162,7 @@ def spawn(cmd, **kw):
     """Start a background process in its own group, output discarded."""
     kw.setdefault("stdout", subprocess.DEVNULL)
     kw.setdefault("stderr", subprocess.DEVNULL)
+    _as_user(cmd, kw)
     return subprocess.Popen(cmd, start_new_session=True, **kw)
 
 
@@ -341,3 +357,168 @@ def first_difference(a, b):
         if a[i] != b[i]:
             return i
     return -1
+
+
+# --------------------------------------------------------------------------
+# privileges: an unprivileged test user, and sudo simulated for the tool
+
+TEST_USER = "pmtrace-it"      # a system user: no home, no password, no login
+TEST_GROUP = "pmtrace-it-g"   # its supplementary group
+# While set (a pwd entry), the tool started by run() and spawn() gets the
+# environment sudo gives a command run by that user (sudo_env()), and
+# Tmp() directories belong to the user.
+AS_USER = None
+
+
+def test_user():
+    """(pwd entry, None) of the test user, created with its own group and a
+    supplementary one when absent (root only; left in place afterwards, so
+    that parallel runs never remove it from under each other), or (None,
+    reason)."""
+    try:
+        return pwd.getpwnam(TEST_USER), None
+    except KeyError:
+        pass
+    if os.geteuid() != 0:
+        return None, "user %s absent and not root to create it" % TEST_USER
+    for exe in ("groupadd", "useradd"):
+        if not shutil.which(exe):
+            return None, "%s not found (package passwd)" % exe
+    try:
+        grp.getgrnam(TEST_GROUP)
+    except KeyError:
+        subprocess.run(["groupadd", "--system", TEST_GROUP], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    r = subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",
+                        "--home-dir", "/nonexistent/" + TEST_USER, "--shell",
+                        "/usr/sbin/nologin", "--groups", TEST_GROUP, TEST_USER],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       universal_newlines=True)
+    try:
+        return pwd.getpwnam(TEST_USER), None
+    except KeyError:
+        return None, "useradd failed: %s" % r.stdout.strip()
+
+
+def user_groups(pw):
+    """The groups initgroups() gives the user (primary group included)."""
+    return sorted(set(os.getgrouplist(pw.pw_name, pw.pw_gid)))
+
+
+def sudo_env(pw, base=None, how="sudo"):
+    """The environment `sudo CMD` (Debian's defaults: env_reset, a secure
+    PATH, HOME of the target) gives a root command started by user pw, plus
+    variables a desktop session has that sudo keeps (DISPLAY, XAUTHORITY)
+    and one it should not pass to the user's game (root's XDG_RUNTIME_DIR).
+    how: "sudo", "pkexec" (PKEXEC_UID) or "doas" (DOAS_USER)."""
+    env = dict(base if base is not None else os.environ)
+    for k in list(env):
+        if k.startswith("SUDO_") or k in ("PKEXEC_UID", "DOAS_USER"):
+            del env[k]
+    env.update({"HOME": "/root", "USER": "root", "LOGNAME": "root", "SHELL": "/bin/bash",
+                "MAIL": "/var/mail/root",
+                "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "XDG_RUNTIME_DIR": "/run/user/0"})
+    env.setdefault("DISPLAY", ":97")
+    env.setdefault("XAUTHORITY", "/nonexistent/.Xauthority")
+    if how == "sudo":
+        env.update({"SUDO_UID": str(pw.pw_uid), "SUDO_GID": str(pw.pw_gid),
+                    "SUDO_USER": pw.pw_name, "SUDO_COMMAND": TOOL})
+    elif how == "pkexec":
+        env["PKEXEC_UID"] = str(pw.pw_uid)
+    elif how == "doas":
+        env["DOAS_USER"] = pw.pw_name
+    return env
+
+
+def _as_user(cmd, kw):
+    if AS_USER is not None and cmd and cmd[0] == TOOL:
+        kw["env"] = sudo_env(AS_USER, kw.get("env"))
+
+
+class as_user(object):
+    """with as_user(pw): tool runs simulate `sudo` started by pw."""
+
+    def __init__(self, pw):
+        self.pw = pw
+
+    def __enter__(self):
+        global AS_USER
+        AS_USER = self.pw
+        return self.pw
+
+    def __exit__(self, *exc):
+        global AS_USER
+        AS_USER = None
+        return False
+
+
+def as_user_cmd(pw, cmd):
+    """cmd run as pw with no privilege (setpriv): ids, groups, no capabilities."""
+    return [shutil.which("setpriv") or "setpriv", "--reuid=%d" % pw.pw_uid,
+            "--regid=%d" % pw.pw_gid, "--init-groups"] + list(cmd)
+
+
+def proc_status(pid, task=None):
+    """{field: value} of /proc/PID/status (or of one of its threads), or None."""
+    path = "/proc/%d/status" % pid if task is None else "/proc/%d/task/%d/status" % (pid, task)
+    try:
+        with open(path) as f:
+            return dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l)
+    except OSError:
+        return None
+
+
+def tasks(pid):
+    try:
+        return [int(t) for t in os.listdir("/proc/%d/task" % pid)]
+    except OSError:
+        return []
+
+
+CAP = {"CAP_KILL": 5, "CAP_SETGID": 6, "CAP_SETUID": 7, "CAP_DAC_OVERRIDE": 1,
+       "CAP_DAC_READ_SEARCH": 2, "CAP_SYS_PTRACE": 19, "CAP_SYS_ADMIN": 21,
+       "CAP_SYS_RESOURCE": 24, "CAP_PERFMON": 38, "CAP_BPF": 39}
+
+
+def cap_mask(*names):
+    m = 0
+    for n in names:
+        m |= 1 << CAP[n]
+    return m
+
+
+_USER_WORKLOADS = {}
+
+
+def user_can_read(pw, path):
+    """True when user pw (no privilege) can read path."""
+    r = subprocess.run(as_user_cmd(pw, ["test", "-r", path]), stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    return r.returncode == 0
+
+
+def user_workloads(pw):
+    """A directory of the workloads that user pw can read: WORKLOADS itself,
+    or (a checkout under a private home) a copy removed at exit."""
+    if pw.pw_uid in _USER_WORKLOADS:
+        return _USER_WORKLOADS[pw.pw_uid]
+    path = WORKLOADS
+    if not user_can_read(pw, os.path.join(WORKLOADS, "planted_common.py")):
+        import atexit
+        path = tempfile.mkdtemp(prefix="pmt-it-workloads-")
+        os.chmod(path, 0o755)
+        for name in os.listdir(WORKLOADS):
+            src = os.path.join(WORKLOADS, name)
+            if os.path.isfile(src):
+                shutil.copy(src, os.path.join(path, name))
+                os.chmod(os.path.join(path, name), 0o644)
+        if not os.environ.get("PMT_IT_KEEP"):
+            atexit.register(shutil.rmtree, path, True)
+    _USER_WORKLOADS[pw.pw_uid] = path
+    return path
+
+
+def kernel_at_least(major, minor):
+    m = re.match(r"(\d+)\.(\d+)", os.uname().release)
+    return bool(m) and (int(m.group(1)), int(m.group(2))) >= (major, minor)

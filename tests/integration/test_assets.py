@@ -44,8 +44,7 @@ class AssetsTest(unittest.TestCase):
     def test_planted_assets(self):
         tmp = it.Tmp("assets")
         self.addCleanup(tmp.cleanup)
-        out, truth_path, root = tmp("out.jsonl"), tmp("truth.json"), tmp("root")
-        os.makedirs(root, exist_ok=True)
+        out, truth_path, root = tmp("out.jsonl"), tmp("truth.json"), tmp.mkdir("root")
         cmd = [it.TOOL, "--quiet", "--interval", "1", "--top", "50", "--json", out, "--",
                it.DEBIAN_PY, ASSETS_PYGAME, "--frames", str(FRAMES), "--root", root,
                "--truth", truth_path]
@@ -111,8 +110,7 @@ class AssetsTest(unittest.TestCase):
     def test_use_sites(self):
         tmp = it.Tmp("assets_use")
         self.addCleanup(tmp.cleanup)
-        out, truth_path, root = tmp("out.jsonl"), tmp("truth.json"), tmp("root")
-        os.makedirs(root, exist_ok=True)
+        out, truth_path, root = tmp("out.jsonl"), tmp("truth.json"), tmp.mkdir("root")
         cmd = [it.TOOL, "--track-use", "--interval", "1", "--top", "50", "--json", out, "--",
                it.DEBIAN_PY, ASSETS_PYGAME, "--frames", "200", "--root", root,
                "--truth", truth_path]

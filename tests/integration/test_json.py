@@ -7,7 +7,8 @@ import unittest
 
 import pmt_it as it
 
-ATTACHED = ["pid", "mode", "python", "frame_marker", "backend", "gc_state", "ts_ns"]
+ATTACHED = ["pid", "mode", "python", "frame_marker", "backend", "sample_rate_hz", "gc_state",
+            "ts_ns"]
 FRAME = ["frame", "ts_ns", "duration_ns", "rss_bytes", "rss_anon_bytes", "rss_file_bytes",
          "rss_shmem_bytes", "swap_bytes", "rss_delta_bytes", "minflt", "majflt", "fault_time_est_ns",
          "mapped_bytes", "unmapped_bytes", "brk_delta_bytes", "gc_collections",
@@ -17,15 +18,15 @@ REPORT = ["interval", "fps", "frame_time_ns", "rss_bytes", "rss_peak_bytes",
           "growth_per_frame_bytes", "gc_collections", "gc_collected", "minflt", "majflt",
           "mapped_bytes", "unmapped_bytes", "spikes", "spike_frames", "dropped", "drops",
           "causes", "lost_events"]
-FINAL = ["frames", "lost_events", "exit_reason", "target_exit_code", "summary"]
+FINAL = ["frames", "lost_events", "exit_reason", "target_exit_code", "summary", "samples"]
 ASSETS = ["scope", "frame", "live", "by_type", "top", "leaks", "duplicates", "orphans", "use_sites",
           "unknown_frees", "untracked", "lost_events", "gl_unbound_uploads", "gl_names_lost"]
 PLATFORMS = ["peak_bytes", "profiles"]
 HOST = ["os", "arch", "total_bytes", "available_bytes", "cgroup_limit_bytes", "game_rss_bytes",
         "game_share", "critical"]
 BUDGETS = ["violations", "budgets"]
-VIOLATION = ["budget", "state", "usage_bytes", "limit_bytes", "percent", "frame", "ts_ns",
-             "eviction_plan"]
+VIOLATION = ["budget", "state", "usage_bytes", "limit_bytes", "percent", "frame", "sample",
+             "ts_ns", "eviction_plan"]
 TRACE = ["frame", "trigger", "complete", "duration_ns", "cost_ns", "allocs", "alloc_bytes",
          "frees", "freed_bytes_known", "reallocs", "churn", "survivors", "unclassified",
          "histogram", "top_by_bytes", "top_by_count", "coverage", "probes", "probe_hits",
@@ -42,6 +43,15 @@ SNAPSHOT_ASSET = ["key", "type", "engine", "class", "object", "bytes", "width", 
                   "file_source", "holder", "family", "cyclic", "loaded_before_attach"]
 TYPES = {"attached", "frame", "report", "final", "assets", "platforms", "host", "budgets",
          "budget_violation", "trace", "trace_summary", "snapshot"}
+SAMPLE = ["sample", "ts_ns", "interval_ns", "rss_bytes", "rss_anon_bytes", "rss_file_bytes",
+          "rss_shmem_bytes", "swap_bytes", "rss_delta_bytes", "hwm_bytes", "minflt", "majflt",
+          "threads"]
+SAMPLE_SUMMARY = ["first_sample", "samples", "seconds", "rss_bytes", "rss_min_bytes",
+                  "rss_peak_bytes", "hwm_bytes", "rss_growth_bytes", "growth_per_s_bytes",
+                  "minflt", "majflt", "threads", "threads_max"]
+# --backend procfs: samples instead of frames, and no asset or trace record
+PROCFS_TYPES = {"attached", "sample", "sample_report", "final", "platforms", "host", "budgets",
+                "budget_violation"}
 
 
 class JsonTest(unittest.TestCase):
@@ -171,6 +181,54 @@ class JsonTest(unittest.TestCase):
                 len(v), ", ".join(x for x in v[:5] if x), ", ..." if len(v) > 5 else ""))
                 for k, v in groups.items()]
             self.fail("%d schema problems:\n  %s" % (len(bad), "\n  ".join(text[:30])))
+
+
+    def test_schema_procfs(self):
+        """--backend procfs: the same checks on its records."""
+        if not os.access(it.DEBIAN_PY, os.X_OK):
+            self.skipTest("%s absent" % it.DEBIAN_PY)
+        tmp = it.Tmp("json-procfs")
+        self.addCleanup(tmp.cleanup)
+        out, ini = tmp("out.jsonl"), tmp("b.ini")
+        with open(ini, "w") as f:
+            f.write("[game]\nlimit = 1MiB\ncategories = rss\n")
+        cmd = [it.TOOL, "--backend", "procfs", "--quiet", "--interval", "1", "--json", out,
+               "--budget", ini, "--", it.DEBIAN_PY, os.path.join(it.WORKLOADS, "rss_steps.py"),
+               "--steps", "2", "--mib", "8", "--hold", "1", "--truth", tmp("truth.json")]
+        rc, sout, serr = it.run(cmd, timeout=60)
+        self.assertEqual(rc, 0, it.describe(rc, sout, serr))
+        recs = it.load_jsonl(out)
+        bad = []
+        for n, r in enumerate(recs, 1):
+            t = r["type"]
+            if t not in PROCFS_TYPES:
+                bad.append("line %d: type %r" % (n, t))
+                continue
+            keys = {"attached": ATTACHED, "sample": SAMPLE, "sample_report": SAMPLE_SUMMARY,
+                    "final": FINAL, "platforms": PLATFORMS, "host": HOST, "budgets": BUDGETS,
+                    "budget_violation": VIOLATION}[t]
+            miss = self.missing(r, keys)
+            if miss:
+                bad.append("line %d (%s): missing %s" % (n, t, miss))
+            if t == "attached" and (r["backend"], r["frame_marker"]) != ("procfs", None):
+                bad.append("attached: backend %r, frame_marker %r" % (r["backend"],
+                                                                     r["frame_marker"]))
+            if t == "final":
+                if r["summary"] is not None or r["frames"] != 0:
+                    bad.append("final: summary %r, frames %r" % (r["summary"], r["frames"]))
+                miss = self.missing(r.get("samples") or {}, SAMPLE_SUMMARY)
+                if miss:
+                    bad.append("final.samples: missing %s" % miss)
+            if t == "budget_violation" and (r["frame"] is not None or
+                                            not isinstance(r["sample"], int)):
+                bad.append("budget_violation: frame %r, sample %r" % (r["frame"], r["sample"]))
+        types = [r["type"] for r in recs]
+        for t in ("sample", "sample_report", "budget_violation"):
+            if t not in types:
+                bad.append("no %s record" % t)
+        if types[0] != "attached" or types[-1] != "final":
+            bad.append("first %r, last %r" % (types[0], types[-1]))
+        self.assertFalse(bad, "\n  ".join(bad))
 
 
 if __name__ == "__main__":

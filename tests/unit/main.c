@@ -38,6 +38,7 @@ static void (*const registrations[])(void) = {
 	pmt_test_register_pool_track,
 	pmt_test_register_blockmap,
 	pmt_test_register_cycles,
+	pmt_test_register_sample,
 };
 
 /*

@@ -370,6 +370,11 @@ static void test_corrupt(void)
 					    ",\"gc_collections\":[1,2]")), -EINVAL);
 	CU_ASSERT_EQUAL(feed(&r, frame_line(b, sizeof(b), 6, 20, 10, 4096, 0, NULL, NULL,
 					    ",\"growth_sites\":[{\"stack\":[1]}]")), -EINVAL);
+	/* A sampling backend's run (samples, no frames) is refused, saying so. */
+	CU_ASSERT_EQUAL(feed(&r, "{\"type\":\"attached\",\"schema_version\":2,\"pid\":4,"
+				 "\"mode\":\"launch\",\"backend\":\"procfs\",\"python\":null,"
+				 "\"frame_marker\":null}"), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "--backend procfs run"));
 	CU_ASSERT_EQUAL(feed(&r, frame_line(b, sizeof(b), 6, 20, 10, 4096, 0, NULL, NULL,
 					    ",\"assets\":{\"surface\":{\"live\":\"3\",\"bytes\":1}}")),
 			-EINVAL);

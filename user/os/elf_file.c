@@ -191,3 +191,73 @@ int pmt_elf_exec_segment(struct pmt_elf *e, uint64_t *vaddr, uint64_t *size)
 	}
 	return -ENOENT;
 }
+
+/* The address of section @name, or 0. */
+static uint64_t section_addr(struct pmt_elf *e, const char *name)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	GElf_Shdr sh;
+
+	if (elf_getshdrstrndx(e->elf, &shstrndx))
+		return 0;
+	while ((scn = elf_nextscn(e->elf, scn))) {
+		const char *n;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		n = elf_strptr(e->elf, shstrndx, sh.sh_name);
+		if (n && !strcmp(n, name))
+			return sh.sh_addr;
+	}
+	return 0;
+}
+
+#define PMT_NT_STAPSDT 3
+
+int pmt_elf_usdt(struct pmt_elf *e, const char *provider, const char *name, uint64_t *loc_off,
+		 uint64_t *sema_off)
+{
+	uint64_t base_sh = section_addr(e, ".stapsdt.base");
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(e->elf, scn))) {
+		Elf_Data *data;
+		GElf_Nhdr nh;
+		size_t off = 0, noff, doff;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			continue;
+		while ((off = gelf_getnote(data, off, &nh, &noff, &doff)) > 0) {
+			const char *desc = (const char *)data->d_buf + doff, *prov, *nm, *end;
+			uint64_t pc, base, sema;
+
+			if (nh.n_type != PMT_NT_STAPSDT || nh.n_namesz != 8 ||
+			    memcmp((const char *)data->d_buf + noff, "stapsdt", 8) || nh.n_descsz < 26)
+				continue;
+			memcpy(&pc, desc, 8);
+			memcpy(&base, desc + 8, 8);
+			memcpy(&sema, desc + 16, 8);
+			end = desc + nh.n_descsz;
+			prov = desc + 24;
+			nm = memchr(prov, 0, (size_t)(end - prov));
+			if (!nm || ++nm >= end || !memchr(nm, 0, (size_t)(end - nm)))
+				continue;
+			if (strcmp(prov, provider) || strcmp(nm, name))
+				continue;
+			if (base_sh && base)
+				pc += base_sh - base;
+			if (pmt_elf_vaddr_to_offset(e, pc, loc_off))
+				return -ENOENT;
+			*sema_off = 0;
+			if (sema && pmt_elf_vaddr_to_offset(e, sema, sema_off))
+				return -ENOENT;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

@@ -36,6 +36,14 @@ int pmt_elf_relative_addend(struct pmt_elf *e, uint64_t vaddr, uint64_t *addend)
 /* The first executable PT_LOAD segment's address and file size, or -ENOENT. */
 int pmt_elf_exec_segment(struct pmt_elf *e, uint64_t *vaddr, uint64_t *size);
 
+/*
+ * The USDT probe @provider:@name (a SystemTap note in .note.stapsdt): file
+ * offsets of its location and of its semaphore (0 when it has none), the
+ * location adjusted for prelinking as .stapsdt.base says. 0 or -ENOENT.
+ */
+int pmt_elf_usdt(struct pmt_elf *e, const char *provider, const char *name, uint64_t *loc_off,
+		 uint64_t *sema_off);
+
 /* 1 for ET_DYN (PIE or shared object), 0 for ET_EXEC. */
 int pmt_elf_is_dyn(struct pmt_elf *e);
 

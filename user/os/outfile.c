@@ -2,7 +2,9 @@
 /*
  * outfile.c - atomic replacement of an output file: a temporary file in
  * the same directory (so rename() stays on one file system), written,
- * flushed, given the mode fopen() would give, then renamed.
+ * flushed, given the mode fopen() would give, then renamed. All of it as
+ * the invoking user (os/user_file.h): the file is theirs, and one they
+ * could not write themselves is refused.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,8 +14,20 @@
 #include <unistd.h>
 
 #include "os/outfile.h"
+#include "os/user_file.h"
 
-int pmt_outfile_write(const char *path, pmt_outfile_fn fn, void *ctx, char *err, size_t errlen)
+/* An existing @path the user could not write: -EACCES (their own mv could replace it,
+ * but a tool should not replace what its user was not allowed to change). */
+static int writable(const char *path, char *err, size_t errlen)
+{
+	/* AT_EACCESS: the filesystem ids set for the user, not the real ones. */
+	if (access(path, F_OK) || !faccessat(AT_FDCWD, path, W_OK, AT_EACCESS))
+		return 0;
+	snprintf(err, errlen, "cannot write %s: %s", path, strerror(EACCES));
+	return -EACCES;
+}
+
+static int write_file(const char *path, pmt_outfile_fn fn, void *ctx, char *err, size_t errlen)
 {
 	size_t n = strlen(path);
 	char *tmp = malloc(n + 16);
@@ -70,7 +84,7 @@ fail:
 	return rc;
 }
 
-int pmt_outfile_check(const char *path, char *err, size_t errlen)
+static int check_file(const char *path, char *err, size_t errlen)
 {
 	size_t n = strlen(path);
 	char *tmp = malloc(n + 16);
@@ -90,5 +104,31 @@ int pmt_outfile_check(const char *path, char *err, size_t errlen)
 		unlink(tmp);
 	}
 	free(tmp);
+	return rc;
+}
+
+int pmt_outfile_write(const char *path, pmt_outfile_fn fn, void *ctx, char *err, size_t errlen)
+{
+	struct pmt_user_scope us;
+	int rc;
+
+	pmt_user_scope_begin(&us);
+	rc = writable(path, err, errlen);
+	if (!rc)
+		rc = write_file(path, fn, ctx, err, errlen);
+	pmt_user_scope_end(&us);
+	return rc;
+}
+
+int pmt_outfile_check(const char *path, char *err, size_t errlen)
+{
+	struct pmt_user_scope us;
+	int rc;
+
+	pmt_user_scope_begin(&us);
+	rc = writable(path, err, errlen);
+	if (!rc)
+		rc = check_file(path, err, errlen);
+	pmt_user_scope_end(&us);
 	return rc;
 }

@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "os/elf_file.h"
 #include "probes/bpf_backend.h"
 #include "pmtrace.skel.h"
 
@@ -133,6 +134,11 @@ static void retire(struct pmt_bpf *b, struct plink *l)
 	if (!plink_live(l))
 		return;
 	pthread_mutex_lock(&r->lock);
+	/* Started at the first link retired, not at open: the tool reduces its
+	 * capabilities after loading BPF, and a thread started before would
+	 * keep root's (capabilities belong to each thread). */
+	if (!r->running && !r->stop)
+		r->running = !pthread_create(&r->thread, NULL, retire_worker, r);
 	if (r->running && r->n < MAX_RETIRED) {
 		r->links[r->n++] = *l;
 		memset(l, 0, sizeof(*l));
@@ -142,18 +148,20 @@ static void retire(struct pmt_bpf *b, struct plink *l)
 	plink_destroy(l); /* no worker: do it here */
 }
 
-static void retirer_start(struct retirer *r)
+static void retirer_init(struct retirer *r)
 {
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
-	r->running = !pthread_create(&r->thread, NULL, retire_worker, r);
 }
 
 static void retirer_stop(struct retirer *r)
 {
-	if (!r->running)
-		return;
 	pthread_mutex_lock(&r->lock);
+	if (!r->running) {
+		r->stop = true;
+		pthread_mutex_unlock(&r->lock);
+		return;
+	}
 	r->stop = true;
 	pthread_cond_signal(&r->cond);
 	pthread_mutex_unlock(&r->lock);
@@ -195,13 +203,24 @@ static void ensure_tracefs(void)
 	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
 }
 
+#define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+
 static int open_and_load(struct pmt_bpf *b, pid_t tgid, bool with_trace)
 {
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	int err;
 
 	if (b->skel)
 		pmtrace_bpf__destroy(b->skel);
-	b->skel = pmtrace_bpf__open();
+	/*
+	 * CO-RE against the kernel's own BTF only: a relocation without a
+	 * candidate there (a fallback flavour for old kernels) otherwise makes
+	 * libbpf list the modules' BTF, which the kernel allows CAP_SYS_ADMIN
+	 * only, and the load fails with the capabilities alone (setcap mode).
+	 */
+	if (!access(VMLINUX_BTF, R_OK))
+		opts.btf_custom_path = VMLINUX_BTF;
+	b->skel = pmtrace_bpf__open_opts(&opts);
 	if (!b->skel)
 		return -errno;
 	b->skel->rodata->pmt_target_tgid = (__u32)tgid;
@@ -256,7 +275,7 @@ struct pmt_bpf *pmt_bpf_open(pid_t tgid, bool verbose, pmt_event_fn fn, pmt_asse
 	b->tgid = tgid;
 	b->fn = fn;
 	b->afn = afn;
-	retirer_start(&b->ret);
+	retirer_init(&b->ret);
 	b->ctx = ctx;
 	err = open_and_load(b, tgid, true);
 	if (err && err != -EPERM && err != -EACCES) {
@@ -422,9 +441,13 @@ struct link_create_uprobe_multi {
 	uint8_t zero[128 - 60]; /* the rest of union bpf_attr */
 };
 
-/* One uprobe_multi link of @n probes in @file; its fd or -errno. */
-static int multi_link(struct pmt_bpf *b, struct bpf_program *prog, bool ret, const char *file,
-		      const uint64_t *offsets, const uint64_t *cookies, int n)
+/*
+ * One uprobe_multi link of @n probes in @file, with USDT semaphores at file
+ * offsets @ref_ctrs (NULL: none); its fd or -errno.
+ */
+static int multi_link_ref(struct pmt_bpf *b, struct bpf_program *prog, bool ret,
+			  const char *file, const uint64_t *offsets, const uint64_t *cookies,
+			  const uint64_t *ref_ctrs, int n)
 {
 	struct link_create_uprobe_multi a;
 	int fd;
@@ -435,11 +458,30 @@ static int multi_link(struct pmt_bpf *b, struct bpf_program *prog, bool ret, con
 	a.path = (uint64_t)(uintptr_t)file;
 	a.offsets = (uint64_t)(uintptr_t)offsets;
 	a.cookies = (uint64_t)(uintptr_t)cookies;
+	a.ref_ctr_offsets = (uint64_t)(uintptr_t)ref_ctrs;
 	a.cnt = (uint32_t)n;
 	a.multi_flags = ret ? PMT_UPROBE_MULTI_RETURN : 0;
 	a.pid = (uint32_t)b->tgid;
 	fd = (int)syscall(__NR_bpf, PMT_BPF_LINK_CREATE, &a, sizeof(a));
 	return fd < 0 ? -errno : fd;
+}
+
+/* One uprobe_multi link of @n probes in @file; its fd or -errno. */
+static int multi_link(struct pmt_bpf *b, struct bpf_program *prog, bool ret, const char *file,
+		      const uint64_t *offsets, const uint64_t *cookies, int n)
+{
+	return multi_link_ref(b, prog, ret, file, offsets, cookies, NULL, n);
+}
+
+/*
+ * Perf-event uprobes (a kernel without uprobe_multi links, before 6.6) are
+ * created for CAP_SYS_ADMIN only; uprobe_multi links for CAP_BPF and
+ * CAP_PERFMON with ptrace access to the target (measured on 6.18: the
+ * former EACCES with those three, the latter made).
+ */
+bool pmt_bpf_uprobes_need_sys_admin(const struct pmt_bpf *b)
+{
+	return b->no_trace;
 }
 
 /* One probe: a uprobe_multi link where the kernel has them. 0 or -errno. */
@@ -542,12 +584,54 @@ void pmt_bpf_set_active_alias(struct pmt_bpf *b, int slot, int alias)
 				 __ATOMIC_SEQ_CST);
 }
 
+/*
+ * gc__start and gc__done as uprobe_multi links: the two uprobe programs at
+ * the notes' locations, the kernel counting the semaphores that make the
+ * interpreter reach them. Neither reads a USDT argument, so libbpf's USDT
+ * machinery, which makes perf-event uprobes (CAP_SYS_ADMIN's), is not
+ * needed: this works after the tool has dropped to the invoking user.
+ */
+static int attach_gc_usdt_multi(struct pmt_bpf *b, const char *file)
+{
+	uint64_t loc[2], sema[2], zero = 0;
+	struct pmt_elf *e = pmt_elf_open(file);
+	int fds[2], err = 0, i;
+
+	if (!e)
+		return -errno;
+	if (pmt_elf_usdt(e, "python", "gc__start", &loc[0], &sema[0]) ||
+	    pmt_elf_usdt(e, "python", "gc__done", &loc[1], &sema[1]))
+		err = -ENOENT;
+	pmt_elf_close(e);
+	if (err)
+		return err;
+	for (i = 0; i < 2; i++) {
+		/* pmt_gc_exit reads no return value: at gc__done it is an entry probe. */
+		fds[i] = multi_link_ref(b, i ? b->skel->progs.pmt_gc_exit :
+					       b->skel->progs.pmt_gc_enter,
+					false, file, &loc[i], &zero, sema[i] ? &sema[i] : NULL, 1);
+		if (fds[i] < 0) {
+			err = fds[i];
+			if (i)
+				close(fds[0]);
+			return err;
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		memset(&b->gc[b->n_gc], 0, sizeof(b->gc[b->n_gc]));
+		b->gc[b->n_gc++].fd = fds[i];
+	}
+	return 0;
+}
+
 int pmt_bpf_attach_gc_usdt(struct pmt_bpf *b, const char *file)
 {
 	struct bpf_link *start, *done;
 
 	if (b->n_gc + 2 > MAX_GC_LINKS)
 		return -ENOSPC;
+	if (!b->no_trace)
+		return attach_gc_usdt_multi(b, file);
 	start = bpf_program__attach_usdt(b->skel->progs.pmt_gc_usdt_start, b->tgid, file,
 					 "python", "gc__start", NULL);
 	if (!start)

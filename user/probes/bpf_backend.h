@@ -29,6 +29,14 @@ struct pmt_bpf *pmt_bpf_open(pid_t tgid, bool verbose, pmt_event_fn fn, pmt_asse
 			     void *ctx);
 void pmt_bpf_close(struct pmt_bpf *b);
 
+/*
+ * True when uprobes attach as perf events (a kernel without uprobe_multi
+ * links, before 6.6), which the kernel creates only for CAP_SYS_ADMIN;
+ * false when they are uprobe_multi links, for which CAP_BPF, CAP_PERFMON
+ * and ptrace access suffice.
+ */
+bool pmt_bpf_uprobes_need_sys_admin(const struct pmt_bpf *b);
+
 /* Page-fault and mmap/munmap/mremap/brk programs. 0 or -errno. */
 int pmt_bpf_attach_memory(struct pmt_bpf *b);
 /* The dynamic linker hook (_dl_debug_state) in @file at @offset. */

@@ -11,6 +11,7 @@
 #include "pmtrace/assets.h"
 #include "pmtrace/frame.h"
 #include "pmtrace/runfile.h"
+#include "pmtrace/sample.h"
 #include "pmtrace/strtab.h"
 #include "probes/asset_track.h"
 #include "run/growth_track.h"
@@ -25,10 +26,12 @@ struct pmt_options;
 struct pmt_attach_info {
 	int pid;
 	const char *mode;          /* "attach" or "launch" */
-	const char *py_version;
+	const char *backend;       /* "bpf" (NULL means it too) or a sampler's name */
+	double sample_rate_hz;     /* sampling backends; 0 for bpf */
+	const char *py_version;    /* NULL: not known (a sampling backend: python is null) */
 	const char *py_build;      /* "shared" or "static" */
 	const char *py_path;
-	const char *marker_lib;
+	const char *marker_lib;    /* NULL: no frame marker (sampling backends) */
 	const char *marker_symbol;
 	const char *marker_function;  /* the function the game calls */
 	unsigned long long marker_offset;
@@ -89,12 +92,23 @@ struct pmt_final_info {
 	const char *exit_reason;        /* "target_exited", "interrupted", "duration" */
 	int target_exit_code;           /* launch mode; -1 when not known */
 	const struct pmt_growth_view *growth; /* the run's growth sites, or NULL */
+	const struct pmt_sample_summary *samples; /* sampling backends: the run's samples */
 };
 
 void pmt_json_report(FILE *f, const struct pmt_summary *s, const struct pmt_report_frames *rf,
 		     unsigned long long lost);
+/* @s NULL (sampling backends: no frames): "summary" is null. */
 void pmt_json_final(FILE *f, const struct pmt_summary *s, const struct pmt_report_frames *rf,
 		    const struct pmt_final_info *fi);
+
+/* Sampling backends (report_sample.c): the timeline, one record a sample. */
+void pmt_json_sample(FILE *f, const struct pmt_sample *x);
+/* "sample_report": the samples of an interval. */
+void pmt_json_sample_report(FILE *f, const struct pmt_sample_summary *s);
+/* The members of a sample summary (no braces), for final's "samples". */
+void pmt_json_sample_summary(FILE *f, const struct pmt_sample_summary *s);
+void pmt_text_sampled_attached(FILE *f, const struct pmt_attach_info *a);
+void pmt_text_sample_summary(FILE *f, const char *title, const struct pmt_sample_summary *s);
 /* What an assets report shows. */
 struct pmt_asset_view {
 	const struct pmt_asset_store *store; /* NULL: asset tracking off */

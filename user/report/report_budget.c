@@ -22,8 +22,8 @@ void pmt_text_alert(FILE *f, const struct pmt_run_alert *a)
 		return;
 	pmt_budget_format_size(a->usage, b1, sizeof(b1));
 	pmt_budget_format_size(a->limit, b2, sizeof(b2));
-	fprintf(f, "pmtrace: budget %s %s at frame %llu: %s of %s (%u %%)\n", a->budget, a->state,
-		(unsigned long long)a->frame, b1, b2, a->percent);
+	fprintf(f, "pmtrace: budget %s %s at %s %llu: %s of %s (%u %%)\n", a->budget, a->state,
+		a->sampled ? "sample" : "frame", (unsigned long long)a->frame, b1, b2, a->percent);
 	if (a->has_plan) {
 		pmt_budget_format_size(a->bytes_freed, b1, sizeof(b1));
 		pmt_budget_format_size(a->bytes_needed, b2, sizeof(b2));

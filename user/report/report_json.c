@@ -84,42 +84,58 @@ void pmt_json_attached(FILE *f, const struct pmt_attach_info *a)
 	fprintf(f, "{\"type\":\"attached\",\"schema_version\":%d,\"ts_ns\":%llu,\"pid\":%d,\"mode\":",
 		PMT_SCHEMA_VERSION, a->ts_ns, a->pid);
 	pmt_json_str(f, a->mode);
-	fputs(",\"backend\":\"bpf\",\"python\":{\"version\":", f);
-	pmt_json_str(f, a->py_version);
-	fputs(",\"build\":", f);
-	pmt_json_str(f, a->py_build);
-	fputs(",\"path\":", f);
-	pmt_json_str(f, a->py_path);
-	fputs("},\"frame_marker\":{\"library\":", f);
-	pmt_json_str(f, a->marker_lib);
-	fputs(",\"symbol\":", f);
-	pmt_json_str(f, a->marker_symbol);
-	fprintf(f, ",\"offset\":%llu,\"instruction\":", a->marker_offset);
-	pmt_json_str(f, a->marker_insn);
-	fputs(",\"function\":", f);
-	pmt_json_str(f, a->marker_function);
-	fputs(",\"counts_also\":[", f);
-	for (i = 0; i < a->n_also; i++) {
-		if (i)
-			fputc(',', f);
-		pmt_json_str(f, a->counts_also[i]);
-	}
-	fputs("],\"nested\":", f);
-	pmt_json_str(f, a->nested);
-	fputs(",\"probes\":[", f);
-	for (i = 0; i < a->n_probes; i++) {
-		const struct pmt_attach_probe *p = &a->probes[i];
-
-		fputs(i ? ",{\"function\":" : "{\"function\":", f);
-		pmt_json_str(f, p->function);
-		fputs(",\"library\":", f);
-		pmt_json_str(f, p->library);
-		fprintf(f, ",\"offset\":%llu,\"entry_offset\":%u,\"instruction\":", p->offset,
-			p->entry_offset);
-		pmt_json_str(f, p->insn);
+	fputs(",\"backend\":", f);
+	pmt_json_str(f, a->backend ? a->backend : "bpf");
+	if (a->sample_rate_hz > 0)
+		fprintf(f, ",\"sample_rate_hz\":%g", a->sample_rate_hz);
+	else
+		fputs(",\"sample_rate_hz\":null", f);
+	if (a->py_version) {
+		fputs(",\"python\":{\"version\":", f);
+		pmt_json_str(f, a->py_version);
+		fputs(",\"build\":", f);
+		pmt_json_str(f, a->py_build);
+		fputs(",\"path\":", f);
+		pmt_json_str(f, a->py_path);
 		fputc('}', f);
+	} else {
+		fputs(",\"python\":null", f);
 	}
-	fprintf(f, "]},\"gc_state\":%s,\"gc_timing\":", a->gc_state ? "true" : "false");
+	if (a->marker_lib) {
+		fputs(",\"frame_marker\":{\"library\":", f);
+		pmt_json_str(f, a->marker_lib);
+		fputs(",\"symbol\":", f);
+		pmt_json_str(f, a->marker_symbol);
+		fprintf(f, ",\"offset\":%llu,\"instruction\":", a->marker_offset);
+		pmt_json_str(f, a->marker_insn);
+		fputs(",\"function\":", f);
+		pmt_json_str(f, a->marker_function);
+		fputs(",\"counts_also\":[", f);
+		for (i = 0; i < a->n_also; i++) {
+			if (i)
+				fputc(',', f);
+			pmt_json_str(f, a->counts_also[i]);
+		}
+		fputs("],\"nested\":", f);
+		pmt_json_str(f, a->nested);
+		fputs(",\"probes\":[", f);
+		for (i = 0; i < a->n_probes; i++) {
+			const struct pmt_attach_probe *p = &a->probes[i];
+
+			fputs(i ? ",{\"function\":" : "{\"function\":", f);
+			pmt_json_str(f, p->function);
+			fputs(",\"library\":", f);
+			pmt_json_str(f, p->library);
+			fprintf(f, ",\"offset\":%llu,\"entry_offset\":%u,\"instruction\":",
+				p->offset, p->entry_offset);
+			pmt_json_str(f, p->insn);
+			fputc('}', f);
+		}
+		fputs("]}", f);
+	} else {
+		fputs(",\"frame_marker\":null", f);
+	}
+	fprintf(f, ",\"gc_state\":%s,\"gc_timing\":", a->gc_state ? "true" : "false");
 	pmt_json_str(f, a->gc_timing);
 	fputs(",\"executable\":", f);
 	json_str_or_null(f, a->executable);
@@ -319,8 +335,20 @@ void pmt_json_final(FILE *f, const struct pmt_summary *s, const struct pmt_repor
 			fi->growth->dropped, fi->growth->unresolved);
 	else
 		fputs(",\"growth_dropped\":null,\"growth_unresolved\":null", f);
-	fputs(",\"summary\":{", f);
-	summary_members(f, s, rf, fi->lost_events);
-	fputs("}}\n", f);
+	if (s) {
+		fputs(",\"summary\":{", f);
+		summary_members(f, s, rf, fi->lost_events);
+		fputc('}', f);
+	} else {
+		fputs(",\"summary\":null", f);
+	}
+	if (fi->samples) {
+		fputs(",\"samples\":{", f);
+		pmt_json_sample_summary(f, fi->samples);
+		fputc('}', f);
+	} else {
+		fputs(",\"samples\":null", f);
+	}
+	fputs("}\n", f);
 	fflush(f);
 }

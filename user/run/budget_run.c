@@ -19,6 +19,7 @@
 
 #include "run/budget_run.h"
 #include "os/host.h"
+#include "os/user_file.h"
 #include "run/options.h"
 #include "report/report.h"
 
@@ -37,11 +38,12 @@ static char *read_file(const char *path, char *err, size_t errlen)
 {
 	struct stat st;
 	char *buf;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* With the invoking user's rights: a file they cannot read stays unread. */
+	int fd = pmt_user_open(path, O_RDONLY, 0);
 
 	if (fd < 0 || fstat(fd, &st) || st.st_size > (16 << 20)) {
 		snprintf(err, errlen, "cannot read budget file %s: %s", path,
-			 fd < 0 ? strerror(errno) : "too large or unreadable");
+			 fd < 0 ? strerror(-fd) : "too large or unreadable");
 		if (fd >= 0)
 			close(fd);
 		return NULL;
@@ -361,12 +363,17 @@ extern char **environ;
  * Run --on-violation in a grandchild, so nothing waits on it. Everything
  * it needs is built before fork(): the tool has threads, and only
  * async-signal-safe calls are safe in the child of a threaded process.
+ * Budgets are checked only after start-up, when the tool runs under the
+ * invoking user's uid: the command runs as them, and exec gives it none
+ * of the tool's capabilities (a program without file capabilities run by
+ * a user other than root starts with empty sets; the ambient set is empty).
  */
-static void run_hook(struct pmt_budget_run *r, const struct pmt_budget_event *e, uint64_t now)
+static void run_hook(struct pmt_budget_run *r, const struct pmt_budget_event *e, uint64_t now,
+		     bool sampled)
 {
-	enum { NV = 8 };
+	enum { NV = 9 };
 	char v[NV][160];
-	char **envp;
+	char **envp, **base = r->hook_env ? r->hook_env : environ;
 	size_t ne = 0, i;
 	pid_t pid;
 
@@ -381,10 +388,17 @@ static void run_hook(struct pmt_budget_run *r, const struct pmt_budget_event *e,
 	snprintf(v[2], sizeof(v[2]), "PMT_USAGE_BYTES=%" PRIu64, e->usage);
 	snprintf(v[3], sizeof(v[3]), "PMT_LIMIT_BYTES=%" PRIu64, e->limit);
 	snprintf(v[4], sizeof(v[4]), "PMT_PERCENT=%u", e->percent);
-	snprintf(v[5], sizeof(v[5]), "PMT_FRAME=%" PRIu64, e->frame);
+	if (sampled)
+		snprintf(v[5], sizeof(v[5]), "PMT_FRAME=");
+	else
+		snprintf(v[5], sizeof(v[5]), "PMT_FRAME=%" PRIu64, e->frame);
 	snprintf(v[6], sizeof(v[6]), "PMT_PID=%d", (int)r->pid);
 	snprintf(v[7], sizeof(v[7]), "PMT_TS_NS=%" PRIu64, e->ts_ns);
-	while (environ && environ[ne])
+	if (sampled)
+		snprintf(v[8], sizeof(v[8]), "PMT_SAMPLE=%" PRIu64, e->frame);
+	else
+		snprintf(v[8], sizeof(v[8]), "PMT_SAMPLE=");
+	while (base[ne])
 		ne++;
 	envp = calloc(ne + NV + 1, sizeof(*envp));
 	if (!envp)
@@ -393,7 +407,7 @@ static void run_hook(struct pmt_budget_run *r, const struct pmt_budget_event *e,
 	for (i = 0; i < NV; i++)
 		envp[i] = v[i];
 	for (i = 0; i < ne; i++)
-		envp[NV + i] = environ[i];
+		envp[NV + i] = base[i];
 	pid = fork();
 	if (pid == 0) {
 		if (fork() == 0)
@@ -405,23 +419,18 @@ static void run_hook(struct pmt_budget_run *r, const struct pmt_budget_event *e,
 	free(envp);
 }
 
-void pmt_budget_run_frame(struct pmt_budget_run *r, const struct pmt_frame *f,
-			  struct pmt_asset_track *at, FILE *text, FILE *json, uint64_t now_ns)
+/* Check the budgets at frame or sample @index; alerts go out at once. */
+static void check(struct pmt_budget_run *r, struct pmt_asset_track *at, uint64_t rss,
+		  uint64_t index, uint64_t ts_ns, bool sampled, FILE *text, FILE *json,
+		  uint64_t now_ns)
 {
 	struct pmt_budget_event ev[16];
 	struct pmt_budget_sample s;
 	struct glob_ctx g;
 	int n, i;
 
-	if (f->python_heap_known) {
-		r->python_heap_bytes = f->python_heap_bytes;
-		if (f->python_heap_bytes > r->peak[PMT_CAT_PYTHON_HEAP])
-			r->peak[PMT_CAT_PYTHON_HEAP] = f->python_heap_bytes;
-	}
-	if (!r->active)
-		return;
-	fill_sample(r, at, f->rss_bytes, r->python_heap_bytes, now_ns, &s, &g);
-	n = pmt_budgets_check(&r->budgets, &s, f->index, f->ts_ns, ev, 16);
+	fill_sample(r, at, rss, r->python_heap_bytes, now_ns, &s, &g);
+	n = pmt_budgets_check(&r->budgets, &s, index, ts_ns, ev, 16);
 	for (i = 0; i < n; i++) {
 		const struct pmt_budget_event *e = &ev[i];
 		const char *state = e->to == PMT_BUDGET_EXCEEDED ? "exceeded" :
@@ -439,16 +448,20 @@ void pmt_budget_run_frame(struct pmt_budget_run *r, const struct pmt_frame *f,
 				plan_for(r, at, e->idx, e->usage, e->frame, &plan, &c, &nc);
 		}
 		alert_view(e, state, &plan, c, at, &view, rel, PLAN_SHOWN);
+		view.sampled = sampled;
 		pmt_text_alert(text, &view);
 		if (json) {
 			fprintf(json, "{\"type\":\"budget_violation\",\"schema_version\":%d,\"budget\":",
 				PMT_SCHEMA_VERSION);
 			pmt_json_str(json, e->path);
 			fprintf(json, ",\"state\":\"%s\",\"from\":\"%s\",\"usage_bytes\":%" PRIu64
-				      ",\"limit_bytes\":%" PRIu64 ",\"percent\":%u,\"frame\":%" PRIu64
-				      ",\"ts_ns\":%" PRIu64 ",\"eviction_plan\":",
-				state, pmt_budget_state_name(e->from), e->usage, e->limit, e->percent,
-				e->frame, e->ts_ns);
+				      ",\"limit_bytes\":%" PRIu64 ",\"percent\":%u",
+				state, pmt_budget_state_name(e->from), e->usage, e->limit, e->percent);
+			if (sampled)
+				fprintf(json, ",\"frame\":null,\"sample\":%" PRIu64, e->frame);
+			else
+				fprintf(json, ",\"frame\":%" PRIu64 ",\"sample\":null", e->frame);
+			fprintf(json, ",\"ts_ns\":%" PRIu64 ",\"eviction_plan\":", e->ts_ns);
 			if (c)
 				json_plan(json, &plan, c, at);
 			else
@@ -457,8 +470,28 @@ void pmt_budget_run_frame(struct pmt_budget_run *r, const struct pmt_frame *f,
 			fflush(json);
 		}
 		free(c);
-		run_hook(r, e, now_ns);
+		run_hook(r, e, now_ns, sampled);
 	}
+}
+
+void pmt_budget_run_frame(struct pmt_budget_run *r, const struct pmt_frame *f,
+			  struct pmt_asset_track *at, FILE *text, FILE *json, uint64_t now_ns)
+{
+	if (f->python_heap_known) {
+		r->python_heap_bytes = f->python_heap_bytes;
+		if (f->python_heap_bytes > r->peak[PMT_CAT_PYTHON_HEAP])
+			r->peak[PMT_CAT_PYTHON_HEAP] = f->python_heap_bytes;
+	}
+	if (!r->active)
+		return;
+	check(r, at, f->rss_bytes, f->index, f->ts_ns, false, text, json, now_ns);
+}
+
+void pmt_budget_run_sample(struct pmt_budget_run *r, uint64_t rss, uint64_t index, uint64_t ts_ns,
+			   FILE *text, FILE *json, uint64_t now_ns)
+{
+	if (r->active)
+		check(r, NULL, rss, index, ts_ns, true, text, json, now_ns);
 }
 
 static void report_budgets(struct pmt_budget_run *r, struct pmt_asset_track *at, uint64_t rss,

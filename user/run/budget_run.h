@@ -28,6 +28,7 @@ struct pmt_budget_run {
 	const struct pmt_platform *platform; /* --platform, or NULL */
 	const char *on_violation;
 	uint64_t *last_hook_ns;    /* per budget: rate limit of --on-violation */
+	char **hook_env;           /* --on-violation's environment (NULL: the tool's) */
 	bool any_exceeded;
 	uint64_t violations;
 	enum pmt_evict_strategy strategy; /* when a budget names none */
@@ -59,6 +60,13 @@ void pmt_budget_run_free(struct pmt_budget_run *r);
  */
 void pmt_budget_run_frame(struct pmt_budget_run *r, const struct pmt_frame *f,
 			  struct pmt_asset_track *at, FILE *text, FILE *json, uint64_t now_ns);
+
+/*
+ * The same after sample @index of a sampling backend (--backend procfs):
+ * RSS and native_heap are counted, alerts name the sample, not a frame.
+ */
+void pmt_budget_run_sample(struct pmt_budget_run *r, uint64_t rss, uint64_t index, uint64_t ts_ns,
+			   FILE *text, FILE *json, uint64_t now_ns);
 
 /* Budgets (and at the end, platform fit and host) in a report. */
 void pmt_budget_run_report(struct pmt_budget_run *r, struct pmt_asset_track *at,

@@ -38,6 +38,11 @@ static const char doc[] =
 	"  pmtrace-bpf report run.jsonl -o report.html --perfetto run.trace.json\n"
 	"  sudo pmtrace-bpf -p 1234 --snapshot-every 30    # kill -USR1 <tool> for one more\n"
 	"  sudo pmtrace-bpf snapshot --pid 1234 --json -\n"
+	"  pmtrace-bpf --backend procfs --json run.jsonl -- python3 mygame.py  # no privilege\n"
+	"\n"
+	"Started through sudo (or pkexec, doas), the game runs as you, files are\n"
+	"written as yours, and after start-up the tool keeps only CAP_BPF,\n"
+	"CAP_PERFMON and CAP_SYS_PTRACE under your uid (--verbose says which).\n"
 	"\n"
 	"Exit status: 0 ok (also when the game exits), 1 internal error, 2 usage,\n"
 	"3 no such process, 4 not a Python process, 5 unsupported Python version,\n"
@@ -78,6 +83,9 @@ enum {
 	OPT_SNAPSHOT_EVERY,
 	OPT_SNAPSHOT_BUDGET,
 	OPT_SNAPSHOT_MAX_MIB,
+	OPT_RUN_AS_ROOT,
+	OPT_BACKEND,
+	OPT_SAMPLE_RATE,
 };
 
 static const struct argp_option opts[] = {
@@ -146,6 +154,13 @@ static const struct argp_option opts[] = {
 	  "Time a heap snapshot may take before it is reported partial (default 2000)", 0 },
 	{ "snapshot-max-mib", OPT_SNAPSHOT_MAX_MIB, "MIB", 0,
 	  "Memory a snapshot's copies of the heap may take (default 2048)", 0 },
+	{ "run-as-root", OPT_RUN_AS_ROOT, NULL, 0,
+	  "Launch the game as root, not as the user who ran sudo (pkexec, doas)", 0 },
+	{ "backend", OPT_BACKEND, "bpf|procfs", 0,
+	  "bpf (default): frames and probes; procfs: sample memory from /proc, no privilege, "
+	  "no frames", 0 },
+	{ "sample-rate", OPT_SAMPLE_RATE, "HZ", 0,
+	  "procfs backend: samples a second (default 10)", 0 },
 	{},
 };
 
@@ -352,6 +367,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case OPT_SNAPSHOT_MAX_MIB:
 		o->snapshot_max_mib = parse_ulong(st, "snapshot memory", arg, 16, 1UL << 20);
 		break;
+	case OPT_RUN_AS_ROOT:
+		o->run_as_root = true;
+		break;
+	case OPT_BACKEND:
+		if (strcmp(arg, "bpf") && strcmp(arg, "procfs"))
+			usage_error(st, "unknown backend '%s' (bpf or procfs)", arg);
+		o->backend = arg;
+		break;
+	case OPT_SAMPLE_RATE:
+		o->sample_rate = parse_double(st, "sample rate", arg, 0.1, 1000);
+		o->sample_rate_set = true;
+		break;
 	case ARGP_KEY_ARG:
 		if (!o->pid && !o->cmd && !strcmp(arg, "platforms") && st->next == st->argc) {
 			o->list_platforms = true;
@@ -381,6 +408,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 			usage_error(st, "%s", "give --pid PID or -- COMMAND");
 		if (o->pid && o->cmd)
 			usage_error(st, "%s", "give either --pid or a command, not both");
+		if (o->sample_rate_set && strcmp(o->backend, "procfs"))
+			usage_error(st, "%s", "--sample-rate needs --backend procfs");
+		if (!strcmp(o->backend, "procfs") && (o->html_path || o->perfetto_path ||
+						      o->prometheus))
+			usage_error(st, "%s", "--html, --perfetto and --prometheus show frames: "
+				    "--backend procfs has none (its --json records are samples)");
+		if (o->run_as_root && !o->cmd)
+			usage_error(st, "%s", "--run-as-root is for launching a command");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -405,6 +440,8 @@ void pmt_options_parse(int argc, char **argv, struct pmt_options *o)
 	o->trace_depth = 32;
 	o->snapshot_budget_ms = 2000;
 	o->snapshot_max_mib = 2048;
+	o->backend = "bpf";
+	o->sample_rate = PMT_SAMPLE_RATE_DEFAULT;
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, o))
 		exit(PMT_EXIT_USAGE);
 }

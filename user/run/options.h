@@ -65,7 +65,14 @@ struct pmt_options {
 	double prometheus_linger;    /* seconds to wait for a last scrape at the end */
 	struct pmt_label labels[PMT_MAX_LABELS]; /* --label KEY=VALUE */
 	size_t nlabels;
+	/* Privileges and backends. */
+	bool run_as_root;     /* launch the game as root even when started through sudo */
+	const char *backend;  /* "bpf" (default) or "procfs" */
+	double sample_rate;   /* procfs: samples a second */
+	bool sample_rate_set; /* --sample-rate given */
 };
+
+#define PMT_SAMPLE_RATE_DEFAULT 10.0 /* procfs: 100 ms resolution, ~60 us of the tool's CPU each */
 
 /* Parse argv; on error prints one line and exits PMT_EXIT_USAGE. */
 void pmt_options_parse(int argc, char **argv, struct pmt_options *o);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "os/user_file.h"
 #include "report/report.h"
 #include "run/exit_codes.h"
 #include "run/snapshot_run.h"
@@ -282,7 +283,7 @@ int pmt_snapshot_command(const struct pmt_options *o)
 		if (!strcmp(o->json_path, "-")) {
 			json = stdout;
 			text = stderr;
-		} else if (!(json = fopen(o->json_path, "we"))) {
+		} else if (!(json = pmt_user_fopen(o->json_path, "we"))) {
 			fprintf(stderr, "pmtrace-bpf: cannot write %s: %s\n", o->json_path,
 				strerror(errno));
 			rc = PMT_EXIT_USAGE;

@@ -18,13 +18,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
+#include <sys/capability.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,8 +36,11 @@
 #include "run/exit_codes.h"
 #include "pmtrace/marker_choice.h"
 #include "os/fault_cost.h"
+#include "os/privilege.h"
 #include "run/growth_track.h"
+#include "run/launch.h"
 #include "run/live_out.h"
+#include "run/outputs.h"
 #include "probes/markers.h"
 #include "pmtrace/callgraph.h"
 #include "pmtrace/session.h"
@@ -79,6 +81,9 @@ struct slot {
 
 struct tracer {
 	const struct pmt_options *o;
+	const struct pmt_invoker *inv; /* who the run is for (privilege.h) */
+	char **env;     /* the environment of commands run for them */
+	struct pmt_launch launch;
 	pid_t pid;
 	bool launched;
 	int child_status;
@@ -193,20 +198,61 @@ static int unsupported_error(struct tracer *t)
 		    PMT_PY_MIN_MINOR, PMT_PY_MAX_MINOR);
 }
 
-static bool have_privilege(void)
+/* 0, or the one-line error naming the capabilities BPF needs and we lack. */
+static int check_privilege(struct tracer *t)
 {
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2] = {};
-	uint64_t eff;
+	uint64_t missing = pmt_caps_missing_for_bpf();
+	char names[96];
 
-	if (geteuid() == 0)
-		return true;
-	if (syscall(SYS_capget, &hdr, data))
-		return false;
-	eff = data[0].effective | (uint64_t)data[1].effective << 32;
-	if (eff & (1ULL << CAP_SYS_ADMIN))
-		return true;
-	return (eff & (1ULL << 39 /* CAP_BPF */)) && (eff & (1ULL << 38 /* CAP_PERFMON */));
+	if (!missing)
+		return 0;
+	return fail(t, PMT_EXIT_PRIVILEGE,
+		    "not enough privilege for BPF: missing %s (run through sudo, or see "
+		    "\"Privileges\" in docs/usage.md); --backend procfs samples memory without it",
+		    pmt_caps_names(missing, names, sizeof(names)));
+}
+
+/*
+ * After start-up: run under the invoking user's uid with only what the rest
+ * of the run needs (docs/usage.md, "Privileges"): CAP_BPF and CAP_PERFMON
+ * for the probes still to come (libraries loaded later, trace windows, GL
+ * probes moving) and CAP_SYS_PTRACE to read the game's memory; when the
+ * target is not the user's own process, CAP_DAC_READ_SEARCH to read its
+ * files (/proc/PID/root/...), and for a game launched as root, CAP_KILL to
+ * resume it at dynamic-linker stops and end it when start-up fails.
+ */
+static int reduce_privileges(struct tracer *t)
+{
+	uint64_t perm = pmt_caps_permitted();
+	uint64_t keep = PMT_CAP(CAP_BPF) | PMT_CAP(CAP_PERFMON) | PMT_CAP(CAP_SYS_PTRACE);
+	char err[256], caps[256], names[128], why[256] = "";
+	int foreign = pmt_pid_foreign(t->pid, t->inv->uid, t->inv->gid);
+
+	/* Before Linux 6.6 uprobes are perf events, which need CAP_SYS_ADMIN;
+	 * before 5.8 there is no CAP_BPF: BPF is CAP_SYS_ADMIN's. */
+	if (pmt_bpf_uprobes_need_sys_admin(t->bpf) || !(perm & PMT_CAP(CAP_BPF))) {
+		keep |= PMT_CAP(CAP_SYS_ADMIN);
+		snprintf(why + strlen(why), sizeof(why) - strlen(why),
+			 "; CAP_SYS_ADMIN: no uprobe_multi links in this kernel");
+	}
+	if (foreign < 0 || (foreign & PMT_PID_OTHER_UID)) {
+		keep |= PMT_CAP(CAP_DAC_READ_SEARCH);
+		snprintf(why + strlen(why), sizeof(why) - strlen(why),
+			 "; CAP_DAC_READ_SEARCH: the target runs as another user");
+	}
+	if (t->launched && t->o->run_as_root && t->inv->uid != 0) {
+		keep |= PMT_CAP(CAP_KILL);
+		snprintf(why + strlen(why), sizeof(why) - strlen(why),
+			 "; CAP_KILL: the game runs as root (--run-as-root)");
+	}
+	if (pmt_privilege_reduce(t->inv, keep, err, sizeof(err)))
+		return fail(t, PMT_EXIT_ERROR, "%s", err);
+	verbose(t, "privileges: uid %u (%s, via %s), gid %u, %d group(s); capabilities kept: "
+		   "%s [%s]%s", (unsigned)getuid(), t->inv->name[0] ? t->inv->name : "?",
+		pmt_via_name(t->inv->via), (unsigned)getgid(), t->inv->ngroups,
+		pmt_caps_names(pmt_caps_effective(), names, sizeof(names)),
+		pmt_caps_text(caps, sizeof(caps)), why);
+	return 0;
 }
 
 /* ---- the profiler's own activity -------------------------------------------- */
@@ -1326,16 +1372,18 @@ static int start_bpf(struct tracer *t)
 		err = errno;
 		if (err == EPERM || err == EACCES)
 			return fail(t, PMT_EXIT_PRIVILEGE,
-				    "not enough privilege to load BPF programs: run as root or "
-				    "with CAP_BPF and CAP_PERFMON");
-		return fail(t, PMT_EXIT_BPF, "cannot load the BPF programs: %s", strerror(err));
+				    "the kernel refused to load BPF programs (%s): run through sudo, "
+				    "or see \"Privileges\" in docs/usage.md; --backend procfs samples "
+				    "memory without BPF", strerror(err));
+		return fail(t, PMT_EXIT_BPF, "cannot load the BPF programs: %s; --backend procfs "
+			    "samples memory without BPF", strerror(err));
 	}
 	t->stk = calloc(DETECT_STACKS, sizeof(*t->stk));
 	pmt_bpf_detect_stacks(t->bpf, t->stk != NULL);
 	err = pmt_bpf_attach_memory(t->bpf);
 	if (err)
-		return fail(t, PMT_EXIT_BPF, "cannot attach the memory probes: %s",
-			    strerror(-err));
+		return fail(t, PMT_EXIT_BPF, "cannot attach the memory probes: %s; --backend procfs "
+			    "samples memory without BPF", strerror(-err));
 	if (!t->o->no_assets) {
 		if (pmt_asset_track_init(&t->assets, t->pid, t->o->track_use, !t->o->no_gl_assets))
 			return fail(t, PMT_EXIT_ERROR, "out of memory");
@@ -1350,51 +1398,16 @@ static int start_bpf(struct tracer *t)
 	return 0;
 }
 
-static int launch(struct tracer *t, int *gate)
+static int launch(struct tracer *t)
 {
-	int fds[2];
-	pid_t pid;
+	const struct pmt_invoker *as = t->o->run_as_root ? NULL : t->inv;
+	char err[256];
 
-	if (pipe2(fds, O_CLOEXEC))
-		return fail(t, PMT_EXIT_ERROR, "pipe: %s", strerror(errno));
-	pid = fork();
-	if (pid < 0)
-		return fail(t, PMT_EXIT_ERROR, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		char c;
-
-		close(fds[1]);
-		if (read(fds[0], &c, 1) != 1)
-			_exit(127);
-		execvp(t->o->cmd[0], t->o->cmd);
-		fprintf(stderr, "pmtrace-bpf: cannot run %s: %s\n", t->o->cmd[0], strerror(errno));
-		_exit(127);
-	}
-	close(fds[0]);
-	t->pid = pid;
+	if (pmt_launch_start(&t->launch, t->o->cmd, as, as ? t->env : NULL, err, sizeof(err)))
+		return fail(t, PMT_EXIT_ERROR, "%s", err);
+	t->pid = t->launch.pid;
 	t->launched = true;
-	*gate = fds[1];
 	return 0;
-}
-
-static bool command_exists(const char *cmd)
-{
-	const char *path = getenv("PATH");
-	char buf[PATH_MAX];
-
-	if (strchr(cmd, '/'))
-		return access(cmd, X_OK) == 0;
-	if (!path)
-		path = "/usr/bin:/bin";
-	while (*path) {
-		size_t n = strcspn(path, ":");
-
-		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, cmd);
-		if (access(buf, X_OK) == 0)
-			return true;
-		path += n + (path[n] == ':');
-	}
-	return false;
 }
 
 /* Checks and set-up for --pid: everything that can fail before BPF. */
@@ -1419,10 +1432,7 @@ static int prepare_attach(struct tracer *t)
 	if (err)
 		return fail(t, PMT_EXIT_NOT_PYTHON, "process %d is not a Python process "
 			    "(no CPython runtime in its mappings)", (int)t->pid);
-	if (!have_privilege())
-		return fail(t, PMT_EXIT_PRIVILEGE,
-			    "not enough privilege: run as root or with CAP_BPF and CAP_PERFMON");
-	return 0;
+	return check_privilege(t);
 }
 
 /*
@@ -1481,19 +1491,28 @@ static void cleanup(struct tracer *t)
 
 static int open_outputs(struct tracer *t)
 {
+	struct pmt_outputs out;
+	char err[PATH_MAX + 128];
+
+	if (pmt_outputs_open(&out, t->o->json_path, t->inv, err, sizeof(err)))
+		return fail(t, PMT_EXIT_USAGE, "%s", err);
+	t->text = out.text;
+	t->json_file = out.json;
+	t->json = t->json_file;
+	return 0;
+}
+
+/*
+ * --html, --perfetto, --prometheus: set up once privileges are reduced, so
+ * their files are checked and written as the invoking user, and the
+ * metrics server's thread, which reads the network, never holds root's
+ * capabilities (nor could the reduction, which needs one thread, happen
+ * after it started).
+ */
+static int open_live(struct tracer *t)
+{
 	char err[512];
 
-	t->text = stdout;
-	if (t->o->json_path && !strcmp(t->o->json_path, "-")) {
-		t->json_file = stdout;
-		t->text = stderr;
-	} else if (t->o->json_path) {
-		t->json_file = fopen(t->o->json_path, "we");
-		if (!t->json_file)
-			return fail(t, PMT_EXIT_USAGE, "cannot write %s: %s", t->o->json_path,
-				    strerror(errno));
-	}
-	t->json = t->json_file;
 	if (pmt_live_open(&t->live, t->o, t->json_file, t->text, err, sizeof(err)))
 		return fail(t, PMT_EXIT_USAGE, "%s", err);
 	if (t->live)
@@ -1620,33 +1639,35 @@ int pmt_tracer_run(const struct pmt_options *o)
 {
 	struct tracer t = { .o = o, .chosen = -1, .gc_timing = "none", .cg_fd = -1 };
 	char err[512];
-	int gate = -1, rc;
+	int rc, e;
 
 	t.start_ns = now_ns();
+	t.launch.gate = t.launch.status = -1;
+	t.inv = pmt_invoker();
+	t.env = pmt_invoker_environ(t.inv);
+	if (!t.env) {
+		fprintf(stderr, "pmtrace-bpf: out of memory\n");
+		return PMT_EXIT_ERROR;
+	}
 	if (pmt_budget_run_init(&t.budget, o, err, sizeof(err))) {
 		fprintf(stderr, "pmtrace-bpf: %s\n", err);
-		pmt_budget_run_free(&t.budget);
-		return PMT_EXIT_CONFIG;
+		rc = PMT_EXIT_CONFIG;
+		goto out;
 	}
+	t.budget.hook_env = t.env;
 	rc = open_outputs(&t);
-	if (rc) {
-		pmt_live_close(t.live);
-		if (t.json_file && t.json_file != stdout)
-			fclose(t.json_file);
-		pmt_budget_run_free(&t.budget);
-		return rc;
-	}
+	if (rc)
+		goto out;
 	if (o->cmd) {
-		if (!command_exists(o->cmd[0])) {
-			rc = fail(&t, PMT_EXIT_NO_PROCESS, "command not found: %s", o->cmd[0]);
+		if (!pmt_launch_command_exists(o->cmd[0], o->run_as_root ? NULL : t.inv)) {
+			rc = fail(&t, PMT_EXIT_NO_PROCESS, "command not found%s: %s",
+				  t.inv->other && !o->run_as_root ? " or not executable by its user" :
+								    "", o->cmd[0]);
 			goto out;
 		}
-		if (!have_privilege()) {
-			rc = fail(&t, PMT_EXIT_PRIVILEGE,
-				  "not enough privilege: run as root or with CAP_BPF and CAP_PERFMON");
-			goto out;
-		}
-		rc = launch(&t, &gate);
+		rc = check_privilege(&t);
+		if (!rc)
+			rc = launch(&t);
 		if (!rc)
 			rc = refresh_maps(&t) ? fail(&t, PMT_EXIT_NO_PROCESS, "child vanished") : 0;
 	} else {
@@ -1661,17 +1682,21 @@ int pmt_tracer_run(const struct pmt_options *o)
 	rc = init_session(&t);
 	if (!rc)
 		rc = start_bpf(&t);
+	if (!rc)
+		rc = reduce_privileges(&t);
+	if (!rc)
+		rc = open_live(&t);
 	if (rc)
 		goto out;
 	if (t.launched) {
 		pmt_bpf_set_stop_on_dlopen(t.bpf, true);
 		pmt_bpf_set_stop_on_stub(t.bpf, true);
-		if (write(gate, "g", 1) != 1) {
-			rc = fail(&t, PMT_EXIT_ERROR, "cannot start the command");
+		e = pmt_launch_go(&t.launch);
+		if (e) {
+			rc = fail(&t, PMT_EXIT_NO_PROCESS, "cannot run %s: %s", o->cmd[0],
+				  strerror(-e));
 			goto out;
 		}
-		close(gate);
-		gate = -1;
 	} else {
 		discover_python(&t);
 		start_growth(&t);
@@ -1694,10 +1719,10 @@ int pmt_tracer_run(const struct pmt_options *o)
 		t.linger = true; /* in cleanup(), once every probe is gone */
 	}
 out:
-	if (gate >= 0)
-		close(gate); /* the child sees EOF and exits without running */
+	pmt_launch_abort(&t.launch); /* an unopened gate: the child exits without running */
 	if (t.launched && t.fatal && t.end != END_TARGET)
 		kill(t.pid, SIGTERM); /* we started it for nothing */
 	cleanup(&t);
+	pmt_environ_free(t.env);
 	return rc;
 }

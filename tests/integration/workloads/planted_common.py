@@ -97,6 +97,9 @@ def parse_args(argv=None, description=None):
                     help="rewrite the number of frames done to this file every frame")
     ap.add_argument("--start-delay", type=float, default=0.0,
                     help="seconds to sleep before the first frame")
+    ap.add_argument("--identity",
+                    help="write who this process runs as (ids, groups, capabilities, "
+                    "environment) to this file at start")
     args = ap.parse_args(argv)
     args.plan_events = parse_plan(args.plan)
     return args
@@ -122,6 +125,30 @@ class _ProcReader(object):
         fields = data[data.rindex(b")") + 2:].split()
         # fields[0] is field 3 (state): minflt is field 10, majflt field 12
         return int(fields[7]), int(fields[9])
+
+
+def identity():
+    """Who this process runs as, with what, in what environment: the
+    ground truth of the least-privilege tests (the game must be the user)."""
+    caps = {}
+    with open("/proc/self/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key.startswith("Cap"):
+                caps[key] = value.strip()
+    env = dict((k, os.environ.get(k)) for k in (
+        "HOME", "USER", "LOGNAME", "SHELL", "PATH", "MAIL", "DISPLAY", "XAUTHORITY",
+        "WAYLAND_DISPLAY", "XDG_RUNTIME_DIR", "SUDO_UID", "SUDO_GID", "SUDO_USER",
+        "SUDO_COMMAND", "PKEXEC_UID", "DOAS_USER"))
+    return {"uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(),
+            "egid": os.getegid(), "groups": sorted(os.getgroups()),
+            "resuid": list(os.getresuid()), "resgid": list(os.getresgid()),
+            "caps": caps, "env": env}
+
+
+def write_identity(path):
+    with open(path, "w") as f:
+        json.dump(identity(), f)
 
 
 def _gc_stats():
@@ -246,6 +273,8 @@ class Workload(object):
         args = self.args
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
+        if args.identity:
+            write_identity(args.identity)
         for frame, (kind, arg) in sorted(args.plan_events.items()):
             if kind == "gc":
                 self.cycles[frame] = _build_cycles(arg)
