@@ -34,6 +34,7 @@ static void (*const registrations[])(void) = {
 	pmt_test_register_heapgraph,
 	pmt_test_register_heapdiff,
 	pmt_test_register_engine_assets,
+	pmt_test_register_pools,
 };
 
 /*
