@@ -377,6 +377,32 @@ double pmt_gen0_weight(const double *steps, size_t n, double fallback)
 	return m ? sum / (double)m : fallback;
 }
 
+double pmt_gen0_weight_hist(const uint64_t *hist, size_t nbins, double fallback)
+{
+	uint64_t n = 0, cut, lo, hi, pos = 0, m = 0;
+	double sum = 0;
+	size_t i;
+
+	for (i = 0; i < nbins; i++)
+		n += hist[i];
+	if (n < 8)
+		return fallback;
+	cut = n / 10;
+	lo = cut;      /* keep ranks [lo, hi) of the sorted steps */
+	hi = n - cut;
+	for (i = 0; i < nbins; i++) {
+		uint64_t a = pos, b = pos + hist[i], k;
+
+		pos = b;
+		if (b <= lo || a >= hi)
+			continue;
+		k = (b < hi ? b : hi) - (a > lo ? a : lo);
+		sum += (double)i * (double)k;
+		m += k;
+	}
+	return m ? sum / (double)m : fallback;
+}
+
 /* ---- savings and ranking ------------------------------------------------------ */
 
 int pmt_pool_savings(const struct pmt_pool_savings_in *in, struct pmt_pool_savings *out)

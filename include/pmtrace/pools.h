@@ -239,6 +239,11 @@ int pmt_gen0_replay(const struct pmt_gen0_params *p, const struct pmt_gen0_item 
  * Returns the weight, or @fallback when fewer than 8 steps are given.
  */
 double pmt_gen0_weight(const double *steps, size_t n, double fallback);
+/*
+ * The same from a histogram: @hist[i] steps of i objects, the last bin
+ * (@nbins - 1) holding steps of that many or more, taken as that many.
+ */
+double pmt_gen0_weight_hist(const uint64_t *hist, size_t nbins, double fallback);
 
 /* ---- savings and ranking ------------------------------------------------------ */
 

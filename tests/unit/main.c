@@ -35,6 +35,7 @@ static void (*const registrations[])(void) = {
 	pmt_test_register_heapdiff,
 	pmt_test_register_engine_assets,
 	pmt_test_register_pools,
+	pmt_test_register_pool_track,
 };
 
 /*

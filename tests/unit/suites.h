@@ -43,6 +43,7 @@ void pmt_test_register_heapgraph(void);
 void pmt_test_register_heapdiff(void);
 void pmt_test_register_engine_assets(void);
 void pmt_test_register_pools(void);
+void pmt_test_register_pool_track(void);
 
 #define PMT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -427,6 +427,24 @@ static void test_weight(void)
 	NEAR(pmt_gen0_weight(s, 10, 3), 1, 0);
 }
 
+static void test_weight_hist(void)
+{
+	uint64_t h[17] = { 0 };
+
+	CU_ASSERT_EQUAL(pmt_gen0_weight_hist(h, 17, 2.5), 2.5);
+	/* the steps of test_weight, the outlier 50 in the last bin (16) */
+	h[0] = 1;
+	h[1] = 2;
+	h[2] = 16;
+	h[16] = 1;
+	NEAR(pmt_gen0_weight_hist(h, 17, 1), (1 + 15 * 2) / 16.0, 1e-12);
+	memset(h, 0, sizeof(h));
+	h[3] = 7;
+	CU_ASSERT_EQUAL(pmt_gen0_weight_hist(h, 17, 1), 1); /* fewer than 8 */
+	h[3] = 8;
+	NEAR(pmt_gen0_weight_hist(h, 17, 1), 3, 0);
+}
+
 static void test_savings(void)
 {
 	struct pmt_pool_savings_in in = {
@@ -515,6 +533,7 @@ void pmt_test_register_pools(void)
 		{ "gen-0 replay: gaps, collections, disabled, errors", test_replay_misc },
 		{ "gen-0 replay: an in-process pool's hits added back", test_replay_add_back },
 		{ "gen-0 weight of a life", test_weight },
+		{ "gen-0 weight from a histogram", test_weight_hist },
 		{ "savings and when a pool is worth it", test_savings },
 		{ "ranking and entries into the top", test_rank },
 		{ "allocator block sizes", test_block_bytes },

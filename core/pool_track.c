@@ -1,0 +1,897 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * pool_track.c - the object pool analyzer's bookkeeping (see pool_track.h):
+ * classes by type, lives by address, windows of frames, and the results.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pmtrace/pool_track.h"
+
+#define DEFAULT_MAX_LIVES (1ULL << 20)
+#define EV_DEATH 1u /* item tag: cls << 1 | EV_DEATH */
+
+/* ---- growable arrays ----------------------------------------------------------- */
+
+static int grow(void **v, size_t *cap, size_t need, size_t size)
+{
+	size_t nc;
+	void *nv;
+
+	if (need <= *cap)
+		return 0;
+	nc = *cap ? *cap * 2 : 64;
+	while (nc < need)
+		nc *= 2;
+	nv = realloc(*v, nc * size);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = nc;
+	return 0;
+}
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return x;
+}
+
+/* ---- classes ------------------------------------------------------------------- */
+
+int pmt_pool_track_init(struct pmt_pool_track *t, const struct pmt_pool_track_config *cfg)
+{
+	memset(t, 0, sizeof(*t));
+	if (cfg)
+		t->cfg = *cfg;
+	if (!t->cfg.max_lives)
+		t->cfg.max_lives = DEFAULT_MAX_LIVES;
+	t->last_death_cls = -1;
+	t->gc_enabled = true;
+	return 0;
+}
+
+static void class_free(struct pmt_pool_class *c)
+{
+	free(c->name);
+	pmt_pool_dist_free(&c->created_pf);
+	pmt_pool_dist_free(&c->destroyed_pf);
+	pmt_pool_dist_free(&c->live_pf);
+	pmt_pool_dist_free(&c->demand_pf);
+	free(c->w_created);
+	free(c->w_destroyed);
+	free(c->w_live);
+	free(c->w_demand);
+	free(c->w_retro);
+}
+
+void pmt_pool_track_free(struct pmt_pool_track *t)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->ncls; i++)
+		class_free(&t->cls[i]);
+	free(t->cls);
+	free(t->cls_slot);
+	free(t->lives);
+	free(t->active);
+	free(t->items);
+	free(t->w_births);
+	free(t->w_deaths);
+	free(t->follow);
+	memset(t, 0, sizeof(*t));
+}
+
+static int cls_rehash(struct pmt_pool_track *t)
+{
+	uint32_t n = t->ncls_slots ? t->ncls_slots * 2 : 256, i;
+	uint64_t *s = calloc(n, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	for (i = 0; i < t->ncls; i++) {
+		uint32_t j = (uint32_t)mix(t->cls[i].id) & (n - 1);
+
+		while (s[j])
+			j = (j + 1) & (n - 1);
+		s[j] = i + 1;
+	}
+	free(t->cls_slot);
+	t->cls_slot = s;
+	t->ncls_slots = n;
+	return 0;
+}
+
+long pmt_pool_track_class(struct pmt_pool_track *t, uint64_t id)
+{
+	struct pmt_pool_class *c;
+	size_t cap = t->capcls;
+	uint32_t j;
+
+	if ((t->ncls + 1) * 2 > t->ncls_slots && cls_rehash(t))
+		return -ENOMEM;
+	for (j = (uint32_t)mix(id) & (t->ncls_slots - 1); t->cls_slot[j];
+	     j = (j + 1) & (t->ncls_slots - 1))
+		if (t->cls[t->cls_slot[j] - 1].id == id)
+			return (long)t->cls_slot[j] - 1;
+	if (grow((void **)&t->cls, &cap, t->ncls + 1, sizeof(*t->cls)))
+		return -ENOMEM;
+	t->capcls = (uint32_t)cap;
+	c = &t->cls[t->ncls];
+	memset(c, 0, sizeof(*c));
+	c->id = id;
+	t->cls_slot[j] = ++t->ncls;
+	return (long)t->ncls - 1;
+}
+
+int pmt_pool_track_describe(struct pmt_pool_track *t, uint32_t ix, const char *name,
+			    uint32_t flags, uint64_t instance_bytes)
+{
+	struct pmt_pool_class *c;
+	char *n;
+
+	if (ix >= t->ncls)
+		return -EINVAL;
+	c = &t->cls[ix];
+	if (!name)
+		name = "?";
+	n = malloc(strlen(name) + 1);
+	if (!n)
+		return -ENOMEM;
+	memcpy(n, name, strlen(name) + 1);
+	free(c->name);
+	c->name = n;
+	c->flags = flags | PMT_PCF_NAMED;
+	c->instance_bytes = instance_bytes;
+	return 0;
+}
+
+/* ---- lives ---------------------------------------------------------------------- */
+
+static uint64_t life_slot(const struct pmt_pool_track *t, uint64_t addr)
+{
+	return mix(addr >> 3) & (t->nlives_slots - 1);
+}
+
+static struct pmt_pool_inst *life_find(const struct pmt_pool_track *t, uint64_t addr)
+{
+	uint64_t j;
+
+	if (!t->nlives_slots || !addr)
+		return NULL;
+	for (j = life_slot(t, addr); t->lives[j].addr; j = (j + 1) & (t->nlives_slots - 1))
+		if (t->lives[j].addr == addr)
+			return &t->lives[j];
+	return NULL;
+}
+
+static int lives_rehash(struct pmt_pool_track *t, uint64_t n)
+{
+	struct pmt_pool_inst *old = t->lives, *nv = calloc(n, sizeof(*nv));
+	uint64_t i, on = t->nlives_slots;
+
+	if (!nv)
+		return -ENOMEM;
+	t->lives = nv;
+	t->nlives_slots = n;
+	for (i = 0; i < on; i++) {
+		uint64_t j;
+
+		if (!old[i].addr)
+			continue;
+		for (j = life_slot(t, old[i].addr); nv[j].addr; j = (j + 1) & (n - 1))
+			;
+		nv[j] = old[i];
+	}
+	free(old);
+	return 0;
+}
+
+static struct pmt_pool_inst *life_add(struct pmt_pool_track *t, uint64_t addr)
+{
+	uint64_t j;
+
+	if (t->nlives >= t->cfg.max_lives)
+		return NULL;
+	if ((t->nlives + 1) * 2 > t->nlives_slots &&
+	    lives_rehash(t, t->nlives_slots ? t->nlives_slots * 2 : 4096))
+		return NULL;
+	for (j = life_slot(t, addr); t->lives[j].addr; j = (j + 1) & (t->nlives_slots - 1))
+		;
+	t->nlives++;
+	memset(&t->lives[j], 0, sizeof(t->lives[j]));
+	t->lives[j].addr = addr;
+	return &t->lives[j];
+}
+
+/* Remove @l, shifting back the entries of its probe run (no tombstones). */
+static void life_del(struct pmt_pool_track *t, struct pmt_pool_inst *l)
+{
+	uint64_t mask = t->nlives_slots - 1, i = (uint64_t)(l - t->lives), j = i, k;
+
+	t->lives[i].addr = 0;
+	t->nlives--;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!t->lives[j].addr)
+			return;
+		k = life_slot(t, t->lives[j].addr);
+		/* Leave it when its home lies cyclically in (i, j]. */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		t->lives[i] = t->lives[j];
+		t->lives[j].addr = 0;
+		i = j;
+	}
+}
+
+/* ---- the open window ------------------------------------------------------------ */
+
+static void active_add(struct pmt_pool_track *t, uint32_t ix)
+{
+	size_t cap = t->capactive;
+
+	if (t->cls[ix].active_ix)
+		return;
+	if (grow((void **)&t->active, &cap, t->nactive + 1, sizeof(*t->active)))
+		return; /* it misses per-frame values, nothing else */
+	t->capactive = (uint32_t)cap;
+	t->active[t->nactive++] = ix;
+	t->cls[ix].active_ix = t->nactive;
+}
+
+/* The class takes part in the open window: arrays sized and zeroed. */
+static int touch(struct pmt_pool_track *t, uint32_t ix)
+{
+	struct pmt_pool_class *c = &t->cls[ix];
+	uint32_t n = (uint32_t)t->w_planned;
+
+	active_add(t, ix);
+	if (c->window_seen == t->window)
+		return 0;
+	if (c->w_cap < n + 1) {
+		uint32_t **arr[5] = { &c->w_created, &c->w_destroyed, &c->w_live, &c->w_demand,
+				      &c->w_retro };
+		int i;
+
+		for (i = 0; i < 5; i++) {
+			uint32_t *nv = realloc(*arr[i], (n + 1) * sizeof(uint32_t));
+
+			if (!nv)
+				return -ENOMEM;
+			*arr[i] = nv;
+		}
+		c->w_cap = n + 1;
+	}
+	memset(c->w_created, 0, (n + 1) * sizeof(uint32_t));
+	memset(c->w_destroyed, 0, (n + 1) * sizeof(uint32_t));
+	memset(c->w_live, 0, (n + 1) * sizeof(uint32_t));
+	memset(c->w_demand, 0, (n + 1) * sizeof(uint32_t));
+	memset(c->w_retro, 0, (n + 1) * sizeof(uint32_t));
+	memset(c->young, 0, sizeof(c->young));
+	c->young_n = c->young_peak = 0;
+	c->w_events = 0;
+	c->window_seen = t->window;
+	return 0;
+}
+
+/* Frame w_cur ends: values at its end, young lives age. */
+static void close_frame(struct pmt_pool_track *t)
+{
+	uint64_t j = t->w_cur - t->w_first;
+	uint32_t i;
+
+	for (i = 0; i < t->nactive; i++) {
+		struct pmt_pool_class *c = &t->cls[t->active[i]];
+
+		if (touch(t, t->active[i]))
+			continue;
+		c->w_live[j] = (uint32_t)(c->alive > UINT32_MAX ? UINT32_MAX : c->alive);
+		c->w_demand[j] = (uint32_t)(c->young_peak > UINT32_MAX ? UINT32_MAX : c->young_peak);
+		/* Births of frame w_cur - 15 are 16 frames old in the next frame. */
+		c->young_n -= c->young[(t->w_cur + 1) % PMT_POOL_SHORT_FRAMES];
+		c->young[(t->w_cur + 1) % PMT_POOL_SHORT_FRAMES] = 0;
+		c->young_peak = c->young_n;
+	}
+	t->w_cur++;
+	t->w_closed++;
+}
+
+/* Move to @frame (closing the frames before it); -EINVAL if outside. */
+static int advance(struct pmt_pool_track *t, uint64_t frame)
+{
+	if (!t->in_window || frame < t->w_cur || frame >= t->w_first + t->w_planned)
+		return -EINVAL;
+	while (t->w_cur < frame)
+		close_frame(t);
+	return 0;
+}
+
+int pmt_pool_track_window_begin(struct pmt_pool_track *t, uint64_t first, uint64_t frames,
+				const struct pmt_gen0_params *gc)
+{
+	if (t->in_window)
+		return -EBUSY;
+	if (!frames || frames > PMT_POOL_MAX_WINDOW)
+		return -EINVAL;
+	t->window++;
+	t->in_window = true;
+	t->w_first = t->w_cur = first;
+	t->w_planned = frames;
+	t->w_closed = 0;
+	t->w_gc = *gc;
+	t->threshold = gc->threshold;
+	t->gc_enabled = gc->enabled;
+	t->nitems = t->nbirths = t->ndeaths = 0;
+	t->last_death_cls = -1;
+	t->w_seconds = 0;
+	return 0;
+}
+
+void pmt_pool_track_frame_time(struct pmt_pool_track *t, uint64_t frame, uint64_t ns)
+{
+	if (t->in_window && frame >= t->w_first && frame < t->w_first + t->w_planned)
+		t->w_seconds += (double)ns / 1e9;
+}
+
+static void item_add(struct pmt_pool_track *t, const struct pmt_gen0_item *it)
+{
+	if (!grow((void **)&t->items, &t->capitems, t->nitems + 1, sizeof(*t->items)))
+		t->items[t->nitems++] = *it;
+}
+
+static void reading_add(struct pmt_pool_track *t, const struct pmt_pool_reading *r)
+{
+	struct pmt_gen0_item it = { 0 };
+
+	if (!r || !r->valid) {
+		t->readings_missing++;
+		return;
+	}
+	it.kind = PMT_GEN0_READ;
+	it.count = r->count;
+	it.collections = r->collections;
+	item_add(t, &it);
+}
+
+static void site_add(struct pmt_pool_class *c, uint32_t key)
+{
+	int i;
+
+	for (i = 0; i < PMT_POOL_SITES; i++) {
+		if (c->sites[i].n && c->sites[i].key == key) {
+			c->sites[i].n++;
+			return;
+		}
+		if (!c->sites[i].n) {
+			c->sites[i].key = key;
+			c->sites[i].n = 1;
+			return;
+		}
+	}
+	c->sites_other++;
+}
+
+/* A life ended without its destruction being seen. */
+static void end_unknown(struct pmt_pool_track *t, struct pmt_pool_inst *l)
+{
+	struct pmt_pool_class *c = &t->cls[l->cls];
+
+	if (c->alive)
+		c->alive--;
+	if (l->binned == 1) {
+		c->life_unknown++;
+		if (c->alive_binned)
+			c->alive_binned--;
+	}
+	if (t->in_window && l->window == t->window && t->w_cur - l->birth < PMT_POOL_SHORT_FRAMES &&
+	    c->young[l->birth % PMT_POOL_SHORT_FRAMES]) {
+		c->young[l->birth % PMT_POOL_SHORT_FRAMES]--;
+		c->young_n--;
+	}
+	life_del(t, l);
+}
+
+int pmt_pool_track_create(struct pmt_pool_track *t, uint64_t frame, uint32_t cls, uint64_t addr,
+			  uint32_t site, const struct pmt_pool_reading *r)
+{
+	struct pmt_gen0_item it = { 0 };
+	struct pmt_pool_class *c;
+	struct pmt_pool_inst *l;
+	size_t cap;
+	int err;
+
+	if (cls >= t->ncls || advance(t, frame))
+		return -EINVAL;
+	err = touch(t, cls);
+	if (err)
+		return err;
+	c = &t->cls[cls];
+	c->created++;
+	c->w_created[frame - t->w_first]++;
+	c->w_events++;
+	t->events++;
+	site_add(c, site);
+	it.kind = PMT_GEN0_EVENT;
+	it.real = (c->flags & PMT_PCF_GC) ? 1 : 0;
+	it.tag = cls << 1;
+	item_add(t, &it);
+	reading_add(t, r);
+	t->last_death_cls = -1;
+	l = life_find(t, addr);
+	if (l)
+		end_unknown(t, l);
+	l = addr ? life_add(t, addr) : NULL;
+	if (!l) {
+		t->lives_not_kept++;
+		return addr ? -ENOMEM : 0;
+	}
+	l->birth = frame;
+	l->cls = cls;
+	l->window = t->window;
+	c = &t->cls[cls];
+	c->alive++;
+	c->young[frame % PMT_POOL_SHORT_FRAMES]++;
+	c->young_n++;
+	if (c->young_n > c->young_peak)
+		c->young_peak = c->young_n;
+	cap = t->capbirths;
+	if (!grow((void **)&t->w_births, &cap, t->nbirths + 1, sizeof(*t->w_births))) {
+		t->capbirths = cap;
+		t->w_births[t->nbirths++] = addr;
+	}
+	return 0;
+}
+
+int pmt_pool_track_destroy(struct pmt_pool_track *t, uint64_t frame, uint32_t cls,
+			   uint64_t addr, const struct pmt_pool_reading *r)
+{
+	struct pmt_gen0_item it = { 0 };
+	struct pmt_pool_class *c;
+	struct pmt_pool_inst *l;
+	uint64_t j;
+	int err;
+
+	if (cls >= t->ncls || advance(t, frame))
+		return -EINVAL;
+	err = touch(t, cls);
+	if (err)
+		return err;
+	j = frame - t->w_first;
+	c = &t->cls[cls];
+	c->destroyed++;
+	c->w_destroyed[j]++;
+	c->w_events++;
+	t->events++;
+	/* Consecutive destructions of a class: the counter's step is one's weight. */
+	if (r && r->valid) {
+		if (t->last_death_cls == (int32_t)cls && r->collections == t->last_death_coll &&
+		    r->count > 0 && r->count <= t->last_death_count) {
+			int32_t step = t->last_death_count - r->count;
+
+			c->steps[step < PMT_POOL_STEP_BINS - 1 ? step : PMT_POOL_STEP_BINS - 1]++;
+		}
+		t->last_death_cls = (int32_t)cls;
+		t->last_death_count = r->count;
+		t->last_death_coll = r->collections;
+	} else {
+		t->last_death_cls = -1;
+	}
+	reading_add(t, r);
+	it.kind = PMT_GEN0_EVENT;
+	it.after_read = 1;
+	it.tag = cls << 1 | EV_DEATH;
+	item_add(t, &it);
+	l = life_find(t, addr);
+	if (l && l->cls != cls) {
+		end_unknown(t, l); /* an instance of another class died unseen there */
+		l = NULL;
+	}
+	if (!l) {
+		c->destroyed_unseen++;
+		/* Born unseen: alive at the window's frame ends before this one. */
+		if (j > 0) {
+			c->w_retro[0]++;
+			c->w_retro[j]--;
+		}
+		return 0;
+	}
+	if (c->alive)
+		c->alive--;
+	if (l->window == t->window) {
+		struct pmt_pool_wdeath d = { frame - l->birth, cls, (uint32_t)(l->birth - t->w_first) };
+		size_t cap = t->capdeaths;
+
+		if (frame - l->birth < PMT_POOL_SHORT_FRAMES &&
+		    c->young[l->birth % PMT_POOL_SHORT_FRAMES]) {
+			c->young[l->birth % PMT_POOL_SHORT_FRAMES]--;
+			c->young_n--;
+		}
+		if (!grow((void **)&t->w_deaths, &cap, t->ndeaths + 1, sizeof(*t->w_deaths))) {
+			t->capdeaths = cap;
+			t->w_deaths[t->ndeaths++] = d;
+		}
+	} else if (l->binned == 1) {
+		c->life[pmt_pool_life_bin(frame - l->birth)]++;
+		if (c->alive_binned)
+			c->alive_binned--;
+	}
+	life_del(t, l);
+	return 0;
+}
+
+int pmt_pool_track_count(struct pmt_pool_track *t, uint64_t frame, uint32_t cls, uint64_t n)
+{
+	struct pmt_pool_class *c;
+	int err;
+
+	if (cls >= t->ncls || advance(t, frame))
+		return -EINVAL;
+	err = touch(t, cls);
+	if (err)
+		return err;
+	c = &t->cls[cls];
+	c->destroyed += n;
+	c->w_destroyed[frame - t->w_first] += (uint32_t)n;
+	return 0;
+}
+
+/* ---- the window's end: per-frame values, bins, the replay ---------------------------- */
+
+static void push_frames(struct pmt_pool_track *t, uint64_t n)
+{
+	uint32_t i;
+	uint64_t j;
+
+	for (i = 0; i < t->nactive; i++) {
+		struct pmt_pool_class *c = &t->cls[t->active[i]];
+		int64_t retro = 0;
+
+		if (c->window_seen != t->window)
+			continue;
+		for (j = 0; j < n; j++) {
+			retro += (int32_t)c->w_retro[j];
+			if (c->w_created[j])
+				pmt_pool_dist_add(&c->created_pf, c->w_created[j], 1);
+			if (c->w_destroyed[j])
+				pmt_pool_dist_add(&c->destroyed_pf, c->w_destroyed[j], 1);
+			if (c->w_live[j] + retro)
+				pmt_pool_dist_add(&c->live_pf, c->w_live[j] + (uint64_t)retro, 1);
+			if (j >= PMT_POOL_SHORT_FRAMES - 1 && c->w_demand[j])
+				pmt_pool_dist_add(&c->demand_pf, c->w_demand[j], 1);
+		}
+	}
+}
+
+static void bin_lives(struct pmt_pool_track *t, uint64_t n)
+{
+	int64_t cutoff = (int64_t)n - PMT_POOL_SHORT_FRAMES; /* births at j <= cutoff are binned */
+	size_t i;
+
+	for (i = 0; i < t->ndeaths; i++) {
+		struct pmt_pool_class *c = &t->cls[t->w_deaths[i].cls];
+
+		if ((int64_t)t->w_deaths[i].birth_j <= cutoff)
+			c->life[pmt_pool_life_bin(t->w_deaths[i].lifetime)]++;
+		else
+			c->censored++;
+	}
+	for (i = 0; i < t->nbirths; i++) {
+		struct pmt_pool_inst *l = life_find(t, t->w_births[i]);
+		struct pmt_pool_class *c;
+		size_t cap;
+
+		if (!l || l->window != t->window || l->binned)
+			continue;
+		c = &t->cls[l->cls];
+		if ((int64_t)(l->birth - t->w_first) <= cutoff) {
+			l->binned = 1;
+			c->alive_binned++;
+			cap = t->capfollow;
+			if (!grow((void **)&t->follow, &cap, t->nfollow + 1, sizeof(*t->follow))) {
+				t->capfollow = cap;
+				t->follow[t->nfollow++] = l->addr;
+				l->followed = 1;
+			}
+		} else {
+			l->binned = 2; /* censored: counted, never binned */
+			c->censored++;
+		}
+	}
+}
+
+struct replay_ctx {
+	const double *w;
+	uint32_t subject;
+};
+
+/* The subject's events removed: a creation takes its owned objects with it. */
+static double alt_without(void *ctx, const struct pmt_gen0_item *it)
+{
+	const struct replay_ctx *r = ctx;
+
+	if (it->tag >> 1 != r->subject)
+		return it->real;
+	return (it->tag & EV_DEATH) ? 0 : it->real - r->w[r->subject];
+}
+
+static double class_weight(const struct pmt_pool_class *c)
+{
+	return pmt_gen0_weight_hist(c->steps, PMT_POOL_STEP_BINS, (c->flags & PMT_PCF_GC) ? 1 : 0);
+}
+
+struct cand {
+	uint64_t events;
+	uint32_t cls;
+};
+
+static int cmp_events(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->events != y->events)
+		return x->events > y->events ? -1 : 1;
+	return x->cls < y->cls ? -1 : 1;
+}
+
+static void replay_window(struct pmt_pool_track *t)
+{
+	struct pmt_gen0_result base, r;
+	struct replay_ctx rc;
+	struct cand *cand = NULL;
+	uint32_t ncand = 0, i;
+	double *w = NULL;
+	size_t k;
+
+	if (pmt_gen0_replay(&t->w_gc, t->items, t->nitems, NULL, NULL, &base)) {
+		t->gen0_unreplayed++;
+		return;
+	}
+	w = calloc(t->ncls, sizeof(*w));
+	cand = calloc(t->nactive ? t->nactive : 1, sizeof(*cand));
+	if (!w || !cand)
+		goto out;
+	for (i = 0; i < t->nactive; i++) {
+		struct pmt_pool_class *c = &t->cls[t->active[i]];
+
+		w[t->active[i]] = class_weight(c);
+		if (c->window_seen == t->window && c->w_events && !(c->flags & PMT_PCF_BUILTIN)) {
+			cand[ncand].events = c->w_events;
+			cand[ncand++].cls = t->active[i];
+		}
+	}
+	/* The real effect of a destruction is the weight of its class. */
+	for (k = 0; k < t->nitems; k++)
+		if (t->items[k].kind == PMT_GEN0_EVENT && (t->items[k].tag & EV_DEATH))
+			t->items[k].real = -w[t->items[k].tag >> 1];
+	if (pmt_gen0_replay(&t->w_gc, t->items, t->nitems, NULL, NULL, &base))
+		goto out;
+	qsort(cand, ncand, sizeof(*cand), cmp_events);
+	rc.w = w;
+	for (i = 0; i < ncand; i++) {
+		struct pmt_pool_class *c = &t->cls[cand[i].cls];
+
+		if (i >= PMT_POOL_REPLAY_CLASSES) {
+			c->gen0_skipped++;
+			continue;
+		}
+		rc.subject = cand[i].cls;
+		if (pmt_gen0_replay(&t->w_gc, t->items, t->nitems, alt_without, &rc, &r))
+			continue;
+		c->gen0_avoided += base.seen - r.alt;
+		c->gen0_windows++;
+	}
+	t->gen0_seen += base.seen;
+	t->gen0_replayed += base.replayed;
+	t->gen0_triggers += base.triggers_seen;
+	t->gen0_windows++;
+out:
+	free(w);
+	free(cand);
+}
+
+int pmt_pool_track_window_end(struct pmt_pool_track *t, uint64_t last, bool partial)
+{
+	uint64_t n;
+	uint32_t i, o;
+
+	if (!t->in_window)
+		return -EINVAL;
+	/* Close the frames sampled whole; frames past @last are dropped. */
+	if (last + 1 > t->w_cur && last < t->w_first + t->w_planned)
+		while (t->w_cur <= last)
+			close_frame(t);
+	n = last + 1 > t->w_first ? last + 1 - t->w_first : 0;
+	if (n > t->w_closed)
+		n = t->w_closed;
+	push_frames(t, n);
+	bin_lives(t, n);
+	replay_window(t);
+	t->frames_sampled += n;
+	t->frames_warm += n >= PMT_POOL_SHORT_FRAMES ? n - (PMT_POOL_SHORT_FRAMES - 1) : 0;
+	t->seconds += t->w_seconds;
+	t->windows_done++;
+	if (partial)
+		t->windows_partial++;
+	t->in_window = false;
+	/* Only classes with lives stay active. */
+	for (i = 0, o = 0; i < t->nactive; i++) {
+		struct pmt_pool_class *c = &t->cls[t->active[i]];
+
+		if (c->alive) {
+			t->active[o++] = t->active[i];
+			c->active_ix = o;
+		} else {
+			c->active_ix = 0;
+		}
+	}
+	t->nactive = o;
+	return 0;
+}
+
+/* ---- between windows -------------------------------------------------------------- */
+
+size_t pmt_pool_track_follow(struct pmt_pool_track *t, uint64_t frame, pmt_pool_follow_fn fn,
+			     void *ctx)
+{
+	size_t i = 0, n = 0;
+
+	while (i < t->nfollow) {
+		struct pmt_pool_inst *l = life_find(t, t->follow[i]);
+
+		if (!l || l->binned != 1 || frame >= l->birth + PMT_POOL_FOLLOW_FRAMES) {
+			if (l)
+				l->followed = 0;
+			t->follow[i] = t->follow[--t->nfollow];
+			continue;
+		}
+		fn(ctx, l->addr, l->cls);
+		n++;
+		i++;
+	}
+	return n;
+}
+
+void pmt_pool_track_gone(struct pmt_pool_track *t, uint64_t addr, uint64_t frame)
+{
+	struct pmt_pool_inst *l = life_find(t, addr);
+	struct pmt_pool_class *c;
+
+	if (!l || (t->in_window && l->window == t->window))
+		return;
+	c = &t->cls[l->cls];
+	if (c->alive)
+		c->alive--;
+	if (l->binned == 1) {
+		c->life[pmt_pool_life_bin(frame >= l->birth ? frame - l->birth : 0)]++;
+		if (c->alive_binned)
+			c->alive_binned--;
+	}
+	life_del(t, l);
+}
+
+/* ---- results ---------------------------------------------------------------------- */
+
+static void top_sites(const struct pmt_pool_class *c, struct pmt_pool_result *r)
+{
+	uint32_t k, i;
+
+	r->n_top_sites = 0;
+	for (k = 0; k < 3; k++) {
+		int best = -1;
+
+		for (i = 0; i < PMT_POOL_SITES; i++) {
+			uint32_t m;
+			bool taken = false;
+
+			if (!c->sites[i].n)
+				continue;
+			for (m = 0; m < r->n_top_sites; m++)
+				taken |= r->top_sites[m] == i;
+			if (!taken && (best < 0 || c->sites[i].n > c->sites[best].n))
+				best = (int)i;
+		}
+		if (best < 0)
+			break;
+		r->top_sites[r->n_top_sites++] = (uint64_t)best;
+	}
+}
+
+static void class_result(const struct pmt_pool_track *t, uint32_t ix,
+			 const struct pmt_pool_report_config *cfg, struct pmt_pool_result *r)
+{
+	const struct pmt_pool_class *c = &t->cls[ix];
+	struct pmt_pool_savings_in in = { 0 };
+	struct pmt_pool_traits tr = { 0 };
+	uint64_t over = 0, steps = 0;
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	r->cls = ix;
+	r->churn = c->created + c->destroyed;
+	pmt_pool_dist_summary(&c->created_pf, t->frames_sampled, &r->created);
+	pmt_pool_dist_summary(&c->destroyed_pf, t->frames_sampled, &r->destroyed);
+	pmt_pool_dist_summary(&c->live_pf, t->frames_sampled, &r->live);
+	pmt_pool_dist_summary(&c->demand_pf, t->frames_warm, &r->demand);
+	memcpy(r->life, c->life, sizeof(r->life));
+	r->life[PMT_LIFE_ALIVE] = c->alive_binned;
+	memcpy(tr.life, r->life, sizeof(tr.life));
+	r->kind = (c->flags & PMT_PCF_BUILTIN) ? PMT_POOL_UNDETERMINED : pmt_pool_classify(&tr);
+	for (i = 0; i < PMT_POOL_STEP_BINS; i++)
+		steps += c->steps[i];
+	r->weight = class_weight(c);
+	r->weight_measured = steps >= 8;
+	r->gen0_known = c->gen0_windows > 0;
+	r->pool_size = pmt_pool_size_rule(r->demand.p99);
+	top_sites(c, r);
+	if (t->frames_warm)
+		over = (uint64_t)((double)pmt_pool_overflow(&c->demand_pf, r->pool_size) *
+				  (double)t->frames_sampled / (double)t->frames_warm);
+	in.seconds = t->seconds;
+	in.creations = c->created;
+	in.overflow = over;
+	in.destructions = c->destroyed;
+	in.instance_bytes = c->instance_bytes;
+	in.gen0_seen = t->gen0_seen;
+	in.gen0_alt = t->gen0_seen - c->gen0_avoided;
+	in.ns_per_collection = cfg->ns_per_collection;
+	in.ns_per_alloc = cfg->ns_per_alloc;
+	pmt_pool_savings(&in, &r->sav); /* all zero when no time was sampled */
+	if (c->flags & PMT_PCF_BUILTIN)
+		r->reason = "built-in type: counted at its destructions only";
+	else if (r->kind == PMT_POOL_ALREADY_POOLED)
+		r->reason = "the game already reuses its instances";
+	else if (r->kind == PMT_POOL_UNDETERMINED)
+		r->reason = "too few lives seen to classify";
+	else if (r->kind == PMT_POOL_PERSISTENT)
+		r->reason = "persistent: most instances live 16 frames or more";
+	else if (!pmt_pool_worth(r->kind, &r->sav))
+		r->reason = "saves too little (under 600 allocations and 0.1 collections a second)";
+	else if (!r->pool_size)
+		r->reason = "no frame with instances in use";
+	r->recommended = !r->reason;
+	if (!r->recommended)
+		r->pool_size = r->kind == PMT_POOL_TRANSIENT || r->kind == PMT_POOL_SHORT_LIVED ?
+				       r->pool_size :
+				       0;
+}
+
+static int cmp_results(const void *a, const void *b)
+{
+	const struct pmt_pool_result *x = a, *y = b;
+	uint64_t cx, cy;
+
+	if (x->recommended != y->recommended)
+		return x->recommended ? -1 : 1;
+	if (x->recommended) {
+		struct pmt_pool_rank_item v[2] = {
+			{ x->cls, x->sav.time_ns_per_s, x->sav.gen0_per_s, x->sav.allocs_per_s },
+			{ y->cls, y->sav.time_ns_per_s, y->sav.gen0_per_s, y->sav.allocs_per_s },
+		};
+
+		pmt_pool_rank(v, 2);
+		return v[0].id == x->cls ? -1 : 1;
+	}
+	cx = x->churn;
+	cy = y->churn;
+	if (cx != cy)
+		return cx > cy ? -1 : 1;
+	return x->cls < y->cls ? -1 : 1;
+}
+
+size_t pmt_pool_track_results(const struct pmt_pool_track *t,
+			      const struct pmt_pool_report_config *cfg, struct pmt_pool_result *out)
+{
+	size_t n = 0;
+	uint32_t i;
+
+	for (i = 0; i < t->ncls; i++) {
+		class_result(t, i, cfg, &out[i]);
+		n += out[i].recommended;
+	}
+	qsort(out, t->ncls, sizeof(*out), cmp_results);
+	return n;
+}
