@@ -49,7 +49,7 @@ int pmt_pool_track_init(struct pmt_pool_track *t, const struct pmt_pool_track_co
 		t->cfg = *cfg;
 	if (!t->cfg.max_lives)
 		t->cfg.max_lives = DEFAULT_MAX_LIVES;
-	t->last_death_cls = -1;
+	t->last_cls = -1;
 	t->gc_enabled = true;
 	return 0;
 }
@@ -326,7 +326,7 @@ int pmt_pool_track_window_begin(struct pmt_pool_track *t, uint64_t first, uint64
 	t->threshold = gc->threshold;
 	t->gc_enabled = gc->enabled;
 	t->nitems = t->nbirths = t->ndeaths = 0;
-	t->last_death_cls = -1;
+	t->last_cls = -1;
 	t->w_seconds = 0;
 	return 0;
 }
@@ -355,6 +355,37 @@ static void reading_add(struct pmt_pool_track *t, const struct pmt_pool_reading 
 	it.count = r->count;
 	it.collections = r->collections;
 	item_add(t, &it);
+}
+
+/*
+ * Consecutive events of one class, both creations or both destructions,
+ * no collection between: the counter's step is what one life adds (the
+ * instance and what its creation made that stays: its __dict__...) or
+ * frees. A destruction step counts only while the counter stays above 0.
+ */
+static void step_sample(struct pmt_pool_track *t, uint32_t cls, const struct pmt_pool_reading *r,
+			bool create)
+{
+	struct pmt_pool_class *c = &t->cls[cls];
+	int32_t step;
+
+	if (!r || !r->valid) {
+		t->last_cls = -1;
+		return;
+	}
+	if (t->last_cls == (int32_t)cls && t->last_create == create &&
+	    r->collections == t->last_coll) {
+		step = create ? r->count - t->last_count : t->last_count - r->count;
+		if (step >= 0 && (create || r->count > 0)) {
+			uint64_t *h = create ? c->steps_create : c->steps_destroy;
+
+			h[step < PMT_POOL_STEP_BINS - 1 ? step : PMT_POOL_STEP_BINS - 1]++;
+		}
+	}
+	t->last_cls = (int32_t)cls;
+	t->last_create = create;
+	t->last_count = r->count;
+	t->last_coll = r->collections;
 }
 
 static void site_add(struct pmt_pool_class *c, uint32_t key)
@@ -420,7 +451,7 @@ int pmt_pool_track_create(struct pmt_pool_track *t, uint64_t frame, uint32_t cls
 	it.tag = cls << 1;
 	item_add(t, &it);
 	reading_add(t, r);
-	t->last_death_cls = -1;
+	step_sample(t, cls, r, true);
 	l = life_find(t, addr);
 	if (l)
 		end_unknown(t, l);
@@ -466,20 +497,7 @@ int pmt_pool_track_destroy(struct pmt_pool_track *t, uint64_t frame, uint32_t cl
 	c->w_destroyed[j]++;
 	c->w_events++;
 	t->events++;
-	/* Consecutive destructions of a class: the counter's step is one's weight. */
-	if (r && r->valid) {
-		if (t->last_death_cls == (int32_t)cls && r->collections == t->last_death_coll &&
-		    r->count > 0 && r->count <= t->last_death_count) {
-			int32_t step = t->last_death_count - r->count;
-
-			c->steps[step < PMT_POOL_STEP_BINS - 1 ? step : PMT_POOL_STEP_BINS - 1]++;
-		}
-		t->last_death_cls = (int32_t)cls;
-		t->last_death_count = r->count;
-		t->last_death_coll = r->collections;
-	} else {
-		t->last_death_cls = -1;
-	}
+	step_sample(t, cls, r, false);
 	reading_add(t, r);
 	it.kind = PMT_GEN0_EVENT;
 	it.after_read = 1;
@@ -536,6 +554,10 @@ int pmt_pool_track_count(struct pmt_pool_track *t, uint64_t frame, uint32_t cls,
 	c = &t->cls[cls];
 	c->destroyed += n;
 	c->w_destroyed[frame - t->w_first] += (uint32_t)n;
+	if (c->last_counted != frame + 1) {
+		c->last_counted = frame + 1;
+		c->frames_own++;
+	}
 	return 0;
 }
 
@@ -620,7 +642,10 @@ static double alt_without(void *ctx, const struct pmt_gen0_item *it)
 
 static double class_weight(const struct pmt_pool_class *c)
 {
-	return pmt_gen0_weight_hist(c->steps, PMT_POOL_STEP_BINS, (c->flags & PMT_PCF_GC) ? 1 : 0);
+	double fallback = pmt_gen0_weight_hist(c->steps_destroy, PMT_POOL_STEP_BINS,
+					       (c->flags & PMT_PCF_GC) ? 1 : 0);
+
+	return pmt_gen0_weight_hist(c->steps_create, PMT_POOL_STEP_BINS, fallback);
 }
 
 struct cand {
@@ -806,24 +831,28 @@ static void class_result(const struct pmt_pool_track *t, uint32_t ix,
 	const struct pmt_pool_class *c = &t->cls[ix];
 	struct pmt_pool_savings_in in = { 0 };
 	struct pmt_pool_traits tr = { 0 };
-	uint64_t over = 0, steps = 0;
+	uint64_t over = 0, steps_c = 0, steps_d = 0;
 	int i;
+
+	uint64_t frames = (c->flags & PMT_PCF_BUILTIN) ? c->frames_own : t->frames_sampled;
 
 	memset(r, 0, sizeof(*r));
 	r->cls = ix;
 	r->churn = c->created + c->destroyed;
-	pmt_pool_dist_summary(&c->created_pf, t->frames_sampled, &r->created);
-	pmt_pool_dist_summary(&c->destroyed_pf, t->frames_sampled, &r->destroyed);
+	pmt_pool_dist_summary(&c->created_pf, frames, &r->created);
+	pmt_pool_dist_summary(&c->destroyed_pf, frames, &r->destroyed);
 	pmt_pool_dist_summary(&c->live_pf, t->frames_sampled, &r->live);
 	pmt_pool_dist_summary(&c->demand_pf, t->frames_warm, &r->demand);
 	memcpy(r->life, c->life, sizeof(r->life));
 	r->life[PMT_LIFE_ALIVE] = c->alive_binned;
 	memcpy(tr.life, r->life, sizeof(tr.life));
 	r->kind = (c->flags & PMT_PCF_BUILTIN) ? PMT_POOL_UNDETERMINED : pmt_pool_classify(&tr);
-	for (i = 0; i < PMT_POOL_STEP_BINS; i++)
-		steps += c->steps[i];
+	for (i = 0; i < PMT_POOL_STEP_BINS; i++) {
+		steps_c += c->steps_create[i];
+		steps_d += c->steps_destroy[i];
+	}
 	r->weight = class_weight(c);
-	r->weight_measured = steps >= 8;
+	r->weight_measured = steps_c >= 8 || steps_d >= 8;
 	r->gen0_known = c->gen0_windows > 0;
 	r->pool_size = pmt_pool_size_rule(r->demand.p99);
 	top_sites(c, r);

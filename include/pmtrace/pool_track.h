@@ -79,13 +79,21 @@ struct pmt_pool_class {
 	uint64_t censored;        /* lives never binned (born too late in a window) */
 	uint64_t life_unknown;    /* binned lives whose end went unseen */
 	struct pmt_pool_dist created_pf, destroyed_pf, live_pf, demand_pf;
-	uint64_t steps[PMT_POOL_STEP_BINS]; /* counter decreases between consecutive
-					       destructions (pmt_gen0_weight_hist) */
+	/* The counter's steps between consecutive creations (increases) and
+	 * consecutive destructions (decreases) of the class: what one life adds
+	 * and frees (pmt_gen0_weight_hist). Creations first: destructions are
+	 * sampled only while the counter is above 0, which a burst of them
+	 * reaches early, when the interpreter's free lists take their
+	 * containers (no decrease). */
+	uint64_t steps_create[PMT_POOL_STEP_BINS];
+	uint64_t steps_destroy[PMT_POOL_STEP_BINS];
 	double gen0_avoided;      /* collection equivalents a pool would have avoided */
 	uint64_t gen0_windows;    /* windows in which that was replayed */
 	uint64_t gen0_skipped;    /* windows with events not replayed (too many classes) */
 	struct pmt_pool_site sites[PMT_POOL_SITES];
 	uint64_t sites_other;     /* creations at sites past the table */
+	uint64_t frames_own;      /* built-ins: frames counted (they may skip windows) */
+	uint64_t last_counted;    /* built-ins: frame + 1 last counted */
 	/* The open window, by frame of the window (private). */
 	uint32_t *w_created, *w_destroyed, *w_live, *w_demand, *w_retro;
 	uint32_t w_cap;
@@ -138,9 +146,10 @@ struct pmt_pool_track {
 	size_t nbirths, capbirths;
 	struct pmt_pool_wdeath *w_deaths;
 	size_t ndeaths, capdeaths;
-	int32_t last_death_cls; /* for counter steps: the previous item was a death */
-	int32_t last_death_count;
-	uint64_t last_death_coll;
+	int32_t last_cls;       /* for counter steps: the previous event's class, */
+	int32_t last_count;     /* the counter then, */
+	uint64_t last_coll;     /* the collections then, */
+	bool last_create;       /* and whether it was a creation (-1 class: none) */
 	double w_seconds;
 	/* Followed lives (addresses), checked between windows. */
 	uint64_t *follow;
@@ -199,7 +208,11 @@ int pmt_pool_track_create(struct pmt_pool_track *t, uint64_t frame, uint32_t cls
 			  uint32_t site, const struct pmt_pool_reading *r);
 int pmt_pool_track_destroy(struct pmt_pool_track *t, uint64_t frame, uint32_t cls,
 			   uint64_t addr, const struct pmt_pool_reading *r);
-/* @n destructions of built-in class @cls in @frame of the open window. */
+/*
+ * @n destructions (0 too) of built-in class @cls in @frame of the open
+ * window: the frame counts among the class's own frames, so its per-frame
+ * statistics cover only the frames in which it was counted.
+ */
 int pmt_pool_track_count(struct pmt_pool_track *t, uint64_t frame, uint32_t cls, uint64_t n);
 
 /*

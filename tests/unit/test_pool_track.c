@@ -282,7 +282,13 @@ static void test_limits_builtins(void)
 	CU_ASSERT_EQUAL(t.cls[a].created, 6);
 	for (i = 0; i < 20; i++)
 		CU_ASSERT_EQUAL(pmt_pool_track_count(&t, i, tup, i < 10 ? 1000 : 3000), 0);
+	CU_ASSERT_EQUAL(pmt_pool_track_count(&t, 19, tup, 0), 0); /* a second call: one frame */
 	CU_ASSERT_EQUAL(pmt_pool_track_window_end(&t, 19, false), 0);
+	/* a window without built-in counts: not among the tuple's frames */
+	CU_ASSERT_EQUAL(pmt_pool_track_window_begin(&t, 100, 20, &gc700), 0);
+	CU_ASSERT_EQUAL(pmt_pool_track_window_end(&t, 119, false), 0);
+	CU_ASSERT_EQUAL(t.cls[tup].frames_own, 20);
+	CU_ASSERT_EQUAL(t.frames_sampled, 40);
 	pmt_pool_track_results(&t, &rc, r);
 	rt = find(r, 2, tup);
 	CU_ASSERT_EQUAL(rt->destroyed.p50, 1000);
