@@ -38,6 +38,7 @@ static const char doc[] =
 	"  pmtrace-bpf report run.jsonl -o report.html --perfetto run.trace.json\n"
 	"  sudo pmtrace-bpf -p 1234 --snapshot-every 30    # kill -USR1 <tool> for one more\n"
 	"  sudo pmtrace-bpf snapshot --pid 1234 --json -\n"
+	"  sudo pmtrace-bpf --pools --pid 1234              # which classes to pool\n"
 	"\n"
 	"Exit status: 0 ok (also when the game exits), 1 internal error, 2 usage,\n"
 	"3 no such process, 4 not a Python process, 5 unsupported Python version,\n"
@@ -78,6 +79,9 @@ enum {
 	OPT_SNAPSHOT_EVERY,
 	OPT_SNAPSHOT_BUDGET,
 	OPT_SNAPSHOT_MAX_MIB,
+	OPT_POOLS,
+	OPT_POOLS_WINDOW,
+	OPT_POOLS_EVERY,
 };
 
 static const struct argp_option opts[] = {
@@ -146,6 +150,12 @@ static const struct argp_option opts[] = {
 	  "Time a heap snapshot may take before it is reported partial (default 2000)", 0 },
 	{ "snapshot-max-mib", OPT_SNAPSHOT_MAX_MIB, "MIB", 0,
 	  "Memory a snapshot's copies of the heap may take (default 2048)", 0 },
+	{ "pools", OPT_POOLS, NULL, 0,
+	  "Object pool analyzer: which classes to pool, how big, what it saves", 0 },
+	{ "pools-window", OPT_POOLS_WINDOW, "N", 0,
+	  "Frames a pools window samples, 17 to 1024 (default 32)", 0 },
+	{ "pools-every", OPT_POOLS_EVERY, "N", 0,
+	  "A pools window every N frames at most (default 300; governed by --max-overhead)", 0 },
 	{},
 };
 
@@ -314,6 +324,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		break;
 	case OPT_TRACE_DEPTH:
 		o->trace_depth = parse_ulong(st, "trace depth", arg, 0, 32);
+		break;
+	case OPT_POOLS:
+		o->pools = true;
+		break;
+	case OPT_POOLS_WINDOW:
+		o->pools_window = parse_ulong(st, "pools window", arg, 17, 1024);
+		o->pools = true;
+		break;
+	case OPT_POOLS_EVERY:
+		o->pools_every = parse_ulong(st, "pools interval", arg, 1, 100000000);
+		o->pools = true;
 		break;
 	case OPT_MAX_OVERHEAD:
 		o->max_overhead = parse_double(st, "maximum overhead", arg, 0.01, 100);

@@ -65,6 +65,10 @@ struct pmt_options {
 	double prometheus_linger;    /* seconds to wait for a last scrape at the end */
 	struct pmt_label labels[PMT_MAX_LABELS]; /* --label KEY=VALUE */
 	size_t nlabels;
+	/* The pool analyzer. */
+	bool pools;                  /* --pools */
+	unsigned long pools_window;  /* frames a window (0: default 32) */
+	unsigned long pools_every;   /* a window every N frames (0: default 300) */
 };
 
 /* Parse argv; on error prints one line and exits PMT_EXIT_USAGE. */
