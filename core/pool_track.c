@@ -612,15 +612,16 @@ static void bin_lives(struct pmt_pool_track *t, uint64_t n)
 		if ((int64_t)(l->birth - t->w_first) <= cutoff) {
 			l->binned = 1;
 			c->alive_binned++;
-			cap = t->capfollow;
-			if (!grow((void **)&t->follow, &cap, t->nfollow + 1, sizeof(*t->follow))) {
-				t->capfollow = cap;
-				t->follow[t->nfollow++] = l->addr;
-				l->followed = 1;
-			}
 		} else {
 			l->binned = 2; /* censored: counted, never binned */
 			c->censored++;
+		}
+		/* Followed either way: its end matters to the live counts. */
+		cap = t->capfollow;
+		if (!grow((void **)&t->follow, &cap, t->nfollow + 1, sizeof(*t->follow))) {
+			t->capfollow = cap;
+			t->follow[t->nfollow++] = l->addr;
+			l->followed = 1;
 		}
 	}
 }
@@ -759,24 +760,28 @@ int pmt_pool_track_window_end(struct pmt_pool_track *t, uint64_t last, bool part
 
 /* ---- between windows -------------------------------------------------------------- */
 
-size_t pmt_pool_track_follow(struct pmt_pool_track *t, uint64_t frame, pmt_pool_follow_fn fn,
+size_t pmt_pool_track_follow(struct pmt_pool_track *t, size_t max, pmt_pool_follow_fn fn,
 			     void *ctx)
 {
-	size_t i = 0, n = 0;
+	size_t i = t->follow_pos, n = 0, want = max < t->nfollow ? max : t->nfollow;
 
-	while (i < t->nfollow) {
-		struct pmt_pool_inst *l = life_find(t, t->follow[i]);
+	while (n < want && t->nfollow) {
+		struct pmt_pool_inst *l;
 
-		if (!l || l->binned != 1 || frame >= l->birth + PMT_POOL_FOLLOW_FRAMES) {
-			if (l)
-				l->followed = 0;
+		if (i >= t->nfollow)
+			i = 0;
+		l = life_find(t, t->follow[i]);
+		if (!l || !l->followed) {
 			t->follow[i] = t->follow[--t->nfollow];
+			if (want > t->nfollow)
+				want = t->nfollow;
 			continue;
 		}
 		fn(ctx, l->addr, l->cls);
 		n++;
 		i++;
 	}
+	t->follow_pos = i;
 	return n;
 }
 
@@ -788,6 +793,7 @@ void pmt_pool_track_gone(struct pmt_pool_track *t, uint64_t addr, uint64_t frame
 	if (!l || (t->in_window && l->window == t->window))
 		return;
 	c = &t->cls[l->cls];
+	l->followed = 0;
 	if (c->alive)
 		c->alive--;
 	if (l->binned == 1) {

@@ -15,9 +15,10 @@
  *    frames after its birth frame, so that every bin up to 4-15 is exact
  *    and unbiased; lives born later in the window are "censored" (counted,
  *    followed, never binned);
- *  - a binned life alive at the window's end is followed: the caller checks
- *    it between windows (pmt_pool_track_follow / pmt_pool_track_gone) and
- *    the next window's destruction of its address ends it;
+ *  - a life alive at the window's end is followed: the caller checks it
+ *    between windows (pmt_pool_track_follow / pmt_pool_track_gone) and the
+ *    next window's destruction of its address ends it (binned or not, its
+ *    end matters to the live counts);
  *  - a destruction of an address no life holds is an instance born unseen
  *    (before the first window, or between windows): counted as such, never
  *    as a negative life; it was alive at the window's earlier frame ends;
@@ -49,7 +50,6 @@
 #define PMT_PCF_NAMED 0x4u     /* pmt_pool_track_describe() was called */
 
 #define PMT_POOL_MAX_WINDOW 1024  /* frames in a window, at most */
-#define PMT_POOL_FOLLOW_FRAMES 256 /* lives are followed until this old */
 #define PMT_POOL_SITES 16          /* creation sites kept per class */
 #define PMT_POOL_STEP_BINS 17      /* counter steps 0..15, and 16 or more */
 #define PMT_POOL_REPLAY_CLASSES 64 /* classes replayed per window */
@@ -153,7 +153,7 @@ struct pmt_pool_track {
 	double w_seconds;
 	/* Followed lives (addresses), checked between windows. */
 	uint64_t *follow;
-	size_t nfollow, capfollow;
+	size_t nfollow, capfollow, follow_pos;
 	/* Totals. */
 	uint64_t windows_done, windows_partial;
 	uint64_t frames_sampled, frames_warm;
@@ -216,12 +216,13 @@ int pmt_pool_track_destroy(struct pmt_pool_track *t, uint64_t frame, uint32_t cl
 int pmt_pool_track_count(struct pmt_pool_track *t, uint64_t frame, uint32_t cls, uint64_t n);
 
 /*
- * Followed lives younger than PMT_POOL_FOLLOW_FRAMES at @frame: @fn is
- * called with each one's address and class; older or ended ones are
- * dropped from the list. Returns how many were handed out.
+ * Lives alive at a window's end, followed until they end: @fn is called
+ * with the address and class of up to @max of them, taking turns from one
+ * call to the next; ended ones leave the list. Returns how many were
+ * handed out.
  */
 typedef void (*pmt_pool_follow_fn)(void *ctx, uint64_t addr, uint32_t cls);
-size_t pmt_pool_track_follow(struct pmt_pool_track *t, uint64_t frame, pmt_pool_follow_fn fn,
+size_t pmt_pool_track_follow(struct pmt_pool_track *t, size_t max, pmt_pool_follow_fn fn,
 			     void *ctx);
 /* Between windows: the instance at @addr was found gone at the end of @frame. */
 void pmt_pool_track_gone(struct pmt_pool_track *t, uint64_t addr, uint64_t frame);

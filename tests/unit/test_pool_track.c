@@ -107,7 +107,7 @@ static void test_planted_window(void)
 	/* C: all alive; 34 binned and followed */
 	CU_ASSERT_EQUAL(t.cls[c].alive_binned, 34);
 	CU_ASSERT_EQUAL(t.cls[c].alive, 64);
-	CU_ASSERT_EQUAL(t.nfollow, 34);
+	CU_ASSERT_EQUAL(t.nfollow, 64 + 15); /* C's, and B's born in the last 3 frames */
 	/* D: born unseen */
 	CU_ASSERT_EQUAL(t.cls[d].destroyed_unseen, 3);
 	CU_ASSERT_EQUAL(t.cls[d].alive, 0);
@@ -185,9 +185,13 @@ static void test_follow(void)
 	c = add_class(&t, 0xc000, "C", PMT_PCF_GC);
 	d = add_class(&t, 0xd000, "D", PMT_PCF_GC);
 	plant_window(&t, a, b, c, d, 100, 0x100000);
-	/* C's first two lives were born in frame 100 (binned) */
-	CU_ASSERT_EQUAL(pmt_pool_track_follow(&t, 140, follow_fn, &f), 34);
-	CU_ASSERT_EQUAL(f.n, 34);
+	/* C's 64 and B's 15 alive at the window's end */
+	CU_ASSERT_EQUAL(pmt_pool_track_follow(&t, 1000, follow_fn, &f), 64 + 15);
+	CU_ASSERT_EQUAL(f.n, 64);
+	/* a censored life found gone: no bin, no longer alive */
+	pmt_pool_track_gone(&t, 0x100000 + 0x10000 + (31 * 5) * 16, 134);
+	CU_ASSERT_EQUAL(t.cls[b].alive, 14);
+	CU_ASSERT_EQUAL(t.cls[b].life[PMT_LIFE_2_3], 85);
 	/* found gone at the end of frame 140: 40 frames */
 	pmt_pool_track_gone(&t, c0, 140);
 	CU_ASSERT_EQUAL(t.cls[c].life[PMT_LIFE_16_255], 1);
@@ -197,10 +201,11 @@ static void test_follow(void)
 	pmt_pool_track_gone(&t, c0, 141);
 	pmt_pool_track_gone(&t, 0x5, 141);
 	CU_ASSERT_EQUAL(t.cls[c].life[PMT_LIFE_16_255], 1);
-	/* too old to follow at frame 372 (the last born 116: 256 frames) */
+	/* taking turns, ended ones leaving the list */
 	f.n = 0;
-	CU_ASSERT_EQUAL(pmt_pool_track_follow(&t, 372, follow_fn, &f), 0);
-	CU_ASSERT_EQUAL(t.nfollow, 0);
+	CU_ASSERT_EQUAL(pmt_pool_track_follow(&t, 50, follow_fn, &f), 50);
+	CU_ASSERT_EQUAL(pmt_pool_track_follow(&t, 50, follow_fn, &f), 27); /* 77 left: wraps */
+	CU_ASSERT_EQUAL(t.nfollow, 77);
 	/* a later window sees the other one die: 300 frames, "longer" */
 	CU_ASSERT_EQUAL(pmt_pool_track_window_begin(&t, 400, 32, &gc700), 0);
 	CU_ASSERT_EQUAL(pmt_pool_track_destroy(&t, 400, c, c1, NULL), 0);
