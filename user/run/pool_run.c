@@ -239,6 +239,9 @@ void pmt_pool_run_python(struct pmt_pool_run *pr, struct pmt_bpf *b, const struc
 
 /* ---- windows ------------------------------------------------------------------- */
 
+static void follow(struct pmt_pool_run *pr, struct pmt_bpf *b);
+static void commit_gone(struct pmt_pool_run *pr, uint64_t cur);
+
 static int attach_group(struct pmt_pool_run *pr, struct pmt_bpf *b, bool discovery)
 {
 	const struct pmt_pool_plan *p = pr->plan;
@@ -295,6 +298,9 @@ static void attach_window(struct pmt_pool_run *pr, struct pmt_bpf *b, uint64_t f
 
 	if (discovery)
 		to = from + DISCOVERY_FRAMES;
+	/* Lives gone by now are gone for the window: checked here, ended at its
+	 * first frame's end (a frame began since: the game was not exiting). */
+	follow(pr, b);
 	/* Built-ins die by the thousand a frame: counted in one window of four. */
 	pr->builtin_window = !discovery && pr->windows_begun % PMT_POOL_BUILTIN_EVERY == 0;
 	pmt_bpf_set_pools_config(b, pr->plan->subtype_dealloc, pr->py->gc_gens_addr,
@@ -531,8 +537,6 @@ static void follow_one(void *ctx, uint64_t addr, uint32_t cls)
 	uint64_t hdr[2];
 	size_t i;
 
-	if (c->n++ >= FOLLOW_MAX)
-		return;
 	pr->follow_checks++;
 	if (!pmt_mem_read(pr->pid, addr, hdr, sizeof(hdr)) && hdr[0] && hdr[0] < (1ULL << 32) &&
 	    hdr[1] == pr->track.cls[cls].id)
@@ -540,6 +544,7 @@ static void follow_one(void *ctx, uint64_t addr, uint32_t cls)
 	for (i = 0; i < pr->ngone; i++)
 		if (pr->gone[i].addr == addr)
 			return;
+
 	if (pr->ngone < FOLLOW_MAX) {
 		pr->gone[pr->ngone].addr = addr;
 		pr->gone[pr->ngone++].frame = c->frame;
@@ -576,13 +581,18 @@ static void follow(struct pmt_pool_run *pr, struct pmt_bpf *b)
 	c.pr = pr;
 	c.frame = seq - 1;
 	c.n = 0;
-	pmt_pool_track_follow(&pr->track, c.frame, follow_one, &c);
+	pmt_pool_track_follow(&pr->track, FOLLOW_MAX, follow_one, &c);
 }
 
 /* ---- frames ---------------------------------------------------------------------- */
 
+bool pmt_pool_run_sampling(const struct pmt_pool_run *pr, uint64_t frame)
+{
+	return pr->attached && frame >= pr->from && frame < pr->to;
+}
+
 void pmt_pool_run_frame(struct pmt_pool_run *pr, struct pmt_bpf *b, const struct pmt_maps *maps,
-			const struct pmt_frame *f, uint64_t now_ns, FILE *text)
+			const struct pmt_frame *f, uint64_t now_ns, bool busy, FILE *text)
 {
 	uint64_t first, from, to, med, n[PMT_POOL_BUILTINS];
 	bool in;
@@ -610,8 +620,12 @@ void pmt_pool_run_frame(struct pmt_pool_run *pr, struct pmt_bpf *b, const struct
 			pr->window_cost += (double)(f->duration_ns - med);
 		if (in && !pr->discovering) {
 			pmt_bpf_pools_consume(b);
+			commit_gone(pr, f->index);
 			flush(pr, f->index);
-			pmt_pool_track_frame_time(&pr->track, f->index, f->duration_ns);
+			/* The game's own second: a sampled frame counts at the median
+			 * duration of unsampled ones (the probes slow it down). */
+			pmt_pool_track_frame_time(&pr->track, f->index,
+						  med ? med : f->duration_ns);
 			if (f->gc_known)
 				pr->coll_sampled += f->gc_collections[0] + f->gc_collections[1] +
 						    f->gc_collections[2];
@@ -641,8 +655,8 @@ void pmt_pool_run_frame(struct pmt_pool_run *pr, struct pmt_bpf *b, const struct
 	if (pr->ndur < 64)
 		pr->ndur++;
 	follow(pr, b);
-	if (!pr->plan_ok)
-		return;
+	if (!pr->plan_ok || busy)
+		return; /* another mode's probes are in: one at a time */
 	first = pmt_bpf_cur_seq(b);
 	if (first < f->index + 2)
 		first = f->index + 2;

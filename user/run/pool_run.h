@@ -96,9 +96,12 @@ void pmt_pool_run_python(struct pmt_pool_run *pr, struct pmt_bpf *b, const struc
 			 const struct pmt_python *py, const struct pmt_pylayout *pyl,
 			 struct pmt_stacknames *names);
 
-/* Frame @f ended: collect, follow, schedule. */
+/* Frame @f ended: collect, follow, schedule (unless @busy: trace mode's probes are in). */
 void pmt_pool_run_frame(struct pmt_pool_run *pr, struct pmt_bpf *b, const struct pmt_maps *maps,
-			const struct pmt_frame *f, uint64_t now_ns, FILE *text);
+			const struct pmt_frame *f, uint64_t now_ns, bool busy, FILE *text);
+
+/* Frame @frame is in a pools window: the probes slow it, it says nothing of the game. */
+bool pmt_pool_run_sampling(const struct pmt_pool_run *pr, uint64_t frame);
 
 /* Periodic: a window whose frames stopped coming is ended, partial. */
 void pmt_pool_run_tick(struct pmt_pool_run *pr, struct pmt_bpf *b, const struct pmt_maps *maps,

@@ -357,8 +357,17 @@ static void emit_frame(struct tracer *t, const struct pmt_event *ev)
 		pmt_json_frame(t->json, &f, gv, frame_assets(t, &fa));
 	pmt_budget_run_frame(&t->budget, &f, t->assets_on ? &t->assets : NULL, t->text, t->json,
 			     t->last_marker_ns);
-	pmt_trace_run_frame(&t->trace, t->bpf, &f, t->last_marker_ns, t->text, t->json);
-	pmt_pool_run_frame(&t->pools, t->bpf, &t->maps, &f, t->last_marker_ns, t->text);
+	if (pmt_pool_run_sampling(&t->pools, f.index)) {
+		/* The pool probes made this frame slow: no trace window after it. */
+		struct pmt_frame g = f;
+
+		g.spike = g.dropped = false;
+		pmt_trace_run_frame(&t->trace, t->bpf, &g, t->last_marker_ns, t->text, t->json);
+	} else {
+		pmt_trace_run_frame(&t->trace, t->bpf, &f, t->last_marker_ns, t->text, t->json);
+	}
+	pmt_pool_run_frame(&t->pools, t->bpf, &t->maps, &f, t->last_marker_ns, t->trace.attached,
+			   t->text);
 }
 
 /*

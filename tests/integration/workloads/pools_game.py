@@ -7,12 +7,14 @@ pools_game.Spark, pools_game.Effects.Ember, pools_game.Rock, pools_game.Bullet.
 
 class Spark(object):
     """Transient: made N a frame, all dropped before the frame ends. Plain
-    attributes: an instance __dict__ up to 3.10, inline values after."""
+    attributes (an instance __dict__ up to 3.10, inline values after) and a
+    list of its own: two or three GC objects a life."""
 
     def __init__(self, x, y):
         self.x = x
         self.y = y
         self.life = 1.0
+        self.trail = []
 
 
 class Effects(object):

@@ -111,6 +111,7 @@ def main():
                 s.x = float(i)
                 s.y = 1.0
                 s.life = 1.0
+                del s.trail[:]
         else:
             sparks = [game.Spark(float(i), 1.0) for _ in range(n)]
         # Rock: kept
