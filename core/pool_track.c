@@ -626,21 +626,6 @@ static void bin_lives(struct pmt_pool_track *t, uint64_t n)
 	}
 }
 
-struct replay_ctx {
-	const double *w;
-	uint32_t subject;
-};
-
-/* The subject's events removed: a creation takes its owned objects with it. */
-static double alt_without(void *ctx, const struct pmt_gen0_item *it)
-{
-	const struct replay_ctx *r = ctx;
-
-	if (it->tag >> 1 != r->subject)
-		return it->real;
-	return (it->tag & EV_DEATH) ? 0 : it->real - r->w[r->subject];
-}
-
 static double class_weight(const struct pmt_pool_class *c)
 {
 	double fallback = pmt_gen0_weight_hist(c->steps_destroy, PMT_POOL_STEP_BINS,
@@ -663,20 +648,19 @@ static int cmp_events(const void *a, const void *b)
 	return x->cls < y->cls ? -1 : 1;
 }
 
+/*
+ * The counter replayed as run, and without each of the window's busiest
+ * classes in turn: one compiled program, one run per class.
+ */
 static void replay_window(struct pmt_pool_track *t)
 {
-	struct pmt_gen0_result base, r;
-	struct replay_ctx rc;
+	struct pmt_gen0_prog g = { 0 };
 	struct cand *cand = NULL;
 	uint32_t ncand = 0, i;
-	double *w = NULL;
+	double *w = NULL, *alt = NULL, replayed;
 	size_t k;
 
-	if (pmt_gen0_replay(&t->w_gc, t->items, t->nitems, NULL, NULL, &base)) {
-		t->gen0_unreplayed++;
-		return;
-	}
-	w = calloc(t->ncls, sizeof(*w));
+	w = calloc(t->ncls ? t->ncls : 1, sizeof(*w));
 	cand = calloc(t->nactive ? t->nactive : 1, sizeof(*cand));
 	if (!w || !cand)
 		goto out;
@@ -693,30 +677,43 @@ static void replay_window(struct pmt_pool_track *t)
 	for (k = 0; k < t->nitems; k++)
 		if (t->items[k].kind == PMT_GEN0_EVENT && (t->items[k].tag & EV_DEATH))
 			t->items[k].real = -w[t->items[k].tag >> 1];
-	if (pmt_gen0_replay(&t->w_gc, t->items, t->nitems, NULL, NULL, &base))
+	if (pmt_gen0_compile(&t->w_gc, t->items, t->nitems, &g)) {
+		t->gen0_unreplayed++;
+		goto out;
+	}
+	replayed = pmt_gen0_run(&g, NULL);
+	alt = malloc((g.n ? g.n : 1) * sizeof(*alt));
+	if (!alt)
 		goto out;
 	qsort(cand, ncand, sizeof(*cand), cmp_events);
-	rc.w = w;
 	for (i = 0; i < ncand; i++) {
 		struct pmt_pool_class *c = &t->cls[cand[i].cls];
+		uint32_t subject = cand[i].cls;
 
 		if (i >= PMT_POOL_REPLAY_CLASSES) {
 			c->gen0_skipped++;
 			continue;
 		}
-		rc.subject = cand[i].cls;
-		if (pmt_gen0_replay(&t->w_gc, t->items, t->nitems, alt_without, &rc, &r))
-			continue;
-		c->gen0_avoided += base.seen - r.alt;
+		/* The subject's events removed: a creation takes its owned objects with it. */
+		for (k = 0; k < g.n; k++) {
+			const struct pmt_gen0_op *o = &g.op[k];
+
+			alt[k] = o->others || o->tag >> 1 != subject ? o->real :
+				 (o->tag & EV_DEATH)		     ? 0 :
+									       o->real - w[subject];
+		}
+		c->gen0_avoided += g.seen - pmt_gen0_run(&g, alt);
 		c->gen0_windows++;
 	}
-	t->gen0_seen += base.seen;
-	t->gen0_replayed += base.replayed;
-	t->gen0_triggers += base.triggers_seen;
+	t->gen0_seen += g.seen;
+	t->gen0_replayed += replayed;
+	t->gen0_triggers += g.triggers_seen;
 	t->gen0_windows++;
 out:
 	free(w);
 	free(cand);
+	free(alt);
+	pmt_gen0_prog_free(&g);
 }
 
 int pmt_pool_track_window_end(struct pmt_pool_track *t, uint64_t last, bool partial)

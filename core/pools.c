@@ -131,16 +131,40 @@ uint64_t pmt_pool_dist_quantile(const struct pmt_pool_dist *d, double q, uint64_
 	return d->max;
 }
 
+/* The nearest rank of @q among @total, at least 1. */
+static uint64_t rank_of(double q, uint64_t total)
+{
+	uint64_t rank = (uint64_t)ceil(q * (double)total - 1e-9);
+
+	return rank < 1 ? 1 : rank > total ? total : rank;
+}
+
 void pmt_pool_dist_summary(const struct pmt_pool_dist *d, uint64_t frames,
 			   struct pmt_pool_quant *out)
 {
-	uint64_t total = frames > d->n ? frames : d->n;
+	uint64_t total = frames > d->n ? frames : d->n, zeros = total - d->n, r50, r99, cum = zeros;
+	uint32_t i;
 
-	out->mean = total ? d->sum / (double)total : 0;
-	out->p50 = pmt_pool_dist_quantile(d, 0.5, total);
-	out->p99 = pmt_pool_dist_quantile(d, 0.99, total);
+	memset(out, 0, sizeof(*out));
+	if (!total)
+		return;
+	out->mean = d->sum / (double)total;
 	out->max = d->max;
-	/* The p99 of a rounded bin never reports more than was seen. */
+	/* Both quantiles in one walk over the bins (reports summarise thousands). */
+	r50 = rank_of(0.5, total);
+	r99 = rank_of(0.99, total);
+	for (i = 0; i < d->nb && cum < r99; i++) {
+		uint64_t before = cum;
+
+		cum += d->b[i].n;
+		if (before < r50 && cum >= r50)
+			out->p50 = d->b[i].v;
+		if (cum >= r99)
+			out->p99 = d->b[i].v;
+	}
+	if (r99 > cum)
+		out->p99 = d->max;
+	/* A rounded bin never reports more than was seen. */
 	if (out->p99 > out->max)
 		out->p99 = out->max;
 	if (out->p50 > out->max)
@@ -257,58 +281,63 @@ static void counter_step(struct counter *c, double d, double t1, bool collect)
 	}
 }
 
-static double alt_of(const struct pmt_gen0_item *it, pmt_gen0_alt_fn alt, void *ctx)
+static int prog_add(struct pmt_gen0_prog *g, double real, double alt, uint32_t tag, bool others)
 {
-	return alt ? alt(ctx, it) : it->alt;
-}
+	if (g->n == g->cap) {
+		size_t nc = g->cap ? g->cap * 2 : 1024;
+		struct pmt_gen0_op *n = realloc(g->op, nc * sizeof(*n));
 
-/*
- * Apply the gap's events [from, to) that happened right after the
- * previous reading (@after_read true) or right before the next (false).
- */
-static void apply_events(const struct pmt_gen0_item *v, size_t from, size_t to, bool after_read,
-			 struct counter *real, struct counter *other, double t1, bool collect,
-			 pmt_gen0_alt_fn alt, void *ctx)
-{
-	size_t i;
-
-	for (i = from; i < to; i++) {
-		if (v[i].kind != PMT_GEN0_EVENT || !v[i].after_read != !after_read)
-			continue;
-		counter_step(real, v[i].real, t1, collect);
-		counter_step(other, alt_of(&v[i], alt, ctx), t1, collect);
+		if (!n)
+			return -ENOMEM;
+		g->op = n;
+		g->cap = nc;
 	}
+	g->op[g->n].real = real;
+	g->op[g->n].alt = alt;
+	g->op[g->n].tag = tag;
+	g->op[g->n].others = others;
+	g->n++;
+	return 0;
 }
 
-int pmt_gen0_replay(const struct pmt_gen0_params *p, const struct pmt_gen0_item *v, size_t n,
-		    pmt_gen0_alt_fn alt, void *ctx, struct pmt_gen0_result *out)
+void pmt_gen0_prog_free(struct pmt_gen0_prog *g)
 {
-	struct counter real = { 0, 0 }, other = { 0, 0 }, before_r;
-	size_t i, first = n, prev = n;
-	bool collect = p->enabled && p->threshold > 0;
-	double t1 = (double)p->threshold + 1, first_count = 0, last_count = 0;
-	uint64_t coll_first = 0, coll_last = 0;
+	free(g->op);
+	memset(g, 0, sizeof(*g));
+}
 
-	memset(out, 0, sizeof(*out));
+int pmt_gen0_compile(const struct pmt_gen0_params *p, const struct pmt_gen0_item *v, size_t n,
+		     struct pmt_gen0_prog *g)
+{
+	struct counter before_r;
+	size_t i, j, first = n, prev = n;
+	uint64_t coll_first = 0, coll_last = 0;
+	double last_count = 0;
+	int pass;
+
+	g->n = 0;
+	g->readings = g->events = g->triggers_seen = 0;
+	g->seen = g->first_count = 0;
+	g->collect = p->enabled && p->threshold > 0;
+	g->t1 = (double)p->threshold + 1;
 	if (p->threshold < 0)
 		return -EINVAL;
 	for (i = 0; i < n; i++) {
 		const struct pmt_gen0_item *it = &v[i];
 		double known = 0, others;
 		uint64_t k;
-		size_t j;
 
 		if (it->kind == PMT_GEN0_EVENT) {
 			if (first < n)
-				out->events++;
+				g->events++;
 			continue;
 		}
 		if (it->kind != PMT_GEN0_READ)
 			continue;
-		out->readings++;
+		g->readings++;
 		if (first == n) {
 			first = prev = i;
-			real.s = other.s = first_count = last_count = it->count;
+			g->first_count = last_count = it->count;
 			coll_first = coll_last = it->collections;
 			continue;
 		}
@@ -325,30 +354,82 @@ int pmt_gen0_replay(const struct pmt_gen0_params *p, const struct pmt_gen0_item 
 			if (v[j].kind != PMT_GEN0_EVENT)
 				continue;
 			if (v[j].after_read)
-				counter_step(&before_r, v[j].real, t1, collect);
+				counter_step(&before_r, v[j].real, g->t1, g->collect);
 			else
 				known += v[j].real;
 		}
-		if (collect)
+		if (g->collect)
 			k = k > before_r.trig ? k - before_r.trig : 0;
-		others = (double)it->count + (collect ? (double)k * t1 : 0) - known - before_r.s;
-		apply_events(v, prev + 1, i, true, &real, &other, t1, collect, alt, ctx);
-		counter_step(&real, others, t1, collect);
-		counter_step(&other, others, t1, collect);
-		apply_events(v, prev + 1, i, false, &real, &other, t1, collect, alt, ctx);
+		others = (double)it->count + (g->collect ? (double)k * g->t1 : 0) - known - before_r.s;
+		/* The gap in order: events after the earlier reading, the rest, events before this. */
+		for (pass = 0; pass < 2; pass++) {
+			for (j = prev + 1; j < i; j++)
+				if (v[j].kind == PMT_GEN0_EVENT && (v[j].after_read ? 0 : 1) == pass &&
+				    prog_add(g, v[j].real, v[j].alt, v[j].tag, false))
+					return -ENOMEM;
+			if (!pass && prog_add(g, others, others, 0, true))
+				return -ENOMEM;
+		}
 		last_count = it->count;
 		coll_last = it->collections;
 		prev = i;
 	}
-	if (out->readings < 2)
+	if (g->readings < 2)
 		return -EINVAL;
-	out->triggers_seen = coll_last >= coll_first ? coll_last - coll_first : 0;
-	if (!collect)
-		return 0; /* nothing is collected automatically, either way */
-	out->seen = (double)out->triggers_seen + (last_count - first_count) / t1;
-	out->replayed = (double)real.trig + (real.s - first_count) / t1;
-	out->alt = (double)other.trig + (other.s - first_count) / t1;
+	g->triggers_seen = coll_last >= coll_first ? coll_last - coll_first : 0;
+	g->seen = g->collect ? (double)g->triggers_seen + (last_count - g->first_count) / g->t1 : 0;
 	return 0;
+}
+
+double pmt_gen0_run(const struct pmt_gen0_prog *g, const double *alt_by_op)
+{
+	struct counter c = { g->first_count, 0 };
+	size_t i;
+
+	if (!g->collect)
+		return 0;
+	for (i = 0; i < g->n; i++)
+		counter_step(&c, alt_by_op ? alt_by_op[i] : g->op[i].real, g->t1, true);
+	return (double)c.trig + (c.s - g->first_count) / g->t1;
+}
+
+int pmt_gen0_replay(const struct pmt_gen0_params *p, const struct pmt_gen0_item *v, size_t n,
+		    pmt_gen0_alt_fn alt, void *ctx, struct pmt_gen0_result *out)
+{
+	struct pmt_gen0_prog g = { 0 };
+	struct pmt_gen0_item it = { 0 };
+	double *a = NULL;
+	size_t i;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = pmt_gen0_compile(p, v, n, &g);
+	if (err)
+		goto out;
+	out->readings = g.readings;
+	out->events = g.events;
+	out->triggers_seen = g.triggers_seen;
+	if (!g.collect)
+		goto out; /* nothing is collected automatically, either way */
+	a = malloc((g.n ? g.n : 1) * sizeof(*a));
+	if (!a) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < g.n; i++) {
+		it.kind = PMT_GEN0_EVENT;
+		it.real = g.op[i].real;
+		it.alt = g.op[i].alt;
+		it.tag = g.op[i].tag;
+		a[i] = g.op[i].others ? g.op[i].real : alt ? alt(ctx, &it) : g.op[i].alt;
+	}
+	out->seen = g.seen;
+	out->replayed = pmt_gen0_run(&g, NULL);
+	out->alt = pmt_gen0_run(&g, a);
+out:
+	free(a);
+	pmt_gen0_prog_free(&g);
+	return err;
 }
 
 static int cmp_double(const void *a, const void *b)

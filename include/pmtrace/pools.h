@@ -229,6 +229,40 @@ int pmt_gen0_replay(const struct pmt_gen0_params *p, const struct pmt_gen0_item 
 		    pmt_gen0_alt_fn alt, void *ctx, struct pmt_gen0_result *out);
 
 /*
+ * A replay compiled once and run many times (one alternative per class):
+ * the items turned into steps on the counter, in order, each gap's
+ * unexplained part one step of its own (others, tag 0).
+ */
+struct pmt_gen0_op {
+	double real; /* the step as run */
+	double alt;  /* the item's alt (the step itself for others) */
+	uint32_t tag;
+	uint8_t others;
+};
+
+struct pmt_gen0_prog {
+	struct pmt_gen0_op *op;
+	size_t n, cap;
+	double first_count, t1, seen;
+	uint64_t triggers_seen, readings, events;
+	bool collect;
+};
+
+/*
+ * Compile @v into @g (zeroed, or reused: its memory is kept). Same errors
+ * as pmt_gen0_replay(), and -ENOMEM.
+ */
+int pmt_gen0_compile(const struct pmt_gen0_params *p, const struct pmt_gen0_item *v, size_t n,
+		     struct pmt_gen0_prog *g);
+/*
+ * Collection equivalents of a run of @g: with the steps as run (@alt_by_op
+ * NULL) or with @alt_by_op[i] for step i (g->n of them). 0 when nothing is
+ * collected automatically.
+ */
+double pmt_gen0_run(const struct pmt_gen0_prog *g, const double *alt_by_op);
+void pmt_gen0_prog_free(struct pmt_gen0_prog *g);
+
+/*
  * Young-generation objects one instance's life adds and removes: the
  * instance if its type is a GC type, plus what it alone holds (its
  * __dict__ where that is a separate object, containers in its
