@@ -252,7 +252,8 @@ static int attach_group(struct pmt_pool_run *pr, struct pmt_bpf *b, bool discove
 	off[0] = p->alloc.off;
 	ck[0] = p->alloc.cookie;
 	err = pmt_bpf_attach_pools(b, p->files[p->alloc.file], off, ck, 1, true);
-	if (err || discovery)
+	/* Benchmarks only (scripts/bench/pools.py): creations without destructions. */
+	if (err || discovery || getenv("PMT_BENCH_POOLS_ALLOC_ONLY"))
 		return err;
 	for (f = 0; f < p->nfiles && !err; f++) {
 		n = 0;
@@ -303,8 +304,9 @@ static void attach_window(struct pmt_pool_run *pr, struct pmt_bpf *b, uint64_t f
 	follow(pr, b);
 	/* Built-ins die by the thousand a frame: counted in one window of four. */
 	pr->builtin_window = !discovery && pr->windows_begun % PMT_POOL_BUILTIN_EVERY == 0;
+	/* Benchmarks only: PMT_BENCH_POOLS_NO_STACKS measures the site's cost. */
 	pmt_bpf_set_pools_config(b, pr->plan->subtype_dealloc, pr->py->gc_gens_addr,
-				 pr->plan->builtin_type, true);
+				 pr->plan->builtin_type, !getenv("PMT_BENCH_POOLS_NO_STACKS"));
 	err = attach_group(pr, b, discovery);
 	if (err && !pmt_pid_alive(pr->pid)) {
 		pmt_bpf_detach_pools(b); /* the game is exiting */
