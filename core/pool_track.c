@@ -801,6 +801,23 @@ void pmt_pool_track_gone(struct pmt_pool_track *t, uint64_t addr, uint64_t frame
 	life_del(t, l);
 }
 
+void pmt_pool_track_gone_before(struct pmt_pool_track *t, uint64_t addr)
+{
+	struct pmt_pool_inst *l = life_find(t, addr);
+	struct pmt_pool_class *c;
+	uint64_t j;
+
+	if (!t->in_window || !l || l->window == t->window)
+		return;
+	c = &t->cls[l->cls];
+	/* It was counted alive at the window's frame ends so far: it was not. */
+	if (c->window_seen == t->window)
+		for (j = 0; j < t->w_closed && j < c->w_cap; j++)
+			if (c->w_live[j])
+				c->w_live[j]--;
+	pmt_pool_track_gone(t, addr, t->w_first ? t->w_first - 1 : 0);
+}
+
 /* ---- results ---------------------------------------------------------------------- */
 
 static void top_sites(const struct pmt_pool_class *c, struct pmt_pool_result *r)

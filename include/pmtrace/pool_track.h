@@ -224,6 +224,14 @@ int pmt_pool_track_count(struct pmt_pool_track *t, uint64_t frame, uint32_t cls,
 typedef void (*pmt_pool_follow_fn)(void *ctx, uint64_t addr, uint32_t cls);
 size_t pmt_pool_track_follow(struct pmt_pool_track *t, size_t max, pmt_pool_follow_fn fn,
 			     void *ctx);
+/*
+ * At the end of a window: the instance at @addr, alive at its start (a
+ * life of an earlier window), is gone now. Its destruction would have
+ * been seen in the window: it happened before. It ends before the window
+ * and leaves the window's live counts.
+ */
+void pmt_pool_track_gone_before(struct pmt_pool_track *t, uint64_t addr);
+
 /* Between windows: the instance at @addr was found gone at the end of @frame. */
 void pmt_pool_track_gone(struct pmt_pool_track *t, uint64_t addr, uint64_t frame);
 

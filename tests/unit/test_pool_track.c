@@ -216,9 +216,18 @@ static void test_follow(void)
 	CU_ASSERT_EQUAL(pmt_pool_track_destroy(&t, 402, a, c1 + 32, NULL), 0);
 	CU_ASSERT_EQUAL(t.cls[c].life_unknown, 2);
 	CU_ASSERT_EQUAL(t.cls[a].destroyed_unseen, 1);
+	/* at the window's end, a life of the first window is found gone: it died
+	 * before this window (its death in it would have been seen) */
+	CU_ASSERT_EQUAL(pmt_pool_track_create(&t, 430, a, 0x777770, 0, NULL), 0); /* 400-429 end */
+	CU_ASSERT_EQUAL(t.cls[c].w_live[29], 61);
+	pmt_pool_track_gone_before(&t, c0 + 64);
+	CU_ASSERT_EQUAL(t.cls[c].w_live[29], 60);
+	CU_ASSERT_EQUAL(t.cls[c].w_live[0], 61); /* 62 at frame 400's end, then 61 */
+	CU_ASSERT_EQUAL(t.cls[c].alive, 60);
+	pmt_pool_track_gone_before(&t, 0x5); /* unknown: nothing */
 	CU_ASSERT_EQUAL(pmt_pool_track_window_end(&t, 431, false), 0);
-	CU_ASSERT_EQUAL(t.cls[c].life[PMT_LIFE_LONGER], 1);
-	CU_ASSERT_EQUAL(t.cls[c].alive_binned, 30 + 1); /* the new one, born in frame 1 */
+	CU_ASSERT_EQUAL(t.cls[c].life[PMT_LIFE_LONGER], 2); /* born 100, gone by 399 */
+	CU_ASSERT_EQUAL(t.cls[c].alive_binned, 29 + 1); /* the new one, born in frame 1 */
 	CU_ASSERT_EQUAL(t.frames_sampled, 64);
 	pmt_pool_track_free(&t);
 }
