@@ -70,6 +70,7 @@ void pmt_pool_run_free(struct pmt_pool_run *pr, struct pmt_bpf *b)
 	free(pr->plan);
 	free(pr->res);
 	free(pr->pend);
+	free(pr->before);
 	pmt_pool_track_free(&pr->track);
 	g_bpf = NULL;
 }
@@ -479,6 +480,64 @@ static void rank_and_tell(struct pmt_pool_run *pr, FILE *text)
 	pr->ntop = k;
 }
 
+static bool instance_there(const struct pmt_pool_run *pr, uint64_t addr, uint32_t cls);
+
+struct before_ctx {
+	struct pmt_pool_run *pr;
+	uint64_t *gone;
+	size_t n, cap;
+};
+
+static void before_one(void *ctx, uint64_t addr, uint32_t cls)
+{
+	struct before_ctx *c = ctx;
+
+	if (instance_there(c->pr, addr, cls) || c->n == c->cap)
+		return;
+	c->gone[c->n++] = addr;
+}
+
+/*
+ * At a window's end, before its live counts are final: a life of an
+ * earlier window whose instance is gone now died before the window (its
+ * destruction in the window would have been seen), so it leaves them.
+ */
+static void check_before(struct pmt_pool_run *pr, struct pmt_bpf *b)
+{
+	struct before_ctx c = { pr, NULL, 0, pr->track.nfollow };
+
+	pr->nbefore = 0;
+	pr->before_seq = pmt_bpf_cur_seq(b);
+	if (!c.cap)
+		return;
+	c.gone = realloc(pr->before, c.cap * sizeof(*c.gone));
+	if (!c.gone)
+		return;
+	pr->before = c.gone;
+	pmt_pool_track_follow(&pr->track, c.cap, before_one, &c);
+	pr->nbefore = c.n;
+}
+
+/*
+ * The window's numbers are final: lives found gone at its end leave its
+ * live counts (@apply: a frame began after the check, so the game was
+ * running then, not tearing itself down), then it is closed and ranked.
+ */
+static void finalize(struct pmt_pool_run *pr, bool apply)
+{
+	size_t i;
+
+	if (apply)
+		for (i = 0; i < pr->nbefore; i++)
+			pmt_pool_track_gone_before(&pr->track, pr->before[i]);
+	if (apply)
+		pr->follow_gone += pr->nbefore;
+	pr->nbefore = 0;
+	pmt_pool_track_window_end(&pr->track, pr->fin_last, pr->fin_partial);
+	pr->closing = false;
+	rank_and_tell(pr, pr->text);
+}
+
 static void end_window(struct pmt_pool_run *pr, struct pmt_bpf *b, const struct pmt_maps *maps,
 		       uint64_t now_ns, bool partial, FILE *text)
 {
@@ -500,9 +559,16 @@ static void end_window(struct pmt_pool_run *pr, struct pmt_bpf *b, const struct 
 		last = pr->last_whole != SEQ_NONE ? pr->last_whole : pr->from - 1;
 		if (pr->last_whole == SEQ_NONE)
 			partial = true;
-		pmt_pool_track_window_end(&pr->track, last, partial || last + 1 < pr->to);
+		pr->fin_last = last;
+		pr->fin_partial = partial || last + 1 < pr->to;
 		if (pr->nranges && pr->ranges[pr->nranges - 1][0] == pr->from)
 			pr->ranges[pr->nranges - 1][1] = pr->last_whole == SEQ_NONE ? pr->from : last;
+		/* Lives of earlier windows gone by now died before this one:
+		 * confirmed once a frame begins after the check. */
+		if (!pr->target_gone) {
+			check_before(pr, b);
+			pr->closing = true;
+		}
 	}
 	pmt_bpf_pool_types(b, decide_type, &tc);
 	pmt_trace_sched_done(&pr->sched, PMT_TRIG_EVERY, pr->from, pr->to);
@@ -511,8 +577,9 @@ static void end_window(struct pmt_pool_run *pr, struct pmt_bpf *b, const struct 
 	pr->last_account_ns = now_ns;
 	pr->window_cost = 0;
 	pmt_bpf_pools_stats(b, &pr->st);
-	if (!pr->discovering)
-		rank_and_tell(pr, text);
+	pr->text = text ? text : pr->text;
+	if (!pr->discovering && !pr->closing)
+		finalize(pr, false);
 	pr->discovering = false;
 }
 
@@ -532,16 +599,22 @@ struct follow_ctx {
  * still running, not tearing itself down (a read made while it exits sees
  * every instance freed).
  */
+static bool instance_there(const struct pmt_pool_run *pr, uint64_t addr, uint32_t cls)
+{
+	uint64_t hdr[2];
+
+	((struct pmt_pool_run *)pr)->follow_checks++;
+	return !pmt_mem_read(pr->pid, addr, hdr, sizeof(hdr)) && hdr[0] && hdr[0] < (1ULL << 32) &&
+	       hdr[1] == pr->track.cls[cls].id;
+}
+
 static void follow_one(void *ctx, uint64_t addr, uint32_t cls)
 {
 	struct follow_ctx *c = ctx;
 	struct pmt_pool_run *pr = c->pr;
-	uint64_t hdr[2];
 	size_t i;
 
-	pr->follow_checks++;
-	if (!pmt_mem_read(pr->pid, addr, hdr, sizeof(hdr)) && hdr[0] && hdr[0] < (1ULL << 32) &&
-	    hdr[1] == pr->track.cls[cls].id)
+	if (instance_there(pr, addr, cls))
 		return;
 	for (i = 0; i < pr->ngone; i++)
 		if (pr->gone[i].addr == addr)
@@ -603,6 +676,8 @@ void pmt_pool_run_frame(struct pmt_pool_run *pr, struct pmt_bpf *b, const struct
 	if (!pr->enabled)
 		return;
 	pr->text = text;
+	if (pr->closing && pmt_bpf_cur_seq(b) > pr->before_seq)
+		finalize(pr, true);
 	if (!pr->first_seen) {
 		pr->first_seen = true;
 		pr->first_frame = f->index;
@@ -657,7 +732,7 @@ void pmt_pool_run_frame(struct pmt_pool_run *pr, struct pmt_bpf *b, const struct
 	if (pr->ndur < 64)
 		pr->ndur++;
 	follow(pr, b);
-	if (!pr->plan_ok || busy)
+	if (!pr->plan_ok || busy || pr->closing)
 		return; /* another mode's probes are in: one at a time */
 	first = pmt_bpf_cur_seq(b);
 	if (first < f->index + 2)
@@ -671,6 +746,8 @@ void pmt_pool_run_tick(struct pmt_pool_run *pr, struct pmt_bpf *b, const struct 
 {
 	uint64_t limit = NEVER_ENDS_MIN_NS, med = median_dur(pr);
 
+	if (pr->closing && now_ns - pr->last_end_ns >= limit)
+		finalize(pr, false); /* no frame since: the check stays unconfirmed */
 	if (!pr->attached)
 		return;
 	if (med * 50 > limit)
@@ -695,6 +772,8 @@ void pmt_pool_run_report(struct pmt_pool_run *pr, struct pmt_bpf *b, const struc
 	/* The game exited or the run ends mid-window: what it saw is kept, partial. */
 	if (final && pr->attached && b)
 		end_window(pr, b, maps, mono_ns(), true, NULL);
+	if (final && pr->closing)
+		finalize(pr, !pr->target_gone);
 	if (b && pr->plan_ok)
 		pmt_bpf_pools_stats(b, &pr->st);
 	if (pr->track.ncls && !final)

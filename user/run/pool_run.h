@@ -86,6 +86,14 @@ struct pmt_pool_run {
 	uint64_t pend_lost;          /* records not held: out of memory */
 	uint64_t windows_begun;      /* windows sampled (discovery aside) */
 	bool builtin_window;         /* this window counts the built-ins */
+	/* A window ended, its numbers not final until a frame begins after the
+	 * check of the lives of earlier windows (pool_run.c: finalize()). */
+	bool closing;
+	uint64_t fin_last;
+	bool fin_partial;
+	uint64_t *before;            /* lives found gone at the window's end */
+	size_t nbefore;
+	uint64_t before_seq;         /* marker hits when they were checked */
 };
 
 void pmt_pool_run_init(struct pmt_pool_run *pr, const struct pmt_options *o, pid_t pid);

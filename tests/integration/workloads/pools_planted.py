@@ -143,7 +143,9 @@ def main():
         truth["collections"].append(collections_so_far())
         sdl.SDL_UpdateWindowSurface(win)
         sdl.SDL_PumpEvents()
-        nxt += period
+        # Paced like pygame's Clock.tick: a late frame does not make the
+        # next ones run back to back to catch up.
+        nxt = max(nxt + period, time.monotonic())
         delay = nxt - time.monotonic()
         if delay > 0:
             time.sleep(delay)
