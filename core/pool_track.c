@@ -4,6 +4,7 @@
  * classes by type, lives by address, windows of frames, and the results.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -648,6 +649,87 @@ static int cmp_events(const void *a, const void *b)
 	return x->cls < y->cls ? -1 : 1;
 }
 
+static bool same_reading_run(const struct pmt_gen0_item *a, const struct pmt_gen0_item *b)
+{
+	return a->kind == PMT_GEN0_READ && b->kind == PMT_GEN0_READ &&
+	       a->collections == b->collections;
+}
+
+/*
+ * Each event's effect on the counter as run (real) and with its class
+ * pooled (alt). A creation adds its instance before the reading that
+ * follows it and, after it, what its creation makes that stays (its
+ * __dict__, containers it holds): the class's weight w in all. A
+ * destruction, read just before it, frees w. Where the next event is one
+ * of the same class with no collection between (a burst: a loop making
+ * or dropping them), the readings say exactly what this one did, free
+ * lists and clamping at 0 included: that is used instead of w, so that
+ * the rest of the game's steps stay clean of the class's.
+ */
+/* What a life of @c adds with no free list to help: the largest common creation step. */
+static double full_weight(const struct pmt_pool_class *c, double w)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < PMT_POOL_STEP_BINS; i++)
+		n += c->steps_create[i];
+	for (i = PMT_POOL_STEP_BINS - 1; i > 0 && n; i--)
+		if (c->steps_create[i] * 10 >= n)
+			return i;
+	return ceil(w);
+}
+
+static void set_effects(struct pmt_pool_track *t, const double *w, const double *wfull,
+			double *shift)
+{
+	struct pmt_gen0_item *v = t->items;
+	size_t k, n = t->nitems;
+
+	for (k = 0; k < n; k++) {
+		struct pmt_gen0_item *e = &v[k];
+		uint32_t cls;
+		double wc;
+
+		if (e->kind != PMT_GEN0_EVENT)
+			continue;
+		cls = e->tag >> 1;
+		wc = w[cls];
+		if (e->tag & EV_DEATH) {
+			/* READ(k-1) EVENT(k) READ(k+1) EVENT(k+2): the next one's. */
+			e->real = -wc;
+			if (k >= 1 && k + 2 < n && v[k + 2].kind == PMT_GEN0_EVENT &&
+			    v[k + 2].tag == e->tag && same_reading_run(&v[k - 1], &v[k + 1]) &&
+			    v[k + 1].count <= v[k - 1].count) {
+				e->real = (double)v[k + 1].count - (double)v[k - 1].count;
+				/* Not clamped: what it gave a free list instead of freeing. */
+				if (v[k + 1].count > 0 && wfull[cls] + e->real > 0)
+					shift[cls] += wfull[cls] + e->real;
+			}
+			/*
+			 * In another run (another class pooled) the counter may not be
+			 * at 0 here: a destruction the clamp swallowed frees its weight
+			 * there (alt, for a class that is not the one removed).
+			 */
+			e->alt = k + 1 < n && v[k + 1].kind == PMT_GEN0_READ && v[k + 1].count == 0 ? -wc :
+												  e->real;
+		} else {
+			/* EVENT(k) READ(k+1) EVENT(k+2) READ(k+3): its part in between. */
+			double owned = wc - e->real;
+
+			if (k + 3 < n && v[k + 2].kind == PMT_GEN0_EVENT && v[k + 2].tag == e->tag &&
+			    same_reading_run(&v[k + 1], &v[k + 3]) &&
+			    v[k + 3].count - v[k + 1].count >= v[k + 2].real) {
+				owned = (double)v[k + 3].count - (double)v[k + 1].count - v[k + 2].real;
+				/* What it took from a free list instead of allocating. */
+				if (wfull[cls] - e->real - owned > 0)
+					shift[cls] -= wfull[cls] - e->real - owned;
+			}
+			e->alt = -owned; /* the owed part: see replay_window() */
+		}
+	}
+}
+
 /*
  * The counter replayed as run, and without each of the window's busiest
  * classes in turn: one compiled program, one run per class.
@@ -657,13 +739,16 @@ static void replay_window(struct pmt_pool_track *t)
 	struct pmt_gen0_prog g = { 0 };
 	struct cand *cand = NULL;
 	uint32_t ncand = 0, i;
-	double *w = NULL, *alt = NULL, replayed;
+	double *w = NULL, *wfull, *shift, *alt = NULL, replayed, owed, spread;
+	size_t nothers = 0;
 	size_t k;
 
-	w = calloc(t->ncls ? t->ncls : 1, sizeof(*w));
+	w = calloc(3 * (t->ncls ? t->ncls : 1), sizeof(*w));
 	cand = calloc(t->nactive ? t->nactive : 1, sizeof(*cand));
 	if (!w || !cand)
 		goto out;
+	wfull = w + t->ncls;
+	shift = wfull + t->ncls;
 	for (i = 0; i < t->nactive; i++) {
 		struct pmt_pool_class *c = &t->cls[t->active[i]];
 
@@ -673,15 +758,16 @@ static void replay_window(struct pmt_pool_track *t)
 			cand[ncand++].cls = t->active[i];
 		}
 	}
-	/* The real effect of a destruction is the weight of its class. */
-	for (k = 0; k < t->nitems; k++)
-		if (t->items[k].kind == PMT_GEN0_EVENT && (t->items[k].tag & EV_DEATH))
-			t->items[k].real = -w[t->items[k].tag >> 1];
+	for (i = 0; i < t->nactive; i++)
+		wfull[t->active[i]] = full_weight(&t->cls[t->active[i]], w[t->active[i]]);
+	set_effects(t, w, wfull, shift);
 	if (pmt_gen0_compile(&t->w_gc, t->items, t->nitems, &g)) {
 		t->gen0_unreplayed++;
 		goto out;
 	}
 	replayed = pmt_gen0_run(&g, NULL);
+	for (k = 0; k < g.n; k++)
+		nothers += g.op[k].others;
 	alt = malloc((g.n ? g.n : 1) * sizeof(*alt));
 	if (!alt)
 		goto out;
@@ -694,13 +780,34 @@ static void replay_window(struct pmt_pool_track *t)
 			c->gen0_skipped++;
 			continue;
 		}
-		/* The subject's events removed: a creation takes its owned objects with it. */
+		/*
+		 * The subject's events removed. A creation's own part goes where
+		 * it happened: its instance at once, what it made (owed, -alt)
+		 * out of the rest's next step, where those allocations are (taken
+		 * out in advance, they would be lost to the clamp at 0).
+		 */
+		owed = 0;
+		/*
+		 * What the class's lives put in free lists minus what they took
+		 * (shift < 0: took more) went to the rest of the game, whose
+		 * containers then missed or found them: without the class the
+		 * rest would not have paid that. Handed back evenly.
+		 */
+		spread = nothers ? shift[subject] / (double)nothers : 0;
 		for (k = 0; k < g.n; k++) {
 			const struct pmt_gen0_op *o = &g.op[k];
 
-			alt[k] = o->others || o->tag >> 1 != subject ? o->real :
-				 (o->tag & EV_DEATH)		     ? 0 :
-									       o->real - w[subject];
+			if (o->others) {
+				alt[k] = o->real - owed + spread;
+				owed = 0;
+			} else if (o->tag >> 1 != subject) {
+				alt[k] = (o->tag & EV_DEATH) ? o->alt : o->real;
+			} else if (o->tag & EV_DEATH) {
+				alt[k] = 0;
+			} else {
+				alt[k] = 0;
+				owed += -o->alt;
+			}
 		}
 		c->gen0_avoided += g.seen - pmt_gen0_run(&g, alt);
 		c->gen0_windows++;

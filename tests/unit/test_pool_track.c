@@ -431,6 +431,66 @@ static void test_gen0(void)
 	pmt_pool_track_free(&t);
 }
 
+/*
+ * Another class's destructions come when the subject's burst has taken the
+ * counter to 0: the clamp swallows them as run, not in the run without the
+ * subject. Each frame: the 40 E made last frame die, 40 E are made, 1,000 B
+ * (two GC objects each) are made and dropped. Without B, E nets 0: no
+ * collection at all.
+ */
+static void test_gen0_clamped_others(void)
+{
+	struct pmt_pool_track t;
+	struct pmt_pool_reading r;
+	struct sim sm = { &t, 0, 700, 0, false };
+	double seen = 0;
+	uint32_t e, b;
+	uint64_t w, f, i;
+
+	pmt_pool_track_init(&t, NULL);
+	e = add_class(&t, 1, "E", PMT_PCF_GC);
+	b = add_class(&t, 2, "B", PMT_PCF_GC);
+	for (w = 0; w < 3; w++) {
+		uint64_t c0 = sm.coll;
+		int n0 = sm.count;
+
+		CU_ASSERT_EQUAL(pmt_pool_track_window_begin(&t, w * 100, 32, &gc700), 0);
+		for (f = w * 100; f < w * 100 + 32; f++) {
+			for (i = 0; i < 40; i++) {
+				r = (struct pmt_pool_reading){ sm.coll, sm.count, true };
+				pmt_pool_track_destroy(&t, f, e, 0x500000 + ((f + 1) % 2) * 0x1000 + i * 64,
+						       &r);
+				sim_one(&sm, -1);
+			}
+			for (i = 0; i < 40; i++) {
+				sim_one(&sm, 1);
+				r = (struct pmt_pool_reading){ sm.coll, sm.count, true };
+				pmt_pool_track_create(&t, f, e, 0x500000 + (f % 2) * 0x1000 + i * 64, 0, &r);
+			}
+			for (i = 0; i < 1000; i++) {
+				sim_one(&sm, 1);
+				r = (struct pmt_pool_reading){ sm.coll, sm.count, true };
+				pmt_pool_track_create(&t, f, b, 0x100000 + i * 64, 0, &r);
+				sim_one(&sm, 1);
+			}
+			for (i = 0; i < 1000; i++) {
+				r = (struct pmt_pool_reading){ sm.coll, sm.count, true };
+				pmt_pool_track_destroy(&t, f, b, 0x100000 + i * 64, &r);
+				sim_one(&sm, -1);
+				sim_one(&sm, -1);
+			}
+			pmt_pool_track_frame_time(&t, f, 16666667);
+		}
+		CU_ASSERT_EQUAL(pmt_pool_track_window_end(&t, w * 100 + 31, false), 0);
+		seen += (double)(sm.coll - c0) + (sm.count - n0) / 701.0;
+	}
+	CU_ASSERT_TRUE(seen > 3 * 32 * 2 - 1); /* two a frame */
+	/* without B: no collection, so all of them avoided (to 1 %) */
+	NEAR(t.cls[b].gen0_avoided, seen, 0.01 * seen);
+	NEAR(t.cls[e].gen0_avoided, 0, 0.5);
+	pmt_pool_track_free(&t);
+}
+
 void pmt_test_register_pool_track(void)
 {
 	static const struct pmt_test tests[] = {
@@ -439,6 +499,8 @@ void pmt_test_register_pool_track(void)
 		{ "a window cut short", test_partial },
 		{ "lives past the cap, built-ins", test_limits_builtins },
 		{ "generation-0 collections a pool avoids, per class", test_gen0 },
+		{ "the rest's frees the clamp swallowed, counted without the subject",
+		  test_gen0_clamped_others },
 	};
 
 	pmt_test_add_suite("pool_track", tests, PMT_ARRAY_SIZE(tests));
