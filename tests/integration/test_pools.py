@@ -202,6 +202,9 @@ class PoolsTest(unittest.TestCase):
         truth_avoided = sum(per(cu, i) - per(cp, i) for i in its)
         seen = sum(per(cu, i) for i in its)
         tool = spark["pool"]["gen0_collections_avoided_per_s"] * p["sampling"]["seconds_sampled"]
+        print("    %s: Spark pool avoids %.1f collections in %d sampled frames; the rerun "
+              "measured %d (%+.1f %%)" % (label, tool, len(its), truth_avoided,
+                                          100.0 * (tool - truth_avoided) / max(1, truth_avoided)))
         self.assertGreater(truth_avoided, 10, "the workload must make collections")
         self.assertLessEqual(abs(tool - truth_avoided), 0.1 * truth_avoided,
                              "%s: tool %.1f, measured %d (run %d, pooled %d)" % (
