@@ -135,6 +135,16 @@ class PoolsTest(unittest.TestCase):
         self.assertAlmostEqual(fr, p["sampling"]["frames_sampled"] / p["sampling"]["frames_run"],
                                places=3)
         bursts = set(truth["bursts"])
+        # sampled frames are the profiler's, as trace mode's: never the game's spikes or drops
+        byframe = {r["frame"]: r for r in recs if r["type"] == "frame"}
+        for a, b in p["sampling"]["ranges"]:
+            for fr in range(a, b + 1):
+                if fr in byframe:
+                    prof = byframe[fr].get("profiler")
+                    self.assertTrue(prof and prof["traced"], (fr, prof))
+                    self.assertNotEqual(byframe[fr]["spike_kind"], "time", fr)
+                    if byframe[fr]["dropped"]:
+                        self.assertEqual(byframe[fr]["cause"], "profiler", fr)
 
         # per-frame counts, exactly, on the sampled frames
         spark = cls(p, "pools_game.Spark")

@@ -198,9 +198,15 @@ static int on_ring(void *ctx, void *data, size_t len)
 static int on_pool_ring(void *ctx, void *data, size_t len)
 {
 	struct pmt_bpf *b = ctx;
+	struct pmt_pool_event ev;
 
-	if (len >= sizeof(struct pmt_pool_event) && b->pool_fn)
-		b->pool_fn(b->pool_ctx, data);
+	if (len < sizeof(ev) || !b->pool_fn)
+		return 0;
+	/* In the tool's numbering of frames, as every other record. */
+	memcpy(&ev, data, sizeof(ev));
+	if (ev.seq)
+		ev.seq += b->frame_offset;
+	b->pool_fn(b->pool_ctx, &ev);
 	return 0;
 }
 
@@ -1077,6 +1083,9 @@ int pmt_bpf_pools_attached(const struct pmt_bpf *b)
 
 void pmt_bpf_set_pools_range(struct pmt_bpf *b, uint64_t from, uint64_t to)
 {
+	/* In the kernel's numbering, as pmt_bpf_set_trace_range(). */
+	from = from > b->frame_offset ? from - b->frame_offset : 0;
+	to = to > b->frame_offset ? to - b->frame_offset : 0;
 	__atomic_store_n(&b->skel->bss->pmt_pools_to, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&b->skel->bss->pmt_pools_from, from, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&b->skel->bss->pmt_pools_to, to, __ATOMIC_SEQ_CST);
@@ -1146,8 +1155,14 @@ int pmt_bpf_pool_votes(struct pmt_bpf *b, uint64_t *dealloc, uint64_t *votes, in
 
 int pmt_bpf_pool_builtins(struct pmt_bpf *b, uint64_t seq, uint64_t *n)
 {
-	uint32_t k = (uint32_t)(seq % PMT_POOL_RING);
 	struct pmt_pool_bcount c;
+	uint32_t k;
+
+	memset(n, 0, PMT_POOL_BUILTINS * sizeof(*n));
+	if (seq <= b->frame_offset)
+		return -ENOENT;
+	seq -= b->frame_offset;
+	k = (uint32_t)(seq % PMT_POOL_RING);
 
 	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.pmt_pool_bcounts), &k, &c))
 		return -errno;

@@ -58,6 +58,8 @@ static void detach(struct pmt_pool_run *pr, struct pmt_bpf *b)
 {
 	pmt_bpf_set_pools_range(b, 0, 0);
 	pmt_bpf_detach_pools(b);
+	/* The kernel finishes removing them after the call returns. */
+	pmt_prof_log_end(&pr->spans, mono_ns() + PMT_PROF_TAIL_NS);
 	pmt_bpf_pools_consume(b); /* what the window wrote, in order */
 	pmt_bpf_wake_each_frame(b, PMT_WAKE_POOLS, false);
 	pr->attached = false;
@@ -308,13 +310,16 @@ static void attach_window(struct pmt_pool_run *pr, struct pmt_bpf *b, uint64_t f
 	/* Benchmarks only: PMT_BENCH_POOLS_NO_STACKS measures the site's cost. */
 	pmt_bpf_set_pools_config(b, pr->plan->subtype_dealloc, pr->py->gc_gens_addr,
 				 pr->plan->builtin_type, !getenv("PMT_BENCH_POOLS_NO_STACKS"));
+	pmt_prof_log_add(&pr->spans, mono_ns(), UINT64_MAX);
 	err = attach_group(pr, b, discovery);
 	if (err && !pmt_pid_alive(pr->pid)) {
 		pmt_bpf_detach_pools(b); /* the game is exiting */
+		pmt_prof_log_end(&pr->spans, mono_ns());
 		return;
 	}
 	if (err) {
 		pmt_bpf_detach_pools(b);
+		pmt_prof_log_end(&pr->spans, mono_ns());
 		snprintf(pr->why, sizeof(pr->why),
 			 "the kernel refused the pool probes (%s); uprobe_multi needs Linux 6.6",
 			 strerror(-err));
@@ -664,6 +669,20 @@ static void follow(struct pmt_pool_run *pr, struct pmt_bpf *b)
 bool pmt_pool_run_sampling(const struct pmt_pool_run *pr, uint64_t frame)
 {
 	return pr->attached && frame >= pr->from && frame < pr->to;
+}
+
+unsigned pmt_pool_run_prof(const struct pmt_pool_run *pr, uint64_t start_ns, uint64_t end_ns,
+			   uint64_t index)
+{
+	unsigned prof = 0;
+
+	if (!pr->enabled)
+		return 0;
+	if (pmt_pool_run_sampling(pr, index))
+		prof |= PMT_PROF_TRACED;
+	if (pmt_prof_log_overlaps(&pr->spans, start_ns, end_ns))
+		prof |= PMT_PROF_PROBES;
+	return prof;
 }
 
 void pmt_pool_run_frame(struct pmt_pool_run *pr, struct pmt_bpf *b, const struct pmt_maps *maps,

@@ -24,6 +24,7 @@
 #include "probes/bpf_backend.h"
 #include "probes/pool_sites.h"
 #include "run/options.h"
+#include "run/trace_run.h"
 
 #define PMT_POOL_RANGES 64 /* sampled windows listed in records */
 #define PMT_POOL_TOP 3     /* a class entering the top 3 is said at once */
@@ -76,6 +77,7 @@ struct pmt_pool_run {
 	struct pmt_pool_result *res;
 	size_t nres, nrec;
 	struct pmt_bpf_pool_stats st;
+	struct pmt_prof_log spans;   /* when pool probes were in the game */
 	FILE *text;
 	/* Records of the frame in progress, held until its marker call ends it:
 	 * when the game exits instead, they are its teardown, not a frame's. */
@@ -110,6 +112,14 @@ void pmt_pool_run_frame(struct pmt_pool_run *pr, struct pmt_bpf *b, const struct
 
 /* Frame @frame is in a pools window: the probes slow it, it says nothing of the game. */
 bool pmt_pool_run_sampling(const struct pmt_pool_run *pr, uint64_t frame);
+
+/*
+ * PMT_PROF_* bits for the frame [@start_ns, @end_ns] numbered @index: its
+ * creations and destructions were sampled (PMT_PROF_TRACED, as trace
+ * mode's frames), or pool probes were placed, in place or removed then.
+ */
+unsigned pmt_pool_run_prof(const struct pmt_pool_run *pr, uint64_t start_ns, uint64_t end_ns,
+			   uint64_t index);
 
 /* Periodic: a window whose frames stopped coming is ended, partial. */
 void pmt_pool_run_tick(struct pmt_pool_run *pr, struct pmt_bpf *b, const struct pmt_maps *maps,

@@ -227,7 +227,8 @@ static void pmt_profiler_note(struct tracer *t, uint64_t t0, uint64_t t1, unsign
 static unsigned frame_prof(struct tracer *t, const struct pmt_event *ev)
 {
 	uint64_t start = t->session.prev.seq ? t->session.prev.ts_ns : ev->ts_ns;
-	unsigned prof = pmt_trace_run_prof(&t->trace, start, ev->ts_ns, ev->seq - 2);
+	unsigned prof = pmt_trace_run_prof(&t->trace, start, ev->ts_ns, ev->seq - 2) |
+			pmt_pool_run_prof(&t->pools, start, ev->ts_ns, ev->seq - 2);
 
 	if (pmt_prof_log_overlaps(&t->prof, start, ev->ts_ns))
 		prof |= PMT_PROF_PROBES;
@@ -357,15 +358,7 @@ static void emit_frame(struct tracer *t, const struct pmt_event *ev)
 		pmt_json_frame(t->json, &f, gv, frame_assets(t, &fa));
 	pmt_budget_run_frame(&t->budget, &f, t->assets_on ? &t->assets : NULL, t->text, t->json,
 			     t->last_marker_ns);
-	if (pmt_pool_run_sampling(&t->pools, f.index)) {
-		/* The pool probes made this frame slow: no trace window after it. */
-		struct pmt_frame g = f;
-
-		g.spike = g.dropped = false;
-		pmt_trace_run_frame(&t->trace, t->bpf, &g, t->last_marker_ns, t->text, t->json);
-	} else {
-		pmt_trace_run_frame(&t->trace, t->bpf, &f, t->last_marker_ns, t->text, t->json);
-	}
+	pmt_trace_run_frame(&t->trace, t->bpf, &f, t->last_marker_ns, t->text, t->json);
 	pmt_pool_run_frame(&t->pools, t->bpf, &t->maps, &f, t->last_marker_ns, t->trace.attached,
 			   t->text);
 }
