@@ -133,8 +133,8 @@ int BPF_KRETPROBE(pmt_pool_alloc_ret)
 	t0 = bpf_ktime_get_ns();
 	__sync_fetch_and_add(&pmt_pool_hits, 1);
 	if (bpf_probe_read_user(&type, sizeof(type), (void *)(obj + 8)) || !type ||
-	    bpf_probe_read_user(&flags, sizeof(flags), (void *)(type + PMT_PYTYPE_FLAGS)) ||
-	    bpf_probe_read_user(&dealloc, sizeof(dealloc), (void *)(type + PMT_PYTYPE_DEALLOC)))
+	    bpf_probe_read_user(&flags, sizeof(flags), (void *)(type + PMT_TYPEOFF_FLAGS)) ||
+	    bpf_probe_read_user(&dealloc, sizeof(dealloc), (void *)(type + PMT_TYPEOFF_DEALLOC)))
 		goto out;
 	if (!((flags & PMT_PYTPF_HEAPTYPE) && dealloc && dealloc == pmt_pool_subtype_dealloc)) {
 		pt = bpf_map_lookup_elem(&pmt_pool_types, &type);

@@ -349,13 +349,13 @@ struct pmt_growth_val {
 #define PMT_POOL_NO_COUNT (-2147483647 - 1) /* pmt_pool_event.count: not read */
 
 /* CPython's PyTypeObject (x86-64, 3.8-3.13: the same offsets). */
-#define PMT_PYTYPE_NAME 24
-#define PMT_PYTYPE_BASICSIZE 32
-#define PMT_PYTYPE_ITEMSIZE 40
-#define PMT_PYTYPE_DEALLOC 48
-#define PMT_PYTYPE_FLAGS 168
-#define PMT_PYTYPE_DICT 264
-#define PMT_PYTYPE_ALLOC 304
+#define PMT_TYPEOFF_NAME 24
+#define PMT_TYPEOFF_BASICSIZE 32
+#define PMT_TYPEOFF_ITEMSIZE 40
+#define PMT_TYPEOFF_DEALLOC 48
+#define PMT_TYPEOFF_FLAGS 168
+#define PMT_TYPEOFF_DICT 264
+#define PMT_TYPEOFF_ALLOC 304
 #define PMT_PYTPF_HEAPTYPE (1ULL << 9)
 #define PMT_PYTPF_HAVE_GC (1ULL << 14)
 

@@ -59,7 +59,7 @@ static uint64_t dict_find(pid_t pid, const struct pmt_pylayout *l, uint64_t dict
 	uint64_t keys = 0, values = 0, n, ents, want = strlen(key), v = 0;
 	uint8_t hdr[40], *buf = NULL;
 	size_t esz, koff, i;
-	char s[PMT_PYTYPE_NAME_MAX];
+	char s[PMT_PYCLASS_NAME_MAX];
 
 	if (pmt_mem_read(pid, dict + DICT_KEYS, &keys, 8) ||
 	    pmt_mem_read(pid, dict + DICT_VALUES, &values, 8) || !user_ptr(keys) || values ||
@@ -128,11 +128,11 @@ static int read_cstr(pid_t pid, uint64_t addr, char *out, size_t size)
 	return 0;
 }
 
-int pmt_pytype_read(pid_t pid, const struct pmt_pylayout *l, uint64_t addr, struct pmt_pytype *out)
+int pmt_pyclass_read(pid_t pid, const struct pmt_pylayout *l, uint64_t addr, struct pmt_pyclass *out)
 {
-	uint8_t t[PMT_PYTYPE_DICT + 8];
+	uint8_t t[PMT_TYPEOFF_DICT + 8];
 	uint64_t name = 0, dict = 0, q = 0, mod;
-	char qual[PMT_PYTYPE_NAME_MAX], modname[PMT_PYTYPE_NAME_MAX];
+	char qual[PMT_PYCLASS_NAME_MAX], modname[PMT_PYCLASS_NAME_MAX];
 	uint32_t qoff = heap_qualname(l->minor);
 	int err;
 
@@ -143,12 +143,12 @@ int pmt_pytype_read(pid_t pid, const struct pmt_pylayout *l, uint64_t addr, stru
 	if (err)
 		return err;
 	out->addr = addr;
-	memcpy(&name, t + PMT_PYTYPE_NAME, 8);
-	memcpy(&out->basicsize, t + PMT_PYTYPE_BASICSIZE, 8);
-	memcpy(&out->itemsize, t + PMT_PYTYPE_ITEMSIZE, 8);
-	memcpy(&out->dealloc, t + PMT_PYTYPE_DEALLOC, 8);
-	memcpy(&out->flags, t + PMT_PYTYPE_FLAGS, 8);
-	memcpy(&dict, t + PMT_PYTYPE_DICT, 8);
+	memcpy(&name, t + PMT_TYPEOFF_NAME, 8);
+	memcpy(&out->basicsize, t + PMT_TYPEOFF_BASICSIZE, 8);
+	memcpy(&out->itemsize, t + PMT_TYPEOFF_ITEMSIZE, 8);
+	memcpy(&out->dealloc, t + PMT_TYPEOFF_DEALLOC, 8);
+	memcpy(&out->flags, t + PMT_TYPEOFF_FLAGS, 8);
+	memcpy(&dict, t + PMT_TYPEOFF_DICT, 8);
 	if (out->basicsize < 16 || out->basicsize > (1u << 24) || out->itemsize > (1u << 16))
 		return -EINVAL;
 	out->heap = out->flags & PMT_PYTPF_HEAPTYPE;
@@ -176,7 +176,7 @@ int pmt_pytype_read(pid_t pid, const struct pmt_pylayout *l, uint64_t addr, stru
 	return 0;
 }
 
-uint64_t pmt_pytype_preheader(const struct pmt_pylayout *l, const struct pmt_pytype *t)
+uint64_t pmt_pyclass_preheader(const struct pmt_pylayout *l, const struct pmt_pyclass *t)
 {
 	uint64_t pre = t->gc ? 16 : 0;
 
@@ -187,10 +187,10 @@ uint64_t pmt_pytype_preheader(const struct pmt_pylayout *l, const struct pmt_pyt
 	return pre;
 }
 
-uint64_t pmt_pytype_block_bytes(pid_t pid, const struct pmt_pylayout *l, const struct pmt_pytype *t,
+uint64_t pmt_pyclass_block_bytes(pid_t pid, const struct pmt_pylayout *l, const struct pmt_pyclass *t,
 				uint64_t obj, bool *from_pool)
 {
-	uint64_t pre = pmt_pytype_preheader(l, t), arena, pool_size, block = obj - pre, pool, sz;
+	uint64_t pre = pmt_pyclass_preheader(l, t), arena, pool_size, block = obj - pre, pool, sz;
 	uint32_t szidx = 0;
 
 	*from_pool = false;

@@ -14,16 +14,16 @@
 
 #include "cpython/pylayout.h"
 
-#define PMT_PYTYPE_NAME_MAX 256
+#define PMT_PYCLASS_NAME_MAX 256
 
-struct pmt_pytype {
+struct pmt_pyclass {
 	uint64_t addr;
 	uint64_t flags;     /* tp_flags */
 	uint64_t basicsize, itemsize;
 	uint64_t dealloc;   /* tp_dealloc */
 	bool heap;          /* Py_TPFLAGS_HEAPTYPE: a class made at run time */
 	bool gc;            /* Py_TPFLAGS_HAVE_GC */
-	char name[PMT_PYTYPE_NAME_MAX]; /* "module.Qual.Name" ("list" for built-ins) */
+	char name[PMT_PYCLASS_NAME_MAX]; /* "module.Qual.Name" ("list" for built-ins) */
 };
 
 /*
@@ -32,7 +32,7 @@ struct pmt_pytype {
  * types by tp_name, which carries the module of extension types. Returns
  * 0, -EINVAL when @addr is not a plausible type, or -errno of a read.
  */
-int pmt_pytype_read(pid_t pid, const struct pmt_pylayout *l, uint64_t addr, struct pmt_pytype *out);
+int pmt_pyclass_read(pid_t pid, const struct pmt_pylayout *l, uint64_t addr, struct pmt_pyclass *out);
 
 /*
  * The allocator's block for the instance @obj of @t: read from pymalloc's
@@ -41,10 +41,10 @@ int pmt_pytype_read(pid_t pid, const struct pmt_pylayout *l, uint64_t addr, stru
  * object's basic size and pre-header. Always succeeds; @from_pool says
  * which it was.
  */
-uint64_t pmt_pytype_block_bytes(pid_t pid, const struct pmt_pylayout *l, const struct pmt_pytype *t,
+uint64_t pmt_pyclass_block_bytes(pid_t pid, const struct pmt_pylayout *l, const struct pmt_pyclass *t,
 				uint64_t obj, bool *from_pool);
 
 /* Bytes in front of an instance of @t: the GC header, managed dict and weakref. */
-uint64_t pmt_pytype_preheader(const struct pmt_pylayout *l, const struct pmt_pytype *t);
+uint64_t pmt_pyclass_preheader(const struct pmt_pylayout *l, const struct pmt_pyclass *t);
 
 #endif

@@ -132,7 +132,7 @@ int pmt_pool_plan_build(pid_t pid, const struct pmt_maps *maps, const struct pmt
 		uint64_t fn = 0;
 
 		if (!p->builtin_type[b] ||
-		    pmt_mem_read(pid, p->builtin_type[b] + PMT_PYTYPE_DEALLOC, &fn, sizeof(fn)) || !fn)
+		    pmt_mem_read(pid, p->builtin_type[b] + PMT_TYPEOFF_DEALLOC, &fn, sizeof(fn)) || !fn)
 			continue;
 		p->builtin_ok[b] = !place(pid, maps, p, fn, false,
 					  PMT_POOL_COOKIE_BUILTIN + (uint64_t)b, &p->builtin[b]);

@@ -83,21 +83,21 @@ void pmt_pool_run_free(struct pmt_pool_run *pr, struct pmt_bpf *b)
 static long class_of(struct pmt_pool_run *pr, uint64_t type, uint64_t obj)
 {
 	long ix = pmt_pool_track_class(&pr->track, type);
-	struct pmt_pytype t;
+	struct pmt_pyclass t;
 	char name[64];
 	bool from_pool;
 	uint64_t bytes = 0;
 
 	if (ix < 0 || (pr->track.cls[ix].flags & PMT_PCF_NAMED))
 		return ix;
-	if (pmt_pytype_read(pr->pid, &pr->pyl, type, &t)) {
+	if (pmt_pyclass_read(pr->pid, &pr->pyl, type, &t)) {
 		pr->type_errors++;
 		snprintf(name, sizeof(name), "<type at 0x%" PRIx64 ">", type);
 		pmt_pool_track_describe(&pr->track, (uint32_t)ix, name, 0, 0);
 		return ix;
 	}
 	if (obj)
-		bytes = pmt_pytype_block_bytes(pr->pid, &pr->pyl, &t, obj, &from_pool);
+		bytes = pmt_pyclass_block_bytes(pr->pid, &pr->pyl, &t, obj, &from_pool);
 	pmt_pool_track_describe(&pr->track, (uint32_t)ix, t.name, t.gc ? PMT_PCF_GC : 0, bytes);
 	return ix;
 }
@@ -152,11 +152,11 @@ static void apply_event(struct pmt_pool_run *pr, const struct pmt_pool_event *ev
 		struct pmt_pool_class *c = &pr->track.cls[ix];
 
 		if (!c->instance_bytes) {
-			struct pmt_pytype t;
+			struct pmt_pyclass t;
 			bool fp;
 
-			if (!pmt_pytype_read(pr->pid, &pr->pyl, ev->type, &t))
-				c->instance_bytes = pmt_pytype_block_bytes(pr->pid, &pr->pyl, &t,
+			if (!pmt_pyclass_read(pr->pid, &pr->pyl, ev->type, &t))
+				c->instance_bytes = pmt_pyclass_block_bytes(pr->pid, &pr->pyl, &t,
 									   ev->obj, &fp);
 		}
 		pmt_pool_track_create(&pr->track, frame, (uint32_t)ix, ev->obj,
