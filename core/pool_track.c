@@ -106,6 +106,19 @@ static int cls_rehash(struct pmt_pool_track *t)
 	return 0;
 }
 
+long pmt_pool_track_find(const struct pmt_pool_track *t, uint64_t id)
+{
+	uint32_t j;
+
+	if (!t->ncls_slots)
+		return -ENOENT;
+	for (j = (uint32_t)mix(id) & (t->ncls_slots - 1); t->cls_slot[j];
+	     j = (j + 1) & (t->ncls_slots - 1))
+		if (t->cls[t->cls_slot[j] - 1].id == id)
+			return (long)t->cls_slot[j] - 1;
+	return -ENOENT;
+}
+
 long pmt_pool_track_class(struct pmt_pool_track *t, uint64_t id)
 {
 	struct pmt_pool_class *c;

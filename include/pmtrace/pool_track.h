@@ -177,6 +177,8 @@ void pmt_pool_track_free(struct pmt_pool_track *t);
  * index, or -ENOMEM. Indexes stay valid; pointers into t->cls do not.
  */
 long pmt_pool_track_class(struct pmt_pool_track *t, uint64_t id);
+/* The class of type @id, or -ENOENT when it was never added. */
+long pmt_pool_track_find(const struct pmt_pool_track *t, uint64_t id);
 /* Name (copied), flags and block size of class @ix. 0 or -ENOMEM. */
 int pmt_pool_track_describe(struct pmt_pool_track *t, uint32_t ix, const char *name,
 			    uint32_t flags, uint64_t instance_bytes);

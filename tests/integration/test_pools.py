@@ -5,8 +5,9 @@ and every pyenv CPython 3.8-3.13 present (absent ones are skipped by name).
 The workload (workloads/pools_planted.py) plants, every frame: Spark made
 N at once and dropped (transient; a burst every 50 frames), Ember living
 exactly 3 frames, Rock made and kept (persistent), Bullet taken from the
-game's own free list, a class defined late (LateComer) and one whose name
-has odd characters. Its truth file gives each frame's time (to match the
+game's own free list (found by that list: already pooled, never
+recommended), a class defined late (LateComer) and one whose name has odd
+characters. Its truth file gives each frame's time (to match the
 tool's frames) and the collections so far. The ground truth for what pooling
 Spark saves is the same workload rerun with Spark pooled: the collections
 avoided in the sampled frames, measured, against what the tool predicted.
@@ -194,9 +195,7 @@ class PoolsTest(unittest.TestCase):
         self.assertEqual(ember["demand"]["p99"], EMBER * EMBER_LIFE)
         self.assertEqual(ember["pool"]["size"], rule(EMBER * EMBER_LIFE))
         self.assertFalse(rock["pool"]["recommended"])
-        for c in p["classes"]:  # the game's own pool is never recommended again
-            if c["name"] == "pools_game.Bullet":
-                self.assertFalse(c["pool"]["recommended"], c)
+        self.check_bullet(p)
         self.assertEqual(p["ranking"][0]["class"], "pools_game.Spark")
         self.assertIn("pools: pools_game.Spark enters the top 3", sout)
         site = "<listcomp>" if label in ("pyenv_3_8", "pyenv_3_9", "pyenv_3_10", "pyenv_3_11",
@@ -222,6 +221,20 @@ class PoolsTest(unittest.TestCase):
         self.assertAlmostEqual(p["gc"]["collections_seen"], seen, delta=0.02 * seen + 1)
         self.assertAlmostEqual(p["gc"]["collections_replayed"], p["gc"]["collections_seen"],
                                delta=0.01 * seen + 0.5)
+
+    def check_bullet(self, p):
+        """The game's own pool: found by its free list, never recommended."""
+        bullet = cls(p, "pools_game.Bullet")
+        self.assertEqual(bullet["kind"], "already pooled", bullet)
+        self.assertFalse(bullet["pool"]["recommended"], bullet)
+        fl = bullet["free_list"]
+        self.assertTrue(fl and fl["reuse"], bullet)
+        # 4 B made at start-up, B or B / 2 flying 3 frames: 90 to 120 spare
+        self.assertGreaterEqual(fl["length"]["min"], 90)
+        self.assertLessEqual(fl["length"]["max"], 120)
+        self.assertEqual(bullet["created"]["total"], 0)
+        self.assertNotIn("pools_game.Bullet", [r["class"] for r in p["ranking"]])
+        self.assertGreaterEqual(p["coverage"]["free_lists"]["walks"], 1)
 
     def test_launch_all(self):
         """Every interpreter present, launch mode, two at a time."""
@@ -276,6 +289,8 @@ class PoolsTest(unittest.TestCase):
         rock = cls(p, "pools_game.Rock")
         self.assertEqual(rock["lifetimes"]["16-255"] + rock["lifetimes"]["longer"], 0)
         self.assertEqual(rock["destroyed"]["total"], 0)
+        self.assertEqual(rock["kind"], "persistent")  # its list only grows: not a pool
+        self.check_bullet(p)
 
     def test_attach_debian(self):
         if not it.has_sdl2() or not os.access(it.DEBIAN_PY, os.X_OK):

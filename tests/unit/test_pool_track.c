@@ -6,6 +6,7 @@
  * followed across windows, instances born unseen, partial windows, the
  * counter replay per class and the ranking.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -196,6 +197,8 @@ static void test_freelist_classes(void)
 	CU_ASSERT_EQUAL(t.cls[e].freelists, 2);
 	pmt_pool_track_freelist(&t, a, &fa, 1);
 	pmt_pool_track_freelist(&t, 99, &fa, 1); /* no such class: ignored */
+	CU_ASSERT_EQUAL(pmt_pool_track_find(&t, 0xe000), (long)e);
+	CU_ASSERT_EQUAL(pmt_pool_track_find(&t, 0xf000), -ENOENT);
 
 	res = calloc(t.ncls, sizeof(*res));
 	CU_ASSERT_EQUAL(pmt_pool_track_results(&t, &cfg, res), 1);

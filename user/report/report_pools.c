@@ -21,8 +21,12 @@ static const char *const COVERAGE_BUILTINS =
 	"lists and inlined constructors skip any probe-able function); from 3.11 most float "
 	"frees are made by specialized instructions that skip float's tp_dealloc";
 static const char *const COVERAGE_POOLED =
-	"not detected yet: telling a game's own free list from persistent instances needs the "
-	"heap walker of issue #12; classes it pools show as persistent (never recommended)";
+	"by the game's free lists: walks of the collector's lists find lists holding instances "
+	"of one class only (2 or more), their lengths read at frame ends between windows; a "
+	"class is already pooled when such a list grew and shrank by 4 or more in all and by at "
+	"least 4 times what the class's sampled creations and destructions explain (free_list "
+	"of the class); pools kept in other containers (deque, dict, set, attributes) or empty "
+	"at every walk are not found";
 
 static void json_quant(FILE *f, const char *name, const struct pmt_pool_quant *q, bool mean)
 {
@@ -112,6 +116,19 @@ static void json_class(FILE *f, const struct pmt_pool_run *pr, const struct pmt_
 		"\"gen0_collections_per_s\":%.4f,\"time_saved_us_per_s\":%.1f}",
 		r->sav.allocs_per_s, r->sav.frees_per_s, r->sav.bytes_per_s, r->sav.gen0_per_s,
 		r->sav.gen0_seen_per_s, r->sav.time_ns_per_s / 1e3);
+	fputs(",\"free_list\":", f);
+	if (c->freelist.readings) {
+		const struct pmt_pool_freelist *fl = &c->freelist;
+
+		fprintf(f, "{\"lists\":%u,\"readings\":%" PRIu64 ",\"frames\":[%" PRIu64 ",%" PRIu64
+			"],\"length\":{\"min\":%" PRIu64 ",\"max\":%" PRIu64 ",\"last\":%" PRIu64
+			"},\"moved\":%" PRIu64 ",\"rises\":%" PRIu64 ",\"falls\":%" PRIu64
+			",\"reuse\":%s}", c->freelists, fl->readings, fl->first_frame, fl->last_frame,
+			fl->len_min, fl->len_max, fl->len_last, fl->moved, fl->rises, fl->falls,
+			r->reuse_freelist ? "true" : "false");
+	} else {
+		fputs("null", f);
+	}
 	fputs(",\"sites\":[", f);
 	for (i = 0; i < r->n_top_sites; i++) {
 		const struct pmt_pool_site *s = &c->sites[r->top_sites[i]];
@@ -182,7 +199,19 @@ void pmt_json_pools(FILE *f, const struct pmt_pools_view *v)
 	pmt_json_str(f, COVERAGE_BUILTINS);
 	fputs(",\"already_pooled\":", f);
 	pmt_json_str(f, COVERAGE_POOLED);
-	fputc('}', f);
+	fprintf(f, ",\"free_lists\":{\"walks\":%" PRIu64 ",\"walks_failed\":%" PRIu64
+		",\"walks_partial\":%" PRIu64 ",\"walk_error\":", pr->fl.walks, pr->fl.walks_failed,
+		pr->fl.walks_partial);
+	if (pr->fl.err)
+		pmt_json_str(f, strerror(-pr->fl.err));
+	else
+		fputs("null", f);
+	fprintf(f, ",\"objects_last_walk\":%" PRIu64 ",\"lists_last_walk\":%" PRIu64
+		",\"one_class_lists_last_walk\":%" PRIu64 ",\"walk_ms_last\":%.1f,\"walk_ms_total\":%.1f"
+		",\"lists_followed\":%zu,\"lists_dropped\":%" PRIu64 ",\"lists_restarted\":%" PRIu64
+		",\"readings\":%" PRIu64 "}}",
+		pr->fl.objects_last, pr->fl.lists_last, pr->fl.candidates_last, pr->fl.walk_ms_last,
+		pr->fl.walk_ms_total, pr->fl.n, pr->fl.dropped, pr->fl.restarts, pr->fl.readings);
 	fputs(",\"probes\":", f);
 	if (p) {
 		fputc('{', f);
@@ -216,7 +245,8 @@ void pmt_json_pools(FILE *f, const struct pmt_pools_view *v)
 	for (i = 0; i < pr->nres && listed < max; i++) {
 		const struct pmt_pool_result *r = &pr->res[i];
 
-		if (!r->churn && !(pr->track.cls[r->cls].flags & PMT_PCF_BUILTIN))
+		if (!r->churn && !(pr->track.cls[r->cls].flags & PMT_PCF_BUILTIN) &&
+		    r->kind != PMT_POOL_ALREADY_POOLED)
 			continue;
 		if (listed++)
 			fputc(',', f);
@@ -293,7 +323,7 @@ void pmt_text_pools(FILE *f, const struct pmt_pools_view *v)
 		const struct pmt_pool_class *c = &t->cls[r->cls];
 		char made[24], live[32];
 
-		if (!r->churn)
+		if (!r->churn && r->kind != PMT_POOL_ALREADY_POOLED)
 			continue;
 		shown++;
 		if (c->flags & PMT_PCF_BUILTIN) {
@@ -310,6 +340,18 @@ void pmt_text_pools(FILE *f, const struct pmt_pools_view *v)
 			text_name(name, sizeof(name), c->name), pmt_pool_kind_name(r->kind), made,
 			r->destroyed.mean, live, r->life[0], r->life[1], r->life[2], r->life[3],
 			r->life[4], r->life[5], r->life[6]);
+	}
+	for (i = 0; i < pr->nres; i++) {
+		const struct pmt_pool_result *r = &pr->res[i];
+		const struct pmt_pool_class *c = &t->cls[r->cls];
+
+		if (!r->reuse_freelist)
+			continue;
+		fprintf(f, "  already pooled: %s (a list of %" PRIu64 "-%" PRIu64 " of its instances "
+			"grew and shrank by %" PRIu64 " over frames %" PRIu64 "-%" PRIu64 "; %" PRIu64
+			" made in sampled frames)\n", text_name(name, sizeof(name), c->name),
+			c->freelist.len_min, c->freelist.len_max, c->freelist.moved,
+			c->freelist.first_frame, c->freelist.last_frame, c->created);
 	}
 	if (pr->st.lost)
 		fprintf(f, "  %" PRIu64 " records lost to a full ring buffer: counts are short\n",

@@ -50,6 +50,7 @@ void pmt_pool_run_init(struct pmt_pool_run *pr, const struct pmt_options *o, pid
 	pmt_trace_sched_init(&pr->sched, o->pools_every ? o->pools_every : 300, 0, 0, 0, false,
 			     o->max_overhead);
 	pmt_pool_track_init(&pr->track, NULL);
+	pmt_pool_fl_init(&pr->fl, pid, NULL);
 	pr->last_whole = SEQ_NONE;
 	snprintf(pr->why, sizeof(pr->why), "%s", "CPython not found yet");
 }
@@ -74,6 +75,7 @@ void pmt_pool_run_free(struct pmt_pool_run *pr, struct pmt_bpf *b)
 	free(pr->pend);
 	free(pr->before);
 	pmt_pool_track_free(&pr->track);
+	pmt_pool_fl_free(&pr->fl);
 	g_bpf = NULL;
 }
 
@@ -220,6 +222,7 @@ void pmt_pool_run_python(struct pmt_pool_run *pr, struct pmt_bpf *b, const struc
 	g_bpf = b;
 	pr->plan = p;
 	pr->plan_ok = true;
+	pr->fl.py = py;
 	pr->why[0] = 0;
 	/* The built-ins counted at destruction are classes of their own. */
 	for (i = 0; i < PMT_POOL_BUILTINS; i++) {
@@ -448,6 +451,51 @@ static uint64_t median_dur(const struct pmt_pool_run *pr)
 	return v[n / 2];
 }
 
+/* ---- the game's own pools ------------------------------------------------------- */
+
+static size_t fl_count(const struct pmt_pool_run *pr, uint64_t item_type)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < pr->fl.n; i++)
+		n += pr->fl.fl[i].item_type == item_type;
+	return n;
+}
+
+/*
+ * The readings of a list of one class's instances, to its class. A class
+ * never made or destroyed in a sampled frame is added only when its list
+ * shows reuse (a list of level tiles is no news).
+ */
+static void fl_note(struct pmt_pool_run *pr, const struct pmt_pool_flist *l, size_t lists)
+{
+	long ix = pmt_pool_track_find(&pr->track, l->item_type);
+
+	if (ix < 0) {
+		if (!pr->track.frames_sampled || !pmt_pool_reuse_seen(&l->f, 0))
+			return;
+		ix = class_of(pr, l->item_type, l->item);
+		if (ix < 0)
+			return;
+	}
+	pmt_pool_track_freelist(&pr->track, (uint32_t)ix, &l->f, (uint32_t)lists);
+}
+
+static void fl_done(void *ctx, const struct pmt_pool_flist *l, bool gone)
+{
+	struct pmt_pool_run *pr = ctx;
+
+	fl_note(pr, l, fl_count(pr, l->item_type) - gone);
+}
+
+static void fl_sync(struct pmt_pool_run *pr)
+{
+	size_t i;
+
+	for (i = 0; i < pr->fl.n; i++)
+		fl_note(pr, &pr->fl.fl[i], fl_count(pr, pr->fl.fl[i].item_type));
+}
+
 /* Rank now; a class new in the top says so at once. */
 static void rank_and_tell(struct pmt_pool_run *pr, FILE *text)
 {
@@ -456,6 +504,7 @@ static void rank_and_tell(struct pmt_pool_run *pr, FILE *text)
 	size_t i, k;
 	long e;
 
+	fl_sync(pr);
 	if (!pr->track.ncls)
 		return;
 	if (pr->nres < pr->track.ncls) {
@@ -709,6 +758,10 @@ void pmt_pool_run_frame(struct pmt_pool_run *pr, struct pmt_bpf *b, const struct
 	}
 	if (!pr->last_account_ns)
 		pr->last_account_ns = now_ns - f->duration_ns;
+	/* The game's free lists: read now, in the frame in progress (frame
+	 * records come in batches between windows, one by one in them). */
+	if (pmt_bpf_cur_seq(b))
+		pmt_pool_fl_read(&pr->fl, pmt_bpf_cur_seq(b) - 1, fl_done, pr);
 	if (pr->attached) {
 		in = f->index >= pr->from && f->index < pr->to;
 		med = median_dur(pr);
@@ -751,6 +804,16 @@ void pmt_pool_run_frame(struct pmt_pool_run *pr, struct pmt_bpf *b, const struct
 	if (pr->ndur < 64)
 		pr->ndur++;
 	follow(pr, b);
+	if (pr->plan_ok && !pr->closing && !pr->target_gone && pr->track.windows_done &&
+	    pmt_pool_fl_due(&pr->fl, now_ns)) {
+		pmt_pool_fl_walk(&pr->fl, now_ns);
+		if (pr->verbose)
+			fprintf(stderr, "pmtrace: pools: heap walk %" PRIu64 ": %" PRIu64 " objects, %"
+				PRIu64 " lists, %" PRIu64 " of one class's instances, %zu followed "
+				"(%.1f ms; %d)\n", pr->fl.walks, pr->fl.objects_last,
+				pr->fl.lists_last, pr->fl.candidates_last, pr->fl.n,
+				pr->fl.walk_ms_last, pr->fl.err);
+	}
 	if (!pr->plan_ok || busy || pr->closing)
 		return; /* another mode's probes are in: one at a time */
 	first = pmt_bpf_cur_seq(b);

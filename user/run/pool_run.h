@@ -23,6 +23,7 @@
 #include "pmtrace/trace.h"
 #include "probes/bpf_backend.h"
 #include "probes/pool_sites.h"
+#include "run/pool_freelist.h"
 #include "run/options.h"
 #include "run/trace_run.h"
 
@@ -96,6 +97,8 @@ struct pmt_pool_run {
 	uint64_t *before;            /* lives found gone at the window's end */
 	size_t nbefore;
 	uint64_t before_seq;         /* marker hits when they were checked */
+	/* The game's own pools: lists of one class's instances (pool_freelist.h). */
+	struct pmt_pool_flfinder fl;
 };
 
 void pmt_pool_run_init(struct pmt_pool_run *pr, const struct pmt_options *o, pid_t pid);

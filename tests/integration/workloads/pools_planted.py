@@ -10,8 +10,10 @@ Every loop iteration is a frame; in iteration i, before the marker call:
               instead (the rerun that measures what pooling Spark saves)
   Ember       the ones made --ember-life K iterations ago die, --ember M made
   Rock        --rock R made and kept
-  Bullet      --bullets B taken from the game's own free list (made when it
-              is empty) and given back
+  Bullet      the game's own pool: 4 B made at start-up into a free list; a
+              volley of --bullets B (B / 2 in even iterations) taken from it
+              flies 3 iterations and goes back, so the free list's length
+              changes from frame to frame while no Bullet is made or freed
   LateComer   a class defined at iteration --late-at, --late a frame, transient
   Odd...      a class whose name has odd characters, --odd a frame, transient
 The truth file (--truth) has, per iteration, the CLOCK_MONOTONIC time just
@@ -90,7 +92,8 @@ def main():
         spark_pool = [game.Spark(0.0, 0.0) for _ in range(args.spark + args.burst)]
     embers = collections.deque()
     rocks = []
-    bullet_pool = []
+    bullet_pool = [game.Bullet() for _ in range(4 * args.bullets)]
+    flying = collections.deque()
     period = 1.0 / args.fps
     nxt = time.monotonic()
     truth = {"ts_ns": [], "collections": [], "bursts": [],
@@ -117,14 +120,15 @@ def main():
         # Rock: kept
         for _ in range(args.rock):
             rocks.append(game.Rock())
-        # Bullet: the game's own pool
-        active = []
-        for _ in range(args.bullets):
-            active.append(bullet_pool.pop() if bullet_pool else game.Bullet())
-        for b in active:
+        # Bullet: the game's own pool; a volley flies 3 iterations
+        while flying and flying[0][0] <= i - 3:
+            bullet_pool.extend(flying.popleft()[1])
+        volley = [bullet_pool.pop() if bullet_pool else game.Bullet()
+                  for _ in range(args.bullets if i % 2 else args.bullets // 2)]
+        for b in volley:
             b.x += 1.0
-        bullet_pool.extend(active)
-        del active
+        flying.append((i, volley))
+        del volley
         # a class defined late, and one with an odd name
         if i == args.late_at:
             late_cls = type("LateComer", (), {"__module__": "pools_game"})
