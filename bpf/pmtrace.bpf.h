@@ -77,6 +77,9 @@ struct pmt_trace_tot_map {
 };
 extern struct pmt_trace_tot_map pmt_trace_tot SEC(".maps");
 
+/* Where the interpreter keeps its GC statistics (frames.bpf.c). */
+extern __u64 pmt_gc_stats_addr;
+
 /* Growth by (Python stack, epoch): memory.bpf.c adds, userspace drains. */
 struct pmt_growth_map {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -14,6 +14,7 @@ struct walk {
 	__u64 fr;
 	__u32 n;
 	__u32 skipped;
+	__u32 max;
 	bool bad;
 };
 
@@ -52,7 +53,7 @@ static long walk_step(__u32 i, void *data)
 	}
 	if (w->bad)
 		return 1;
-	if (w->n >= PMT_STACK_DEPTH || w->n >= pmt_stack_depth) {
+	if (w->n >= PMT_STACK_DEPTH || w->n >= w->max) {
 		st->flags |= PMT_PYF_TRUNCATED;
 		return 1;
 	}
@@ -75,7 +76,7 @@ static long hash_step(__u32 i, void *data)
 	return 0;
 }
 
-__noinline __u64 py_stack_id(void)
+static __always_inline __u64 stack_id(__u32 max)
 {
 	struct walk w = {};
 	__u32 zero = 0;
@@ -86,7 +87,8 @@ __noinline __u64 py_stack_id(void)
 		return 0;
 	w.st->flags = 0;
 	w.st->depth = 0;
-	if (!pmt_pywalk.interp_addr || !pmt_stack_depth)
+	w.max = max;
+	if (!pmt_pywalk.interp_addr || !max)
 		return 0;
 	ts = py_tstate(&pmt_pywalk, &w.bad);
 	if (!ts) {
@@ -110,4 +112,14 @@ __noinline __u64 py_stack_id(void)
 	if (bpf_map_update_elem(&pmt_pystacks, &h, w.st, BPF_NOEXIST) == -7 /* -E2BIG: full */)
 		__sync_fetch_and_add(&pmt_stacks_dropped, 1);
 	return h;
+}
+
+__noinline __u64 py_stack_id(void)
+{
+	return stack_id(pmt_stack_depth);
+}
+
+__noinline __u64 py_stack_id_top(void)
+{
+	return stack_id(1);
 }

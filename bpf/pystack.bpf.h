@@ -131,4 +131,7 @@ static __always_inline __u32 py_walk(const struct pmt_pywalk_cfg *c, __u64 *code
  */
 __u64 py_stack_id(void);
 
+/* The same with the innermost frame only: where a call was made. */
+__u64 py_stack_id_top(void);
+
 #endif

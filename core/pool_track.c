@@ -106,6 +106,19 @@ static int cls_rehash(struct pmt_pool_track *t)
 	return 0;
 }
 
+long pmt_pool_track_find(const struct pmt_pool_track *t, uint64_t id)
+{
+	uint32_t j;
+
+	if (!t->ncls_slots)
+		return -ENOENT;
+	for (j = (uint32_t)mix(id) & (t->ncls_slots - 1); t->cls_slot[j];
+	     j = (j + 1) & (t->ncls_slots - 1))
+		if (t->cls[t->cls_slot[j] - 1].id == id)
+			return (long)t->cls_slot[j] - 1;
+	return -ENOENT;
+}
+
 long pmt_pool_track_class(struct pmt_pool_track *t, uint64_t id)
 {
 	struct pmt_pool_class *c;
@@ -908,6 +921,20 @@ void pmt_pool_track_gone(struct pmt_pool_track *t, uint64_t addr, uint64_t frame
 	life_del(t, l);
 }
 
+void pmt_pool_track_freelist(struct pmt_pool_track *t, uint32_t cls,
+			     const struct pmt_pool_freelist *f, uint32_t containers)
+{
+	struct pmt_pool_class *c;
+
+	if (cls >= t->ncls)
+		return;
+	c = &t->cls[cls];
+	c->freelists = containers;
+	if (!c->freelist.readings || f->moved > c->freelist.moved ||
+	    (f->moved == c->freelist.moved && f->readings >= c->freelist.readings))
+		c->freelist = *f;
+}
+
 void pmt_pool_track_gone_before(struct pmt_pool_track *t, uint64_t addr)
 {
 	struct pmt_pool_inst *l = life_find(t, addr);
@@ -973,6 +1000,14 @@ static void class_result(const struct pmt_pool_track *t, uint32_t ix,
 	memcpy(r->life, c->life, sizeof(r->life));
 	r->life[PMT_LIFE_ALIVE] = c->alive_binned;
 	memcpy(tr.life, r->life, sizeof(tr.life));
+	/* Reuse by its free list: moves its creations and destructions cannot explain. */
+	if (c->freelist.readings && !(c->flags & PMT_PCF_BUILTIN))
+		r->reuse_freelist = pmt_pool_reuse_seen(&c->freelist,
+							t->frames_sampled ?
+								(double)(c->created + c->destroyed) /
+									(double)t->frames_sampled :
+								-1.0);
+	tr.reuse_seen = r->reuse_freelist || (c->flags & PMT_PCF_REUSE);
 	r->kind = (c->flags & PMT_PCF_BUILTIN) ? PMT_POOL_UNDETERMINED : pmt_pool_classify(&tr);
 	for (i = 0; i < PMT_POOL_STEP_BINS; i++) {
 		steps_c += c->steps_create[i];
@@ -999,7 +1034,9 @@ static void class_result(const struct pmt_pool_track *t, uint32_t ix,
 	if (c->flags & PMT_PCF_BUILTIN)
 		r->reason = "built-in type: counted at its destructions only";
 	else if (r->kind == PMT_POOL_ALREADY_POOLED)
-		r->reason = "the game already reuses its instances";
+		r->reason = r->reuse_freelist ? "already pooled: a list of its instances grows and "
+						"shrinks with next to none made or destroyed" :
+						"already pooled: the game reuses its instances";
 	else if (r->kind == PMT_POOL_UNDETERMINED)
 		r->reason = "too few lives seen to classify";
 	else if (r->kind == PMT_POOL_PERSISTENT)

@@ -235,6 +235,42 @@ const char *pmt_pool_kind_name(enum pmt_pool_kind k)
 	}
 }
 
+/* ---- a free list seen from outside ---------------------------------------------- */
+
+void pmt_pool_freelist_see(struct pmt_pool_freelist *f, uint64_t frame, uint64_t len)
+{
+	if (!f->readings) {
+		f->first_frame = frame;
+		f->len_min = f->len_max = len;
+	} else {
+		if (len > f->len_last) {
+			f->moved += len - f->len_last;
+			f->rises++;
+		} else if (len < f->len_last) {
+			f->moved += f->len_last - len;
+			f->falls++;
+		}
+		if (len < f->len_min)
+			f->len_min = len;
+		if (len > f->len_max)
+			f->len_max = len;
+	}
+	f->readings++;
+	f->last_frame = frame;
+	f->len_last = len;
+}
+
+bool pmt_pool_reuse_seen(const struct pmt_pool_freelist *f, double events_per_frame)
+{
+	double frames, explained;
+
+	if (events_per_frame < 0 || !f->rises || !f->falls || f->moved < PMT_POOL_REUSE_MIN_MOVES)
+		return false;
+	frames = f->last_frame > f->first_frame ? (double)(f->last_frame - f->first_frame) : 1.0;
+	explained = events_per_frame * frames;
+	return (double)f->moved >= PMT_POOL_REUSE_FACTOR * explained;
+}
+
 /* ---- pool size -------------------------------------------------------------- */
 
 uint64_t pmt_pool_size_rule(uint64_t p99_demand)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # The README's first command: set up a fresh Debian 12 machine, build, and
-# profile the bundled demo game (headless) from its first frame. Ends with
+# profile the bundled demo game (headless) from its first frame, the object
+# pool analyzer on (its engine sparks are worth pooling). Ends with
 # the HTML report in build/demo.html (rewritten during the run, so a browser
 # opened on it early follows the game) and a Perfetto trace.
 set -euo pipefail
@@ -9,7 +10,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 make
 rc=0
-build/pmtrace-bpf --interval 3 --json build/demo.jsonl --html build/demo.html \
+build/pmtrace-bpf --interval 3 --pools --json build/demo.jsonl --html build/demo.html \
 	--perfetto build/demo.trace.json -- \
 	/usr/bin/python3 scripts/demo_game.py --seconds "${DEMO_SECONDS:-12}" || rc=$?
 if [ "$rc" -eq 0 ]; then

@@ -4,9 +4,10 @@
 
 Headless by default (SDL's dummy video and audio drivers); --window shows
 it. The game does what real games do to memory: a HUD rendered as text every
-frame, bullets and particles created and dropped every frame, a level load
-that allocates big surfaces, and explosions whose particles form reference
-cycles that only the cyclic GC frees.
+frame, bullets and particles created and dropped every frame, engine sparks
+that live a few frames (a class worth pooling: `--pools` says so), a level
+load that allocates big surfaces, and explosions whose particles form
+reference cycles that only the cyclic GC frees.
 """
 import argparse
 import gc
@@ -58,6 +59,16 @@ class Particle:
         self.burst = burst  # burst -> particles -> burst: a reference cycle
 
 
+class EngineSpark:
+    """The ship's exhaust: a few dozen a frame, each gone after 6-10 frames."""
+    __slots__ = ("x", "y", "vx", "vy", "age", "ttl")
+
+    def __init__(self, x, y, rng):
+        self.x, self.y = x + rng.uniform(-4, 4), y
+        self.vx, self.vy = rng.uniform(-20, 20), rng.uniform(60, 140)
+        self.age, self.ttl = 0, rng.randint(6, 10)
+
+
 class Burst:
     def __init__(self, x, y, n):
         self.particles = [Particle(x, y, self) for _ in range(n)]
@@ -90,6 +101,7 @@ def main():
     rocks = []
     bullets = []
     bursts = []
+    sparks = []
     level_art = []
     score = 0
     frame = 0
@@ -137,6 +149,14 @@ def main():
         rocks = [r for r in rocks if r not in hit and r[1] < 500]
         bullets = [b for b in bullets if b[1] > -10]
 
+        # The engine's exhaust: new sparks every frame, old ones dropped.
+        sparks.extend(EngineSpark(ship_x, 448.0, rng) for _ in range(30))
+        for sp in sparks:
+            sp.x += sp.vx * dt
+            sp.y += sp.vy * dt
+            sp.age += 1
+        sparks = [sp for sp in sparks if sp.age < sp.ttl]
+
         alive = []
         for burst in bursts:
             for p in burst.particles:
@@ -159,6 +179,8 @@ def main():
             for p in burst.particles:
                 if p.life > 0:
                     screen.fill((255, 160, 60), (int(p.x), int(p.y), 2, 2))
+        for sp in sparks:
+            screen.fill((255, 200 - 15 * sp.age, 80), (int(sp.x), int(sp.y), 2, 2))
         screen.blit(ship_img, (int(ship_x) - 16, 430))
         hud = font.render(f"score {score}  rocks {len(rocks)}  frame {frame}", True,
                           (255, 255, 255))

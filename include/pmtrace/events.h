@@ -338,4 +338,68 @@ struct pmt_growth_val {
 	__u64 mapped_bytes; /* mmap + mremap growth + brk growth */
 };
 
+/* ---- the pool analyzer (pools.bpf.c) ------------------------------------ */
+
+/*
+ * In sampled windows of frames, every creation of an instance through
+ * PyType_GenericAlloc (a return probe) and every destruction through
+ * subtype_dealloc or a watched type's own tp_dealloc (entry probes) is one
+ * record in the pools ring buffer, in order, with the young generation's
+ * counter read at it. Built-in types' destructions are only counted, per
+ * frame. Probe cookies: the index of a dealloc function (0:
+ * subtype_dealloc), PMT_POOL_COOKIE_BUILTIN + the built-in's index, or
+ * PMT_POOL_COOKIE_ALLOC for the creation probe.
+ */
+#define PMT_POOL_DEALLOCS 32          /* dealloc functions probed (cookies 0..31) */
+#define PMT_POOL_BUILTINS 4           /* list, tuple, dict, float */
+#define PMT_POOL_COOKIE_BUILTIN 0x100u
+#define PMT_POOL_COOKIE_ALLOC 0x200u
+#define PMT_POOL_RING 64              /* frames whose built-in counts the kernel keeps */
+#define PMT_POOL_TYPES 16384          /* types the kernel remembers */
+#define PMT_POOL_RB_BYTES (8 * 1024 * 1024)
+#define PMT_POOL_NO_COUNT (-2147483647 - 1) /* pmt_pool_event.count: not read */
+
+/* CPython's PyTypeObject (x86-64, 3.8-3.13: the same offsets). */
+#define PMT_TYPEOFF_NAME 24
+#define PMT_TYPEOFF_BASICSIZE 32
+#define PMT_TYPEOFF_ITEMSIZE 40
+#define PMT_TYPEOFF_DEALLOC 48
+#define PMT_TYPEOFF_FLAGS 168
+#define PMT_TYPEOFF_DICT 264
+#define PMT_TYPEOFF_ALLOC 304
+#define PMT_PYTPF_HEAPTYPE (1ULL << 9)
+#define PMT_PYTPF_HAVE_GC (1ULL << 14)
+
+enum pmt_pool_ev_kind {
+	PMT_POOL_EV_CREATE = 1,
+	PMT_POOL_EV_DESTROY = 2,
+};
+
+struct pmt_pool_event {
+	__u64 obj;          /* the instance */
+	__u64 type;         /* its type */
+	__u64 seq;          /* marker hit that began the frame in progress */
+	__u64 stack_id;     /* creations: py_stack_id() (0: no Python frame) */
+	__u64 collections;  /* the collector's collections so far, all generations */
+	__s32 count;        /* generation 0's count (PMT_POOL_NO_COUNT: not read) */
+	__u32 kind;         /* enum pmt_pool_ev_kind */
+};
+
+/* What userspace decided for a type the fast path does not know. */
+#define PMT_POOL_T_PENDING 0u   /* seen, not yet looked at */
+#define PMT_POOL_T_TRACKED 1u   /* record its creations; destructions at its dealloc */
+#define PMT_POOL_T_IGNORED 2u   /* not watched (built-ins, no dealloc probe) */
+
+struct pmt_pool_type {
+	__u64 dealloc;  /* its tp_dealloc, as read at the first sight */
+	__u32 state;    /* PMT_POOL_T_* */
+	__u32 cookie;   /* TRACKED: the cookie of its dealloc probe */
+};
+
+/* Built-in destructions of one frame (slot seq % PMT_POOL_RING). */
+struct pmt_pool_bcount {
+	__u64 seq;
+	__u64 n[PMT_POOL_BUILTINS];
+};
+
 #endif /* PMTRACE_EVENTS_H */

@@ -48,6 +48,7 @@
 #define PMT_PCF_GC 0x1u        /* a GC type: each instance counts in generation 0 */
 #define PMT_PCF_BUILTIN 0x2u   /* a built-in type counted at its destructions only */
 #define PMT_PCF_NAMED 0x4u     /* pmt_pool_track_describe() was called */
+#define PMT_PCF_REUSE 0x8u     /* the caller knows the game reuses its instances */
 
 #define PMT_POOL_MAX_WINDOW 1024  /* frames in a window, at most */
 #define PMT_POOL_SITES 16          /* creation sites kept per class */
@@ -93,6 +94,8 @@ struct pmt_pool_class {
 	struct pmt_pool_site sites[PMT_POOL_SITES];
 	uint64_t sites_other;     /* creations at sites past the table */
 	uint64_t frames_own;      /* built-ins: frames counted (they may skip windows) */
+	struct pmt_pool_freelist freelist; /* the container of its instances that moved most */
+	uint32_t freelists;       /* containers of its instances only, seen */
 	uint64_t last_counted;    /* built-ins: frame + 1 last counted */
 	/* The open window, by frame of the window (private). */
 	uint32_t *w_created, *w_destroyed, *w_live, *w_demand, *w_retro;
@@ -174,6 +177,8 @@ void pmt_pool_track_free(struct pmt_pool_track *t);
  * index, or -ENOMEM. Indexes stay valid; pointers into t->cls do not.
  */
 long pmt_pool_track_class(struct pmt_pool_track *t, uint64_t id);
+/* The class of type @id, or -ENOENT when it was never added. */
+long pmt_pool_track_find(const struct pmt_pool_track *t, uint64_t id);
 /* Name (copied), flags and block size of class @ix. 0 or -ENOMEM. */
 int pmt_pool_track_describe(struct pmt_pool_track *t, uint32_t ix, const char *name,
 			    uint32_t flags, uint64_t instance_bytes);
@@ -235,6 +240,15 @@ void pmt_pool_track_gone_before(struct pmt_pool_track *t, uint64_t addr);
 /* Between windows: the instance at @addr was found gone at the end of @frame. */
 void pmt_pool_track_gone(struct pmt_pool_track *t, uint64_t addr, uint64_t frame);
 
+/*
+ * Readings @f of a container holding instances of class @cls only (a
+ * candidate free list, see pmt_pool_reuse_seen), as they stand: the class
+ * keeps the one whose length moved most. @containers: how many such
+ * containers of the class are followed now.
+ */
+void pmt_pool_track_freelist(struct pmt_pool_track *t, uint32_t cls,
+			     const struct pmt_pool_freelist *f, uint32_t containers);
+
 /* ---- results ------------------------------------------------------------------- */
 
 struct pmt_pool_result {
@@ -243,6 +257,7 @@ struct pmt_pool_result {
 	struct pmt_pool_quant created, destroyed, live, demand;
 	uint64_t life[PMT_LIFE_BINS]; /* with ALIVE */
 	enum pmt_pool_kind kind;
+	bool reuse_freelist;      /* already pooled by its free list (pmt_pool_reuse_seen) */
 	double weight;            /* young-generation objects per life */
 	bool weight_measured;
 	bool gen0_known;          /* replayed in at least one window */

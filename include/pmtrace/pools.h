@@ -138,6 +138,44 @@ enum pmt_pool_kind pmt_pool_classify(const struct pmt_pool_traits *t);
 /* "undetermined", "transient", "short-lived", "persistent", "already pooled". */
 const char *pmt_pool_kind_name(enum pmt_pool_kind k);
 
+/* ---- a free list seen from outside ---------------------------------------------- */
+
+/*
+ * A pooled class and a persistent one look alike from their creations
+ * (next to none) and live counts (steady). What tells them apart is the
+ * pool's free list: a container holding instances of that class only,
+ * whose length goes up when the game returns instances and down when it
+ * takes them, while none are created or destroyed. A list of live
+ * entities changes length too, but each change is a creation or a
+ * destruction (or a move to another container).
+ *
+ * pmt_pool_freelist_see() records one reading of such a container's
+ * length, taken at the end of frame @frame (readings in frame order).
+ */
+struct pmt_pool_freelist {
+	uint64_t readings;
+	uint64_t first_frame, last_frame;
+	uint64_t len_last, len_min, len_max;
+	uint64_t moved;         /* sum of |length change| between consecutive readings */
+	uint64_t rises, falls;  /* readings longer / shorter than the one before */
+};
+
+void pmt_pool_freelist_see(struct pmt_pool_freelist *f, uint64_t frame, uint64_t len);
+
+/*
+ * Reuse is seen in @f when: the container both grew and shrank; its length
+ * moved by at least PMT_POOL_REUSE_MIN_MOVES in all; and by at least
+ * PMT_POOL_REUSE_FACTOR times what the class's creations and destructions
+ * could explain over the frames from the first reading to the last
+ * (@events_per_frame: the class's creations plus destructions per frame,
+ * as sampled; negative: not known, and then no). The readings see the
+ * length only now and then, so the movement is a lower bound; the
+ * explanation assumes every creation and destruction moved it.
+ */
+#define PMT_POOL_REUSE_MIN_MOVES 4
+#define PMT_POOL_REUSE_FACTOR 4.0
+bool pmt_pool_reuse_seen(const struct pmt_pool_freelist *f, double events_per_frame);
+
 /* ---- pool size -------------------------------------------------------------- */
 
 /*

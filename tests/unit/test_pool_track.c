@@ -6,6 +6,7 @@
  * followed across windows, instances born unseen, partial windows, the
  * counter replay per class and the ranking.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -153,6 +154,67 @@ static void test_planted_window(void)
 	/* ranking: A, the one recommended, first */
 	CU_ASSERT_EQUAL(nrec, 1);
 	CU_ASSERT_EQUAL(res[0].cls, a);
+	free(res);
+	pmt_pool_track_free(&t);
+}
+
+/*
+ * Free lists: E, never made or destroyed in the window, has a list of its
+ * instances going 8 -> 4 -> 8...: already pooled, never recommended. A's
+ * own list moves as much, but its 20 events a frame explain that: A stays
+ * transient and recommended. C flagged by the caller (an in-process pool).
+ */
+static void test_freelist_classes(void)
+{
+	struct pmt_pool_track t;
+	struct pmt_pool_report_config cfg = { 50000, 100 };
+	struct pmt_pool_freelist fe, fa, small;
+	struct pmt_pool_result *res;
+	const struct pmt_pool_result *r;
+	uint32_t a, b, c, d, e;
+	uint64_t f;
+
+	pmt_pool_track_init(&t, NULL);
+	a = add_class(&t, 0xa000, "game.A", PMT_PCF_GC);
+	b = add_class(&t, 0xb000, "game.B", PMT_PCF_GC);
+	c = add_class(&t, 0xc000, "game.C", PMT_PCF_GC | PMT_PCF_REUSE);
+	d = add_class(&t, 0xd000, "game.D", PMT_PCF_GC);
+	e = add_class(&t, 0xe000, "game.E", PMT_PCF_GC);
+	plant_window(&t, a, b, c, d, 100, 0x100000);
+	memset(&fe, 0, sizeof(fe));
+	memset(&fa, 0, sizeof(fa));
+	memset(&small, 0, sizeof(small));
+	for (f = 140; f < 240; f++) {
+		pmt_pool_freelist_see(&fe, f, f % 2 ? 4 : 8);
+		pmt_pool_freelist_see(&fa, f, f % 2 ? 4 : 8);
+	}
+	pmt_pool_freelist_see(&small, 150, 1);
+	pmt_pool_freelist_see(&small, 151, 2);
+	pmt_pool_track_freelist(&t, e, &small, 2);
+	pmt_pool_track_freelist(&t, e, &fe, 2);
+	pmt_pool_track_freelist(&t, e, &small, 2); /* the one that moved most stays */
+	CU_ASSERT_EQUAL(t.cls[e].freelist.moved, 396);
+	CU_ASSERT_EQUAL(t.cls[e].freelists, 2);
+	pmt_pool_track_freelist(&t, a, &fa, 1);
+	pmt_pool_track_freelist(&t, 99, &fa, 1); /* no such class: ignored */
+	CU_ASSERT_EQUAL(pmt_pool_track_find(&t, 0xe000), (long)e);
+	CU_ASSERT_EQUAL(pmt_pool_track_find(&t, 0xf000), -ENOENT);
+
+	res = calloc(t.ncls, sizeof(*res));
+	CU_ASSERT_EQUAL(pmt_pool_track_results(&t, &cfg, res), 1);
+	r = find(res, t.ncls, e);
+	CU_ASSERT_EQUAL(r->kind, PMT_POOL_ALREADY_POOLED);
+	CU_ASSERT_TRUE(r->reuse_freelist);
+	CU_ASSERT_FALSE(r->recommended);
+	CU_ASSERT_PTR_NOT_NULL(r->reason);
+	r = find(res, t.ncls, a);
+	CU_ASSERT_FALSE(r->reuse_freelist); /* 396 moved, 99 frames x 20 events explain it */
+	CU_ASSERT_EQUAL(r->kind, PMT_POOL_TRANSIENT);
+	CU_ASSERT_TRUE(r->recommended);
+	r = find(res, t.ncls, c);
+	CU_ASSERT_EQUAL(r->kind, PMT_POOL_ALREADY_POOLED);
+	CU_ASSERT_FALSE(r->reuse_freelist);
+	CU_ASSERT_FALSE(r->recommended);
 	free(res);
 	pmt_pool_track_free(&t);
 }
@@ -496,6 +558,7 @@ void pmt_test_register_pool_track(void)
 	static const struct pmt_test tests[] = {
 		{ "a planted window: counts, bins, live, demand, sizes", test_planted_window },
 		{ "lives followed across windows", test_follow },
+		{ "free lists: already pooled, or explained by creations", test_freelist_classes },
 		{ "a window cut short", test_partial },
 		{ "lives past the cap, built-ins", test_limits_builtins },
 		{ "generation-0 collections a pool avoids, per class", test_gen0 },

@@ -145,6 +145,57 @@ static void test_classify(void)
 	CU_ASSERT_STRING_EQUAL(pmt_pool_kind_name((enum pmt_pool_kind)99), "undetermined");
 }
 
+static void test_freelist(void)
+{
+	struct pmt_pool_freelist f;
+	int i;
+
+	memset(&f, 0, sizeof(f));
+	CU_ASSERT_FALSE(pmt_pool_reuse_seen(&f, 0));
+	/* a pool's free list: up and down by 3, frame after frame, nothing made */
+	for (i = 0; i < 10; i++)
+		pmt_pool_freelist_see(&f, 100 + (uint64_t)i, i % 2 ? 7 : 10);
+	CU_ASSERT_EQUAL(f.readings, 10);
+	CU_ASSERT_EQUAL(f.first_frame, 100);
+	CU_ASSERT_EQUAL(f.last_frame, 109);
+	CU_ASSERT_EQUAL(f.len_min, 7);
+	CU_ASSERT_EQUAL(f.len_max, 10);
+	CU_ASSERT_EQUAL(f.len_last, 7);
+	CU_ASSERT_EQUAL(f.moved, 27);
+	CU_ASSERT_EQUAL(f.rises, 4);
+	CU_ASSERT_EQUAL(f.falls, 5);
+	CU_ASSERT_TRUE(pmt_pool_reuse_seen(&f, 0));
+	/* 27 moved over 9 frames: explained by up to 0.75 events a frame */
+	CU_ASSERT_TRUE(pmt_pool_reuse_seen(&f, 0.75));
+	CU_ASSERT_FALSE(pmt_pool_reuse_seen(&f, 0.76));
+	CU_ASSERT_FALSE(pmt_pool_reuse_seen(&f, -1)); /* rate unknown */
+	/* an entity list: grows with each creation, shrinks with each destruction */
+	memset(&f, 0, sizeof(f));
+	for (i = 0; i < 50; i++)
+		pmt_pool_freelist_see(&f, (uint64_t)i, 20 + (uint64_t)(i % 5));
+	CU_ASSERT_TRUE(f.rises && f.falls);
+	CU_ASSERT_FALSE(pmt_pool_reuse_seen(&f, 2.0)); /* one made and one dropped a frame */
+	/* grows only (a list of kept things), or moved too little */
+	memset(&f, 0, sizeof(f));
+	for (i = 0; i < 50; i++)
+		pmt_pool_freelist_see(&f, (uint64_t)i, (uint64_t)i * 3);
+	CU_ASSERT_FALSE(pmt_pool_reuse_seen(&f, 0));
+	memset(&f, 0, sizeof(f));
+	pmt_pool_freelist_see(&f, 1, 5);
+	pmt_pool_freelist_see(&f, 2, 6);
+	pmt_pool_freelist_see(&f, 3, 5);
+	CU_ASSERT_EQUAL(f.moved, 2);
+	CU_ASSERT_FALSE(pmt_pool_reuse_seen(&f, 0));
+	/* one reading, or two in the same frame */
+	memset(&f, 0, sizeof(f));
+	pmt_pool_freelist_see(&f, 7, 9);
+	CU_ASSERT_FALSE(pmt_pool_reuse_seen(&f, 0));
+	pmt_pool_freelist_see(&f, 7, 1);
+	pmt_pool_freelist_see(&f, 7, 9);
+	CU_ASSERT_TRUE(pmt_pool_reuse_seen(&f, 0)); /* 16 moved in "1" frame, nothing made */
+	CU_ASSERT_FALSE(pmt_pool_reuse_seen(&f, 4.1));
+}
+
 static void test_size_rule(void)
 {
 	struct pmt_pool_dist d;
@@ -527,6 +578,7 @@ void pmt_test_register_pools(void)
 		{ "distribution, large values and merge", test_dist_large },
 		{ "lifetime bins", test_life_bins },
 		{ "classification", test_classify },
+		{ "a free list seen from outside: reuse or not", test_freelist },
 		{ "pool size rule and overflow", test_size_rule },
 		{ "gen-0 replay: a burst kept to the frame's end", test_replay_burst },
 		{ "gen-0 replay: created and dropped at once", test_replay_transient },

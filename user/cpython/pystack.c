@@ -293,6 +293,14 @@ static int read_str(pid_t pid, const struct pmt_pylayout *l, uint64_t addr, char
 	return 0;
 }
 
+int pmt_pystr_read(pid_t pid, const struct pmt_pylayout *l, uint64_t addr, char *out,
+		   size_t size)
+{
+	if (size < 8)
+		return -EINVAL;
+	return read_str(pid, l, addr, out, size, false);
+}
+
 /* ---- code objects ---- */
 
 static uint32_t max_off(uint32_t a, uint32_t b)

@@ -70,6 +70,14 @@ int64_t pmt_pystack_pos_offset(const struct pmt_pylayout *l, uint64_t code_addr,
 int pmt_pystack_resolve(pid_t pid, const struct pmt_pylayout *l, uint64_t code_addr,
 			uint64_t pos, struct pmt_pyframe *out);
 
+/*
+ * Read the str object at @addr of @pid into @out (@size bytes, at least 8)
+ * as UTF-8, cut with "..." when longer. Returns 0, -EINVAL when it is not
+ * a plausible str, or -errno of a read.
+ */
+int pmt_pystr_read(pid_t pid, const struct pmt_pylayout *l, uint64_t addr, char *out,
+		   size_t size);
+
 struct pmt_pycode; /* one cached code object, private to pystack.c */
 
 /*

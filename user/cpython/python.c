@@ -194,7 +194,7 @@ static long scan_gc(const uint8_t *buf, size_t len, uint64_t base)
 	return -1;
 }
 
-static int scan_region(pid_t pid, uint64_t addr, size_t len, uint64_t *stats)
+static int scan_region(pid_t pid, uint64_t addr, size_t len, uint64_t *stats, uint64_t *gens)
 {
 	uint8_t *buf = malloc(len);
 	long o;
@@ -205,8 +205,10 @@ static int scan_region(pid_t pid, uint64_t addr, size_t len, uint64_t *stats)
 	err = pmt_mem_read(pid, addr, buf, len);
 	if (!err) {
 		o = scan_gc(buf, len, addr);
-		if (o >= 0)
+		if (o >= 0) {
 			*stats = addr + (uint64_t)o + STATS_OFF;
+			*gens = addr + (uint64_t)o;
+		}
 		else
 			err = -EAGAIN;
 	}
@@ -225,7 +227,7 @@ int pmt_python_resolve_gc(pid_t pid, const struct pmt_maps *maps, struct pmt_pyt
 	if (len < 512 || len > (8u << 20))
 		len = 64 * 1024;
 	/* 3.8, 3.11+: the gc state is inside _PyRuntime. */
-	err = scan_region(pid, py->runtime_addr, len, &py->gc_stats_addr);
+	err = scan_region(pid, py->runtime_addr, len, &py->gc_stats_addr, &py->gc_gens_addr);
 	if (err != -EAGAIN)
 		return err;
 	/* 3.9, 3.10: follow the pointers at the start of _PyRuntime. */
@@ -242,7 +244,7 @@ int pmt_python_resolve_gc(pid_t pid, const struct pmt_maps *maps, struct pmt_pyt
 		n = m->end - head[i];
 		if (n > INTERP_SCAN_BYTES)
 			n = INTERP_SCAN_BYTES;
-		if (!scan_region(pid, head[i], n, &py->gc_stats_addr))
+		if (!scan_region(pid, head[i], n, &py->gc_stats_addr, &py->gc_gens_addr))
 			return 0;
 	}
 	return -EAGAIN;

@@ -26,6 +26,7 @@ struct pmt_python {
 	uint64_t runtime_addr;    /* &_PyRuntime in the target */
 	uint64_t runtime_size;
 	uint64_t gc_stats_addr;   /* &generation_stats[0] in the target, 0 if unknown */
+	uint64_t gc_gens_addr;    /* &generations[0] (threshold at +16, count at +20) */
 	/* GC timing: file offsets of the collector's main function(s). */
 	uint64_t gc_func_off[PMT_GC_FUNCS];
 	int n_gc_funcs;

@@ -104,6 +104,12 @@ struct pmt_bpf {
 	unsigned wake_reasons;          /* PMT_WAKE_* bits wanting each frame at once */
 	int n_alloc_fds;
 	uint64_t frame_offset;          /* frames numbered before the kernel counted them */
+	int pool_fds[MAX_ALLOC_LINKS];  /* the pool analyzer's uprobe_multi links */
+	int n_pool_fds;
+	struct ring_buffer *pool_rb;    /* the pools ring (pmt_bpf_set_pool_fn) */
+	pmt_pool_fn pool_fn;
+	void *pool_ctx;
+	bool in_frame_cb;               /* on_ring is delivering a frame record */
 	struct pmt_growth_key growth_keys[PMT_GROWTH_ENTRIES]; /* drain scratch */
 };
 
@@ -189,8 +195,26 @@ static int on_ring(void *ctx, void *data, size_t len)
 		if (len >= sizeof(struct pmt_asset_event) && b->afn)
 			b->afn(b->ctx, data);
 	} else if (len >= sizeof(struct pmt_event)) {
+		/* A frame's pool records go first: they were written before it ended. */
+		if (ev->kind == PMT_EV_FRAME && b->pool_rb)
+			ring_buffer__consume(b->pool_rb);
 		b->fn(b->ctx, data);
 	}
+	return 0;
+}
+
+static int on_pool_ring(void *ctx, void *data, size_t len)
+{
+	struct pmt_bpf *b = ctx;
+	struct pmt_pool_event ev;
+
+	if (len < sizeof(ev) || !b->pool_fn)
+		return 0;
+	/* In the tool's numbering of frames, as every other record. */
+	memcpy(&ev, data, sizeof(ev));
+	if (ev.seq)
+		ev.seq += b->frame_offset;
+	b->pool_fn(b->pool_ctx, &ev);
 	return 0;
 }
 
@@ -249,6 +273,12 @@ static int open_and_load(struct pmt_bpf *b, pid_t tgid, bool with_trace)
 	bpf_program__set_autoload(b->skel->progs.pmt_alloc_return, with_trace);
 	bpf_program__set_autoload(b->skel->progs.pmt_gl_call_multi, with_trace);
 	bpf_program__set_autoload(b->skel->progs.pmt_gl_call, !with_trace); /* one of the two */
+	bpf_program__set_expected_attach_type(b->skel->progs.pmt_pool_alloc_ret,
+					      (enum bpf_attach_type)PMT_TRACE_UPROBE_MULTI);
+	bpf_program__set_expected_attach_type(b->skel->progs.pmt_pool_dealloc,
+					      (enum bpf_attach_type)PMT_TRACE_UPROBE_MULTI);
+	bpf_program__set_autoload(b->skel->progs.pmt_pool_alloc_ret, with_trace);
+	bpf_program__set_autoload(b->skel->progs.pmt_pool_dealloc, with_trace);
 	b->no_trace = !with_trace;
 	err = pmtrace_bpf__load(b->skel);
 	if (err) {
@@ -347,7 +377,7 @@ static struct plink from_libbpf(struct bpf_link *l)
 void pmt_bpf_close(struct pmt_bpf *b)
 {
 	struct plink all[2 * PMT_MAX_MARKERS + MAX_GC_LINKS + MAX_ASSET_LINKS + 2 * MAX_GL_LINKS +
-			 MAX_ALLOC_LINKS + 2 * MAX_GL_LINKS + 1 + 16];
+			 2 * MAX_ALLOC_LINKS + 2 * MAX_GL_LINKS + 1 + 16];
 	struct gl_links *g;
 	int i, j, n = 0;
 
@@ -375,6 +405,8 @@ void pmt_bpf_close(struct pmt_bpf *b)
 		all[n++] = b->dlopen;
 	for (i = 0; i < b->n_alloc_fds; i++)
 		all[n++] = (struct plink){ NULL, b->alloc_fds[i] };
+	for (i = 0; i < b->n_pool_fds; i++)
+		all[n++] = (struct plink){ NULL, b->pool_fds[i] };
 	/* The tracepoint links too: each perf-event close waits ~40 ms here. */
 	if (b->skel) {
 		struct bpf_link **tp[] = {
@@ -394,6 +426,7 @@ void pmt_bpf_close(struct pmt_bpf *b)
 	}
 	/* Every link at once: each waits for its own grace period, in parallel. */
 	destroy_links(all, n);
+	ring_buffer__free(b->pool_rb);
 	ring_buffer__free(b->rb);
 	pmtrace_bpf__destroy(b->skel);
 	free(b);
@@ -1060,7 +1093,167 @@ int pmt_bpf_poll(struct pmt_bpf *b, int timeout_ms)
 
 	/* Frame records do not wake us (see frames.bpf.c): collect them. */
 	m = ring_buffer__consume(b->rb);
+	if (b->pool_rb)
+		ring_buffer__consume(b->pool_rb);
 	if (n < 0)
 		return n;
 	return m < 0 ? m : n + m;
+}
+
+/* ---- the pool analyzer (pools.bpf.c) ---- */
+
+int pmt_bpf_set_pool_fn(struct pmt_bpf *b, pmt_pool_fn fn, void *ctx)
+{
+	if (b->no_trace)
+		return -EOPNOTSUPP;
+	b->pool_fn = fn;
+	b->pool_ctx = ctx;
+	if (b->pool_rb)
+		return 0;
+	b->pool_rb = ring_buffer__new(bpf_map__fd(b->skel->maps.pmt_pool_events), on_pool_ring, b,
+				      NULL);
+	return b->pool_rb ? 0 : -errno;
+}
+
+void pmt_bpf_pools_consume(struct pmt_bpf *b)
+{
+	if (b->pool_rb)
+		ring_buffer__consume(b->pool_rb);
+}
+
+int pmt_bpf_attach_pools(struct pmt_bpf *b, const char *file, const uint64_t *offsets,
+			 const uint64_t *cookies, int n, bool ret)
+{
+	struct link_create_uprobe_multi a;
+	struct bpf_program *p = ret ? b->skel->progs.pmt_pool_alloc_ret :
+				      b->skel->progs.pmt_pool_dealloc;
+	int fd;
+
+	if (b->no_trace)
+		return -EOPNOTSUPP;
+	if (b->n_pool_fds >= MAX_ALLOC_LINKS)
+		return -ENOSPC;
+	if (n <= 0)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	a.prog_fd = (uint32_t)bpf_program__fd(p);
+	a.attach_type = PMT_TRACE_UPROBE_MULTI;
+	a.path = (uint64_t)(uintptr_t)file;
+	a.offsets = (uint64_t)(uintptr_t)offsets;
+	a.cookies = (uint64_t)(uintptr_t)cookies;
+	a.cnt = (uint32_t)n;
+	a.multi_flags = ret ? PMT_UPROBE_MULTI_RETURN : 0;
+	a.pid = (uint32_t)b->tgid;
+	fd = (int)syscall(__NR_bpf, PMT_BPF_LINK_CREATE, &a, sizeof(a));
+	if (fd < 0)
+		return -errno;
+	b->pool_fds[b->n_pool_fds++] = fd;
+	return 0;
+}
+
+void pmt_bpf_detach_pools(struct pmt_bpf *b)
+{
+	int i;
+
+	for (i = 0; i < b->n_pool_fds; i++)
+		close(b->pool_fds[i]);
+	b->n_pool_fds = 0;
+}
+
+int pmt_bpf_pools_attached(const struct pmt_bpf *b)
+{
+	return b->n_pool_fds;
+}
+
+void pmt_bpf_set_pools_range(struct pmt_bpf *b, uint64_t from, uint64_t to)
+{
+	/* In the kernel's numbering, as pmt_bpf_set_trace_range(). */
+	from = from > b->frame_offset ? from - b->frame_offset : 0;
+	to = to > b->frame_offset ? to - b->frame_offset : 0;
+	__atomic_store_n(&b->skel->bss->pmt_pools_to, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&b->skel->bss->pmt_pools_from, from, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&b->skel->bss->pmt_pools_to, to, __ATOMIC_SEQ_CST);
+}
+
+void pmt_bpf_set_pools_config(struct pmt_bpf *b, uint64_t subtype_dealloc, uint64_t gen0_addr,
+			      const uint64_t *builtins, bool stacks)
+{
+	int i;
+
+	__atomic_store_n(&b->skel->bss->pmt_pool_subtype_dealloc, subtype_dealloc,
+			 __ATOMIC_SEQ_CST);
+	__atomic_store_n(&b->skel->bss->pmt_pool_gen0_addr, gen0_addr, __ATOMIC_SEQ_CST);
+	for (i = 0; i < PMT_POOL_BUILTINS; i++)
+		__atomic_store_n(&b->skel->bss->pmt_pool_builtin[i], builtins ? builtins[i] : 0,
+				 __ATOMIC_SEQ_CST);
+	__atomic_store_n(&b->skel->data->pmt_pool_stacks, stacks ? 1u : 0u, __ATOMIC_SEQ_CST);
+}
+
+void pmt_bpf_pools_stats(const struct pmt_bpf *b, struct pmt_bpf_pool_stats *out)
+{
+	out->lost = __atomic_load_n(&b->skel->bss->pmt_pool_lost, __ATOMIC_RELAXED);
+	out->hits = __atomic_load_n(&b->skel->bss->pmt_pool_hits, __ATOMIC_RELAXED);
+	out->prog_ns = __atomic_load_n(&b->skel->bss->pmt_pool_prog_ns, __ATOMIC_RELAXED);
+	out->types_full = __atomic_load_n(&b->skel->bss->pmt_pool_types_full, __ATOMIC_RELAXED);
+}
+
+int pmt_bpf_pool_types(struct pmt_bpf *b, pmt_pool_type_fn fn, void *ctx)
+{
+	int fd = bpf_map__fd(b->skel->maps.pmt_pool_types), n = 0;
+	uint64_t k, *prev = NULL, key;
+	struct pmt_pool_type v;
+
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		key = k;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v))
+			continue;
+		fn(ctx, key, &v);
+		n++;
+	}
+	return n;
+}
+
+int pmt_bpf_pool_type_set(struct pmt_bpf *b, uint64_t type, const struct pmt_pool_type *v)
+{
+	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.pmt_pool_types), &type, v, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int pmt_bpf_pool_votes(struct pmt_bpf *b, uint64_t *dealloc, uint64_t *votes, int max)
+{
+	int fd = bpf_map__fd(b->skel->maps.pmt_pool_votes), n = 0;
+	uint64_t k, *prev = NULL, key, v;
+
+	while (n < max && !bpf_map_get_next_key(fd, prev, &k)) {
+		key = k;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v))
+			continue;
+		dealloc[n] = key;
+		votes[n++] = v;
+	}
+	return n;
+}
+
+int pmt_bpf_pool_builtins(struct pmt_bpf *b, uint64_t seq, uint64_t *n)
+{
+	struct pmt_pool_bcount c;
+	uint32_t k;
+
+	memset(n, 0, PMT_POOL_BUILTINS * sizeof(*n));
+	if (seq <= b->frame_offset)
+		return -ENOENT;
+	seq -= b->frame_offset;
+	k = (uint32_t)(seq % PMT_POOL_RING);
+
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.pmt_pool_bcounts), &k, &c))
+		return -errno;
+	if (c.seq != seq) {
+		memset(n, 0, PMT_POOL_BUILTINS * sizeof(*n));
+		return -ENOENT;
+	}
+	memcpy(n, c.n, sizeof(c.n));
+	return 0;
 }

@@ -62,6 +62,7 @@ int pmt_bpf_attach_gc_uprobe(struct pmt_bpf *b, const char *file, uint64_t offse
 #define PMT_WAKE_TRACE 2u     /* a trace window is open */
 #define PMT_WAKE_BUDGET 4u    /* a budget needs values read at frame end */
 #define PMT_WAKE_CLOSING 8u   /* the last frame before detaching */
+#define PMT_WAKE_POOLS 16u    /* a pools window is open */
 void pmt_bpf_wake_each_frame(struct pmt_bpf *b, unsigned reason, bool on);
 /* Detach every marker probe now, in parallel. */
 void pmt_bpf_detach_all_markers_now(struct pmt_bpf *b);
@@ -143,6 +144,41 @@ typedef void (*pmt_trace_site_fn)(void *ctx, uint64_t stack_id, uint64_t allocs,
 int pmt_bpf_trace_sites_take(struct pmt_bpf *b, uint64_t seq, pmt_trace_site_fn fn, void *ctx);
 /* After detaching: forget remembered addresses and threads' call depths. */
 void pmt_bpf_trace_forget_live(struct pmt_bpf *b);
+
+/* ---- the pool analyzer (pools.bpf.c) ---- */
+typedef void (*pmt_pool_fn)(void *ctx, const struct pmt_pool_event *ev);
+/* Deliver pools records to @fn; a frame's are delivered before its record.
+ * 0, or -EOPNOTSUPP without uprobe_multi (the programs are not loaded). */
+int pmt_bpf_set_pool_fn(struct pmt_bpf *b, pmt_pool_fn fn, void *ctx);
+/* Deliver the pools records waiting now. */
+void pmt_bpf_pools_consume(struct pmt_bpf *b);
+/* One uprobe_multi link: @ret: return probes of PyType_GenericAlloc (cookie
+ * PMT_POOL_COOKIE_ALLOC), else dealloc entry probes (cookies: see events.h). */
+int pmt_bpf_attach_pools(struct pmt_bpf *b, const char *file, const uint64_t *offsets,
+			 const uint64_t *cookies, int n, bool ret);
+/* Remove every pool probe (one grace period per link). */
+void pmt_bpf_detach_pools(struct pmt_bpf *b);
+/* Pool links attached now. */
+int pmt_bpf_pools_attached(const struct pmt_bpf *b);
+/* Record frames begun by marker hits [from, to); 0, 0: none. */
+void pmt_bpf_set_pools_range(struct pmt_bpf *b, uint64_t from, uint64_t to);
+/* subtype_dealloc (0: unknown), &generations[0], the built-in types counted
+ * (PMT_POOL_BUILTINS, 0: none), and whether to walk stacks at creations. */
+void pmt_bpf_set_pools_config(struct pmt_bpf *b, uint64_t subtype_dealloc, uint64_t gen0_addr,
+			      const uint64_t *builtins, bool stacks);
+struct pmt_bpf_pool_stats {
+	uint64_t lost, hits, prog_ns, types_full;
+};
+void pmt_bpf_pools_stats(const struct pmt_bpf *b, struct pmt_bpf_pool_stats *out);
+/* Every type the kernel remembers, to @fn. Returns how many. */
+typedef void (*pmt_pool_type_fn)(void *ctx, uint64_t type, const struct pmt_pool_type *v);
+int pmt_bpf_pool_types(struct pmt_bpf *b, pmt_pool_type_fn fn, void *ctx);
+int pmt_bpf_pool_type_set(struct pmt_bpf *b, uint64_t type, const struct pmt_pool_type *v);
+/* Heap types' dealloc functions and the distinct types voting for each. */
+int pmt_bpf_pool_votes(struct pmt_bpf *b, uint64_t *dealloc, uint64_t *votes, int max);
+/* Built-in destructions of the frame begun by hit @seq (PMT_POOL_BUILTINS
+ * counts); -ENOENT when none was counted (or the slot was reused). */
+int pmt_bpf_pool_builtins(struct pmt_bpf *b, uint64_t seq, uint64_t *n);
 
 /* Attribute growth (faults, mmap/mremap/brk bytes) to Python stacks. */
 void pmt_bpf_set_growth(struct pmt_bpf *b, bool on);

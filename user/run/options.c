@@ -43,6 +43,7 @@ static const char doc[] =
 	"Started through sudo (or pkexec, doas), the game runs as you, files are\n"
 	"written as yours, and after start-up the tool keeps only CAP_BPF,\n"
 	"CAP_PERFMON and CAP_SYS_PTRACE under your uid (--verbose says which).\n"
+	"  sudo pmtrace-bpf --pools --pid 1234              # which classes to pool\n"
 	"\n"
 	"Exit status: 0 ok (also when the game exits), 1 internal error, 2 usage,\n"
 	"3 no such process, 4 not a Python process, 5 unsupported Python version,\n"
@@ -86,6 +87,9 @@ enum {
 	OPT_RUN_AS_ROOT,
 	OPT_BACKEND,
 	OPT_SAMPLE_RATE,
+	OPT_POOLS,
+	OPT_POOLS_WINDOW,
+	OPT_POOLS_EVERY,
 };
 
 static const struct argp_option opts[] = {
@@ -161,6 +165,12 @@ static const struct argp_option opts[] = {
 	  "no frames", 0 },
 	{ "sample-rate", OPT_SAMPLE_RATE, "HZ", 0,
 	  "procfs backend: samples a second (default 10)", 0 },
+	{ "pools", OPT_POOLS, NULL, 0,
+	  "Object pool analyzer: which classes to pool, how big, what it saves", 0 },
+	{ "pools-window", OPT_POOLS_WINDOW, "N", 0,
+	  "Frames a pools window samples, 17 to 1024 (default 32)", 0 },
+	{ "pools-every", OPT_POOLS_EVERY, "N", 0,
+	  "A pools window every N frames at most (default 300; governed by --max-overhead)", 0 },
 	{},
 };
 
@@ -330,6 +340,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case OPT_TRACE_DEPTH:
 		o->trace_depth = parse_ulong(st, "trace depth", arg, 0, 32);
 		break;
+	case OPT_POOLS:
+		o->pools = true;
+		break;
+	case OPT_POOLS_WINDOW:
+		o->pools_window = parse_ulong(st, "pools window", arg, 17, 1024);
+		o->pools = true;
+		break;
+	case OPT_POOLS_EVERY:
+		o->pools_every = parse_ulong(st, "pools interval", arg, 1, 100000000);
+		o->pools = true;
+		break;
 	case OPT_MAX_OVERHEAD:
 		o->max_overhead = parse_double(st, "maximum overhead", arg, 0.01, 100);
 		break;
@@ -414,6 +435,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 						      o->prometheus))
 			usage_error(st, "%s", "--html, --perfetto and --prometheus show frames: "
 				    "--backend procfs has none (its --json records are samples)");
+		if (!strcmp(o->backend, "procfs") && o->pools)
+			usage_error(st, "%s", "--pools places probes in the game: it needs --backend bpf");
 		if (o->run_as_root && !o->cmd)
 			usage_error(st, "%s", "--run-as-root is for launching a command");
 		break;

@@ -70,6 +70,10 @@ struct pmt_options {
 	const char *backend;  /* "bpf" (default) or "procfs" */
 	double sample_rate;   /* procfs: samples a second */
 	bool sample_rate_set; /* --sample-rate given */
+	/* The pool analyzer. */
+	bool pools;                  /* --pools */
+	unsigned long pools_window;  /* frames a window (0: default 32) */
+	unsigned long pools_every;   /* a window every N frames (0: default 300) */
 };
 
 #define PMT_SAMPLE_RATE_DEFAULT 10.0 /* procfs: 100 ms resolution, ~60 us of the tool's CPU each */

@@ -49,6 +49,7 @@
 #include "report/report.h"
 #include "cpython/stacknames.h"
 #include "run/snapshot_run.h"
+#include "run/pool_run.h"
 #include "run/trace_run.h"
 #include "run/tracer.h"
 
@@ -101,6 +102,7 @@ struct tracer {
 	struct pmt_trace_run trace;
 	struct pmt_snapshot_run snaps;   /* heap snapshots */
 	bool snap_attach_pending;        /* the attach snapshot waits for the GC state */
+	struct pmt_pool_run pools;
 	struct pmt_pylayout pyl;
 	bool pywalk_ready; /* the BPF stack walker knows the interpreter */
 	bool assets_on;
@@ -271,7 +273,8 @@ static void pmt_profiler_note(struct tracer *t, uint64_t t0, uint64_t t1, unsign
 static unsigned frame_prof(struct tracer *t, const struct pmt_event *ev)
 {
 	uint64_t start = t->session.prev.seq ? t->session.prev.ts_ns : ev->ts_ns;
-	unsigned prof = pmt_trace_run_prof(&t->trace, start, ev->ts_ns, ev->seq - 2);
+	unsigned prof = pmt_trace_run_prof(&t->trace, start, ev->ts_ns, ev->seq - 2) |
+			pmt_pool_run_prof(&t->pools, start, ev->ts_ns, ev->seq - 2);
 
 	if (pmt_prof_log_overlaps(&t->prof, start, ev->ts_ns))
 		prof |= PMT_PROF_PROBES;
@@ -402,6 +405,8 @@ static void emit_frame(struct tracer *t, const struct pmt_event *ev)
 	pmt_budget_run_frame(&t->budget, &f, t->assets_on ? &t->assets : NULL, t->text, t->json,
 			     t->last_marker_ns);
 	pmt_trace_run_frame(&t->trace, t->bpf, &f, t->last_marker_ns, t->text, t->json);
+	pmt_pool_run_frame(&t->pools, t->bpf, &t->maps, &f, t->last_marker_ns, t->trace.attached,
+			   t->text);
 }
 
 /*
@@ -1013,6 +1018,8 @@ static void report_interval(struct tracer *t)
 	pmt_budget_run_report(&t->budget, t->assets_on ? &t->assets : NULL, s.rss_last_bytes,
 			      s.rss_peak_bytes, false, t->o->quiet ? NULL : t->text, t->json);
 	pmt_trace_run_report(&t->trace, false, t->o->quiet ? NULL : t->text, NULL);
+	pmt_pool_run_report(&t->pools, t->bpf, &t->maps, false, t->o->quiet ? NULL : t->text,
+			    t->json);
 }
 
 static void report_final(struct tracer *t)
@@ -1055,6 +1062,9 @@ static void report_final(struct tracer *t)
 	pmt_budget_run_report(&t->budget, t->assets_on ? &t->assets : NULL, s.rss_last_bytes,
 			      s.rss_peak_bytes, true, t->text, t->json);
 	pmt_trace_run_report(&t->trace, true, t->text, t->json);
+	if (t->end == END_TARGET)
+		pmt_pool_run_target_gone(&t->pools);
+	pmt_pool_run_report(&t->pools, t->bpf, &t->maps, true, t->text, t->json);
 	if (t->json)
 		pmt_json_final(t->json, &s, &rf, &fi);
 }
@@ -1463,6 +1473,7 @@ static void cleanup(struct tracer *t)
 
 	pmt_trace_run_free(&t->trace, t->bpf);
 	pmt_snapshot_run_free(&t->snaps);
+	pmt_pool_run_free(&t->pools, t->bpf);
 	detach_markers_between_frames(t);
 	for (i = 0; i < PMT_MAX_MARKERS; i++)
 		free(t->slots[i].buf);
@@ -1605,9 +1616,12 @@ static int event_loop(struct tracer *t)
 		if (t->chosen >= 0 && t->trace_plan_due) {
 			t->trace_plan_due = false;
 			pmt_trace_run_python(&t->trace, t->bpf, &t->maps, &t->py, &t->stacks);
+			pmt_pool_run_python(&t->pools, t->bpf, &t->maps, &t->py, &t->pyl, &t->stacks);
 		}
-		if (t->chosen >= 0)
+		if (t->chosen >= 0) {
 			pmt_trace_run_tick(&t->trace, t->bpf, now_ns(), t->json);
+			pmt_pool_run_tick(&t->pools, t->bpf, &t->maps, now_ns());
+		}
 		snapshot_at_attach(t);
 		snapshot_tick(t);
 		if (t->chosen >= 0 && interval && now_ns() - t->last_report_ns >= interval) {
@@ -1679,6 +1693,7 @@ int pmt_tracer_run(const struct pmt_options *o)
 	pmt_trace_run_init(&t.trace, o, t.pid);
 	pmt_snapshot_run_init(&t.snaps, o, t.pid);
 	t.snap_attach_pending = !t.launched && !o->no_snapshot;
+	pmt_pool_run_init(&t.pools, o, t.pid);
 	rc = init_session(&t);
 	if (!rc)
 		rc = start_bpf(&t);
