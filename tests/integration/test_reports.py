@@ -280,6 +280,10 @@ class ReportsFromARun(unittest.TestCase):
                              [f["frame"] for f in frames if f["spike"]])
             self.assertEqual(h.frames_listed("#drop-list"),
                              [f["frame"] for f in frames if f["dropped"]])
+            # each drop under its cause, the profiler's own apart ("other": no cause)
+            self.assertEqual(page.eval("Array.from(document.querySelectorAll('#drop-list "
+                                       "[data-frame]')).map(b => b.className)"),
+                             [f["cause"] or "other" for f in frames if f["dropped"]])
             peak = max(f["rss_bytes"] for f in frames)
             self.assertEqual(int(h.value("#s-rss-peak")), peak)
             self.assertIn(fmt_bytes(peak), h.text("#s-rss-peak"))

@@ -227,7 +227,7 @@ static void c_flags(const struct pmt_run *r, const struct pmt_run_frame *rf, uin
 			       (f->gc_known ? 64 : 0) | (f->gc_timed ? 128 : 0));
 }
 
-/* cause (0 none, 1 gc, 2 page faults, 3 heap growth) | (oldest generation + 1) << 4 */
+/* cause (0 none, 1 gc, 2 page faults, 3 heap growth, 4 profiler) | (oldest generation + 1) << 4 */
 static void c_cause(const struct pmt_run *r, const struct pmt_run_frame *rf, uint64_t t0, int a,
 		    unsigned char *o)
 {

@@ -34,8 +34,10 @@ function pmtReport(D) {
 	const TYPES = ['surface', 'text', 'texture', 'audio', 'music', 'font', 'gpu_buffer'];
 	const TYPE_COLORS = { surface: '#4e79a7', text: '#f28e2b', texture: '#59a14f', audio: '#b07aa1',
 		music: '#76b7b2', font: '#edc948', gpu_buffer: '#9c755f' };
-	const CAUSES = ['other', 'gc', 'page_faults', 'heap_growth'];
-	const CAUSE_COLORS = { other: '#7f7f7f', gc: '#e8871e', page_faults: '#8e44ad', heap_growth: '#d62728' };
+	const CAUSES = ['other', 'gc', 'page_faults', 'heap_growth', 'profiler'];
+	const CAUSE_COLORS = { other: '#7f7f7f', gc: '#e8871e', page_faults: '#8e44ad', heap_growth: '#d62728', profiler: '#17becf' };
+	/* the cause's name (the low nibble of the cause column: 4 is the profiler's own) */
+	function causeOf(v) { return CAUSES[v & 15] || 'other'; }
 	const GEN_COLORS = ['#f5c48f', '#e8871e', '#a04f00'];
 
 	// ---- data --------------------------------------------------------------------
@@ -353,7 +355,7 @@ function pmtReport(D) {
 			}
 			if (!(f & FL.PARTIAL) && d > maxDur) maxDur = d;
 			flags[c1] |= f;
-			if (f & FL.DROP) causes[c1] |= 1 << (C.cause[i] & 3);
+			if (f & FL.DROP) causes[c1] |= 1 << Math.max(0, CAUSES.indexOf(causeOf(C.cause[i])));
 			const gen = (C.cause[i] >> 4) - 1;
 			if (gen > gens[c1]) gens[c1] = gen;
 			last.frames++;
@@ -382,7 +384,7 @@ function pmtReport(D) {
 			if (flags[c] & FL.DROP) {
 				let k = 0;
 				const n = popcount(causes[c]);
-				for (let ci = 0; ci < 4; ci++) if (causes[c] & (1 << ci)) {
+				for (let ci = 0; ci < CAUSES.length; ci++) if (causes[c] & (1 << ci)) {
 					g.fillStyle = CAUSE_COLORS[CAUSES[ci]];
 					g.fillRect(L.left + c - 1, L.time.y + k * 8 / n, 3, 8 / n);
 					k++;
@@ -599,7 +601,7 @@ function pmtReport(D) {
 		if (p < 0) { tip.style.display = 'none'; return; }
 		const f = C.flags[p];
 		const lines = ['frame ' + C.index[p] + ' · ' + fmtSec(C.t[p] - full.t0),
-			C.dur[p].toFixed(2) + ' ms' + (f & FL.DROP ? ' · dropped (' + CAUSES[C.cause[p] & 3].replace('_', ' ') + ')' : '') +
+			C.dur[p].toFixed(2) + ' ms' + (f & FL.DROP ? ' · dropped (' + causeOf(C.cause[p]).replace('_', ' ') + ')' : '') +
 				(f & (FL.MEM | FL.TIME) ? ' · spike' : ''),
 			'RSS ' + fmtBytes(C.rss[p]) + ' (' + fmtBytes(C.delta[p], true) + ')' +
 				(Number.isNaN(C.heap[p]) ? '' : ' · heap ' + fmtBytes(C.heap[p]))];
@@ -680,7 +682,7 @@ function pmtReport(D) {
 			kv('ended at', fmtSec(C.t[p] - full.t0)),
 			kv('duration', C.dur[p].toFixed(3) + ' ms' + (f & FL.PARTIAL ? ' (partial: records lost)' : '')),
 			kv('spike', kind || 'no'),
-			kv('dropped', f & FL.DROP ? 'yes, cause ' + CAUSES[C.cause[p] & 3].replace('_', ' ') : 'no'),
+			kv('dropped', f & FL.DROP ? 'yes, cause ' + causeOf(C.cause[p]).replace('_', ' ') : 'no'),
 			kv('RSS', fmtBytes(C.rss[p]) + ' (' + fmtBytes(C.delta[p], true) + ')'),
 			kv('Python heap', Number.isNaN(C.heap[p]) ? 'not measured' : fmtBytes(C.heap[p])),
 			kv('page faults', C.minflt[p] + ' minor, ' + C.majflt[p] + ' major (~' + C.faultms[p].toFixed(2) + ' ms)'),
@@ -745,7 +747,7 @@ function pmtReport(D) {
 			s.appendChild(box);
 		}
 		list('spike-list', 'Spike frames', spikes, function (p) { return C.flags[p] & FL.MEM ? 'memory' : 'time'; });
-		list('drop-list', 'Dropped frames, by cause', drops, function (p) { return CAUSES[C.cause[p] & 3]; });
+		list('drop-list', 'Dropped frames, by cause', drops, function (p) { return causeOf(C.cause[p]); });
 	}
 
 	// ---- growth, assets, pools, budgets, platforms, trace, intervals ------------------
