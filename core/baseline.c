@@ -186,6 +186,22 @@ uint64_t pmt_baseline_duration(const struct pmt_baseline *b)
 	return median_of_sorted(b->sorted_dur, b->len);
 }
 
+/* pmt_baseline_pace - the game's own steady frame time, or 0; see frame.h. */
+uint64_t pmt_baseline_pace(const struct pmt_baseline *b)
+{
+	uint64_t med, lo, hi;
+
+	if (b->len < PMT_PACE_MIN_FRAMES)
+		return 0;
+	med = median_of_sorted(b->sorted_dur, b->len);
+	lo = b->sorted_dur[b->len / 10];
+	hi = b->sorted_dur[b->len - 1 - b->len / 10];
+	if ((double)lo < (double)med * (1 - PMT_PACE_SPREAD) ||
+	    (double)hi > (double)med * (1 + PMT_PACE_SPREAD))
+		return 0;
+	return med;
+}
+
 /*
  * pmt_baseline_growth - median RSS growth of the entries held, 0 when
  * empty. Even counts give the mean of the middle two, rounded toward

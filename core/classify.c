@@ -39,6 +39,7 @@ void pmt_analysis_config_default(struct pmt_analysis_config *cfg)
 	cfg->cause_share = 0.5;
 	cfg->baseline_window = 60;
 	cfg->baseline_min = 4;
+	cfg->auto_pace = false;
 }
 
 /* Oldest generation collected in @f, or -1 (also when GC stats are unknown). */
@@ -144,7 +145,20 @@ void pmt_frame_classify(const struct pmt_analysis_config *cfg, struct pmt_baseli
 	f->prof_cost_ns = 0;
 	f->prof_slow = false;
 	f->cause = PMT_CAUSE_NONE;
+	f->paced = false;
 	f->gc_generation = oldest_generation(f);
+	if (warm && budget > 0 && cfg->auto_pace) {
+		/* A game steadily slower than the target paces itself (it caps its
+		 * own rate): its frames are judged against that pace. */
+		uint64_t pace = pmt_baseline_pace(b);
+
+		if ((double)pace > budget * PMT_PACE_OVER) {
+			budget = (double)pace;
+			ref = budget;
+			f->paced = !f->partial;
+		}
+	}
+	f->budget_ns = (uint64_t)budget;
 	if (f->partial)
 		return;
 

@@ -561,6 +561,8 @@ static int rec_frame(struct rd *d, json_object *o)
 	boolf(d, o, "dropped", &f->dropped, REQ);
 	if (!strf(d, o, "cause", &cause, OPT))
 		f->cause = cause_of(cause);
+	u64f(d, o, "budget_ns", &f->budget_ns, OPT);
+	boolf(d, o, "paced", &f->paced, OPT);
 	prof = objf(d, o, "profiler", OPT);
 	if (prof) {
 		bool b = false;
@@ -765,6 +767,8 @@ static int parse_summary(struct rd *d, json_object *o, struct pmt_summary *s, ui
 		u64f(d, prof, "cost_ns", &s->prof_cost_ns, OPT);
 	}
 	u64f(d, o, "lost_events", lost, OPT);
+	u64f(d, o, "paced_frames", &s->paced_frames, OPT);
+	u64f(d, o, "pace_ns", &s->pace_ns, OPT);
 	if (u64f(d, o, "span_ns", &span, OPT) == 1 && !d->err)
 		span = secs > 0 && secs < 1e9 ? (uint64_t)(secs * 1e9 + 0.5) : 0;
 	s->span_ns = span;

@@ -143,6 +143,10 @@ void pmt_summary_acc_add(struct pmt_summary_acc *acc, const struct pmt_frame *f)
 		if ((unsigned int)f->cause < sizeof(s->causes) / sizeof(s->causes[0]))
 			s->causes[f->cause]++;
 	}
+	if (f->paced) {
+		s->paced_frames++;
+		s->pace_ns = f->budget_ns;
+	}
 	if (f->prof) {
 		s->prof_frames++;
 		s->prof_traced += (f->prof & PMT_PROF_TRACED) != 0;

@@ -68,6 +68,8 @@ struct pmt_frame {
 	uint8_t spike_kind; /* PMT_SPIKE_* bits */
 	bool dropped;
 	enum pmt_cause cause;
+	uint64_t budget_ns; /* the budget it was judged against (0: drops are off) */
+	bool paced;         /* budget_ns is the game's own pace, not the target's */
 	int gc_generation; /* oldest generation collected, -1 if none */
 	uint64_t prof_cost_ns; /* prof frames: duration above the normal frame */
 	bool prof_slow;        /* prof frames: slow enough to be a time spike */
@@ -82,7 +84,13 @@ struct pmt_analysis_config {
 	double cause_share;         /* a cause must explain this share of the excess */
 	uint32_t baseline_window;   /* frames in the rolling baseline */
 	uint32_t baseline_min;      /* frames needed before classifying */
+	bool auto_pace;             /* a game steadily slower than the target is judged
+				     * against its own pace (pmt_baseline_pace()) */
 };
+
+#define PMT_PACE_MIN_FRAMES 10  /* baseline frames needed to see a pace */
+#define PMT_PACE_SPREAD 0.05    /* p10 and p90 within this share of the median */
+#define PMT_PACE_OVER 1.1       /* a pace this much slower than the target's budget */
 
 /*
  * Fill @cfg with the documented defaults: 60 fps, threshold 0.1, floor
@@ -136,6 +144,13 @@ void pmt_baseline_add(struct pmt_baseline *b, uint64_t duration_ns, int64_t grow
 uint32_t pmt_baseline_count(const struct pmt_baseline *b);
 /* Medians; 0 when empty. */
 uint64_t pmt_baseline_duration(const struct pmt_baseline *b);
+/*
+ * The game's own frame pace: the median duration when the baseline holds at
+ * least PMT_PACE_MIN_FRAMES frames whose 10th and 90th percentiles are
+ * within PMT_PACE_SPREAD of it (a game capping itself, e.g. Clock.tick(40));
+ * else 0.
+ */
+uint64_t pmt_baseline_pace(const struct pmt_baseline *b);
 int64_t pmt_baseline_growth(const struct pmt_baseline *b);
 
 /* ---- classification ----------------------------------------------------- */
@@ -225,6 +240,9 @@ struct pmt_summary {
 	/* Frames the profiler acted in, counted apart from the game's. */
 	uint64_t prof_frames, prof_traced, prof_dropped, prof_slow;
 	uint64_t prof_cost_ns;
+	/* Frames judged against the game's own pace (auto_pace), and the last pace. */
+	uint64_t paced_frames;
+	uint64_t pace_ns;
 };
 
 /*

@@ -13,11 +13,11 @@ FRAME = ["frame", "ts_ns", "duration_ns", "rss_bytes", "rss_anon_bytes", "rss_fi
          "rss_shmem_bytes", "swap_bytes", "rss_delta_bytes", "minflt", "majflt", "fault_time_est_ns",
          "mapped_bytes", "unmapped_bytes", "brk_delta_bytes", "gc_collections",
          "gc_collected", "gc_uncollectable", "gc_ns", "partial", "spike", "spike_kind",
-         "dropped", "cause", "profiler", "gc_generation"]
+         "dropped", "cause", "budget_ns", "paced", "profiler", "gc_generation"]
 REPORT = ["interval", "fps", "frame_time_ns", "rss_bytes", "rss_peak_bytes",
           "growth_per_frame_bytes", "gc_collections", "gc_collected", "minflt", "majflt",
           "mapped_bytes", "unmapped_bytes", "spikes", "spike_frames", "dropped", "drops",
-          "causes", "lost_events"]
+          "causes", "lost_events", "paced_frames", "pace_ns"]
 FINAL = ["frames", "lost_events", "exit_reason", "target_exit_code", "summary", "samples"]
 ASSETS = ["scope", "frame", "live", "by_type", "top", "leaks", "duplicates", "orphans", "use_sites",
           "unknown_frees", "untracked", "lost_events", "gl_unbound_uploads", "gl_names_lost"]
@@ -113,6 +113,8 @@ class JsonTest(unittest.TestCase):
                     bad.append("line %d: profiler %r" % (n, prof))
                 if r.get("cause") == "profiler" and not prof:
                     bad.append("line %d: cause profiler without profiler" % n)
+                if r.get("paced") and not r["budget_ns"] > 1e9 / 60 * 1.1:
+                    bad.append("line %d: paced at %r ns, not slower than 60 fps" % (n, r["budget_ns"]))
                 if not r.get("dropped") and r.get("cause") is not None:
                     bad.append("line %d: cause %r on a frame not dropped" % (n, r.get("cause")))
             elif t == "report":

@@ -730,6 +730,70 @@ static void test_gc_generation_always(void)
 	teardown(&fx);
 }
 
+/*
+ * A game capping itself at 40 fps (25 ms frames, +-3 %) is judged against
+ * its own pace when auto_pace is on: its normal frames are no drops, a
+ * frame over 25 ms x 1.25 is; without auto_pace every frame drops at 60 fps.
+ */
+static void test_auto_pace(void)
+{
+	struct fixture fx;
+	struct pmt_frame f;
+	uint64_t pace;
+	uint32_t i;
+
+	setup(&fx, 0, 0, 0);
+	for (i = 0; i < PMT_PACE_MIN_FRAMES; i++)
+		pmt_baseline_add(&fx.b, 25 * MS + (i % 7) * 100000 - 300000, 0); /* 24.7-25.3 ms */
+	f = classify(&fx, mkframe(25 * MS, 0));
+	CU_ASSERT_TRUE(f.dropped); /* auto_pace off: the 60 fps budget */
+	CU_ASSERT_FALSE(f.paced);
+	CU_ASSERT_EQUAL(f.budget_ns, 16666666);
+	fx.cfg.auto_pace = true;
+	pace = pmt_baseline_pace(&fx.b);
+	CU_ASSERT_TRUE(pace >= 24700000 && pace <= 25300000);
+	f = classify(&fx, mkframe(25 * MS, 0));
+	CU_ASSERT_FALSE(f.dropped);
+	CU_ASSERT_TRUE(f.paced);
+	CU_ASSERT_EQUAL(f.budget_ns, pace);
+	/* 1.25 x the pace is the boundary */
+	pace = pmt_baseline_pace(&fx.b);
+	f = classify(&fx, mkframe(pace * 5 / 4, 0));
+	CU_ASSERT_FALSE(f.dropped);
+	pace = pmt_baseline_pace(&fx.b);
+	f = classify(&fx, mkframe(pace * 5 / 4 + 2, 0));
+	CU_ASSERT_TRUE(f.dropped);
+	CU_ASSERT_TRUE(f.paced);
+	teardown(&fx);
+
+	/* a 60 fps game: no pace above the target, the target's budget */
+	setup(&fx, PMT_PACE_MIN_FRAMES, 16600000, 0);
+	fx.cfg.auto_pace = true;
+	f = classify(&fx, mkframe(25 * MS, 0));
+	CU_ASSERT_TRUE(f.dropped);
+	CU_ASSERT_FALSE(f.paced);
+	teardown(&fx);
+
+	/* slow but unsteady (an uncapped game under load): no pace */
+	setup(&fx, 0, 0, 0);
+	fx.cfg.auto_pace = true;
+	for (i = 0; i < 40; i++)
+		pmt_baseline_add(&fx.b, (i % 2 ? 20 : 30) * MS, 0);
+	CU_ASSERT_EQUAL(pmt_baseline_pace(&fx.b), 0);
+	f = classify(&fx, mkframe(25 * MS, 0));
+	CU_ASSERT_TRUE(f.dropped);
+	CU_ASSERT_FALSE(f.paced);
+	teardown(&fx);
+
+	/* too few frames to see a pace */
+	setup(&fx, PMT_PACE_MIN_FRAMES - 1, 25 * MS, 0);
+	CU_ASSERT_EQUAL(pmt_baseline_pace(&fx.b), 0);
+	fx.cfg.auto_pace = true;
+	f = classify(&fx, mkframe(25 * MS, 0));
+	CU_ASSERT_TRUE(f.dropped);
+	teardown(&fx);
+}
+
 /* pmt_test_register_classify - add the "classify" suite. */
 /* The fault-time rule: the larger of faults x cost and kernel time capped per fault. */
 static void test_fault_time(void)
@@ -764,6 +828,7 @@ void pmt_test_register_classify(void)
 		{ "cause reference is min(base, budget)", test_cause_reference_is_min },
 		{ "spikes stay out of the baseline", test_spikes_stay_out },
 		{ "gc_generation on every frame", test_gc_generation_always },
+		{ "auto pace: a game capping itself is judged against its pace", test_auto_pace },
 	};
 
 	pmt_test_add_suite("classify", tests, PMT_ARRAY_SIZE(tests));

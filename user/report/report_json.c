@@ -230,6 +230,8 @@ void pmt_json_frame(FILE *f, const struct pmt_frame *fr, const struct pmt_growth
 		fr->partial ? "true" : "false", fr->spike ? "true" : "false",
 		spike_kind(fr->spike_kind), fr->dropped ? "true" : "false");
 	cause(f, fr->cause);
+	fprintf(f, ",\"budget_ns\":%" PRIu64 ",\"paced\":%s", fr->budget_ns,
+		fr->paced ? "true" : "false");
 	if (fr->prof)
 		fprintf(f, ",\"profiler\":{\"traced\":%s,\"probes\":%s,\"cost_ns\":%" PRIu64
 			",\"slow\":%s}", (fr->prof & PMT_PROF_TRACED) ? "true" : "false",
@@ -278,6 +280,11 @@ static void summary_members(FILE *f, const struct pmt_summary *s,
 		s->causes[PMT_CAUSE_HEAP_GROWTH], s->causes[PMT_CAUSE_NONE],
 		s->causes[PMT_CAUSE_PROFILER], s->prof_frames, s->prof_traced, s->prof_dropped,
 		s->prof_slow, s->prof_cost_ns, lost, s->spikes_memory, s->spikes_time, s->span_ns);
+	fprintf(f, ",\"paced_frames\":%" PRIu64 ",\"pace_ns\":", s->paced_frames);
+	if (s->paced_frames)
+		fprintf(f, "%" PRIu64, s->pace_ns);
+	else
+		fputs("null", f);
 	fputs(",\"spike_frames\":[", f);
 	n = rf && rf->ring ? rf->ring->len : 0;
 	for (i = 0, first = 1; i < n; i++) {

@@ -135,6 +135,10 @@ void pmt_text_summary(FILE *f, const char *title, const struct pmt_summary *s,
 		s->spikes, s->spikes_memory, s->spikes_time, s->dropped, s->causes[PMT_CAUSE_GC],
 		s->causes[PMT_CAUSE_PAGE_FAULTS], s->causes[PMT_CAUSE_HEAP_GROWTH],
 		s->causes[PMT_CAUSE_NONE]);
+	if (s->paced_frames && s->pace_ns)
+		fprintf(f, "  paced : %" PRIu64 " frames judged against the game's own pace, %.2f ms "
+			   "(%.1f fps; it caps itself below the target; --target-fps sets one)\n",
+			s->paced_frames, s->pace_ns / 1e6, 1e9 / (double)s->pace_ns);
 	if (s->prof_frames)
 		fprintf(f, "  profiler: %" PRIu64 " frames (%" PRIu64 " traced) slowed by %.1f ms in all"
 			   "; %" PRIu64 " of them dropped, %" PRIu64 " slow: not the game's\n",

@@ -100,7 +100,7 @@ static const struct argp_option opts[] = {
 	{ "verbose", 'v', NULL, 0, "Explain probe placement; libbpf warnings", 0 },
 	{ "frame-marker", 'm', "auto|[LIB:]SYMBOL", 0,
 	  "Function called once per frame (default auto)", 0 },
-	{ "target-fps", OPT_TARGET_FPS, "N", 0, "Frame rate the game aims for (default 60)", 0 },
+	{ "target-fps", OPT_TARGET_FPS, "N", 0, "Frame rate the game aims for (default 60; a game steadily slower is judged against its own pace unless this is given)", 0 },
 	{ "spike-threshold", OPT_SPIKE_THRESHOLD, "FRACTION", 0,
 	  "Spike when above the baseline by this fraction (default 0.1)", 0 },
 	{ "spike-floor", OPT_SPIKE_FLOOR, "BYTES", 0,
@@ -268,6 +268,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		break;
 	case OPT_TARGET_FPS:
 		o->target_fps = parse_double(st, "target fps", arg, 1, 1000);
+		o->target_fps_set = true;
 		break;
 	case OPT_SPIKE_THRESHOLD:
 		o->spike_threshold = parse_double(st, "spike threshold", arg, 0, 100);

@@ -29,6 +29,7 @@ struct pmt_options {
 	bool verbose;
 	const char *marker;   /* NULL or "auto": detect */
 	double target_fps;
+	bool target_fps_set;   /* given: no judging against the game's own pace */
 	double spike_threshold;
 	unsigned long spike_floor;
 	size_t history;

@@ -395,6 +395,9 @@ static void emit_frame(struct tracer *t, const struct pmt_event *ev)
 	if (r)
 		return;
 	t->last_marker_ns = now_ns();
+	/* Trace mode's room rule follows the budget frames are judged against. */
+	if (f.budget_ns && !f.partial)
+		t->trace.drop_ns = (double)f.budget_ns * 1.25;
 	read_pyheap(t, &f);
 	if (t->assets_on) {
 		apply_assets(t, f.index, ev->ts_ns);
@@ -1538,6 +1541,7 @@ static int init_session(struct tracer *t)
 
 	pmt_analysis_config_default(&cfg);
 	cfg.target_fps = t->o->target_fps;
+	cfg.auto_pace = !t->o->target_fps_set;
 	cfg.spike_threshold = t->o->spike_threshold;
 	cfg.spike_floor_bytes = t->o->spike_floor;
 	err = pmt_session_init(&t->session, &cfg, t->o->history, (uint64_t)sysconf(_SC_PAGESIZE));
