@@ -305,6 +305,41 @@ class PoolsTest(unittest.TestCase):
             self.skipTest("needs libSDL2 and a pyenv CPython 3.8+")
         self.attach(found[vs[-1]], "pyenv_" + vs[-1].replace(".", "_"))
 
+    def test_idle_game_heap_vote(self):
+        """A game that makes no instance of a class in its frames (idling in a
+        menu): the windows cannot see subtype_dealloc, so the classes alive in
+        the heap vote for it; windows then run. On a pyenv build its symbol
+        must agree."""
+        if not it.has_sdl2():
+            self.skipTest("libSDL2 not found")
+        found = it.pyenv_pythons()
+        runs = [(it.DEBIAN_PY, "debian")] if os.access(it.DEBIAN_PY, os.X_OK) else []
+        if found:
+            v = max(found, key=lambda v: tuple(map(int, v.split("."))))
+            runs.append((found[v], "pyenv_" + v.replace(".", "_")))
+        if not runs:
+            self.skipTest("no interpreter")
+        idle = ["--spark", "0", "--burst", "0", "--ember", "0", "--rock", "0", "--bullets", "0",
+                "--late", "0", "--odd", "0"]
+        for py, label in runs:
+            with self.subTest(python=label):
+                tmp = it.Tmp("pools_idle_" + label)
+                self.addCleanup(tmp.cleanup)
+                out = tmp("idle.jsonl")
+                cmd = [it.TOOL, "--quiet", "--interval", "0", "--json", out, "--pools",
+                       "--pools-window", "17", "--pools-every", "20", "--max-overhead", "100",
+                       "--trace-on-spike", "0", "--", py, WORKLOAD, "--frames", "200",
+                       "--fps", "100"] + idle
+                rc, sout, serr = it.run(cmd, timeout=120)
+                self.assertEqual(rc, 0, it.describe(rc, sout, serr))
+                p = [r for r in it.load_jsonl(out) if r["type"] == "pools"][-1]
+                sd = p["probes"]["subtype_dealloc"]
+                self.assertTrue(sd, p["probes"])
+                self.assertIn("alive in the heap", sd["how"])
+                if label != "debian":  # a symbol table: the answer is checked
+                    self.assertIs(sd["symbol_agrees"], True, sd)
+                self.assertGreaterEqual(p["sampling"]["windows"], 1, p["sampling"])
+
     def test_exit_mid_window(self):
         """A window longer than the game: the game exits inside it. The window
         is reported partial; every frame it saw whole is there; the game's

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cpython/heapwalk.h"
 #include "cpython/pytypes.h"
 #include "os/proc.h"
 #include "report/report_pools.h"
@@ -366,6 +367,101 @@ static void attach_window(struct pmt_pool_run *pr, struct pmt_bpf *b, uint64_t f
 }
 
 /* subtype_dealloc: the dealloc function most heap types voted for. */
+/* ---- subtype_dealloc from the heap ------------------------------------------------ */
+
+#define HEAP_VOTE_TYPES 512     /* distinct classes counted */
+#define HEAP_VOTE_READ 64       /* of which read for their tp_dealloc */
+#define HEAP_VOTE_OBJECTS 400000
+
+struct heap_vote {
+	struct pmt_heapwalk *hw;
+	uint64_t type[HEAP_VOTE_TYPES], count[HEAP_VOTE_TYPES];
+	size_t n;
+};
+
+static int heap_vote_obj(void *ctx, uint64_t obj)
+{
+	struct heap_vote *hv = ctx;
+	const struct pmt_pytype *t = pmt_heapwalk_type_of(hv->hw, obj, NULL);
+	size_t i;
+
+	if (!t || !t->heap)
+		return 0;
+	for (i = 0; i < hv->n; i++)
+		if (hv->type[i] == t->addr) {
+			hv->count[i]++;
+			return 0;
+		}
+	if (hv->n < HEAP_VOTE_TYPES) {
+		hv->type[hv->n] = t->addr;
+		hv->count[hv->n++] = 1;
+	}
+	return 0;
+}
+
+/*
+ * When no window saw a class make an instance (a game idling in a menu
+ * makes few), the classes of the objects alive in the heap vote instead:
+ * every class a class statement makes has subtype_dealloc as tp_dealloc,
+ * so the dealloc most of them hold is it (extension heap types each have
+ * their own). One walk of the collector's lists, read from outside.
+ */
+static uint64_t heap_vote(struct pmt_pool_run *pr, uint64_t *votes, uint64_t *classes)
+{
+	struct heap_vote *hv = calloc(1, sizeof(*hv));
+	uint64_t d[HEAP_VOTE_READ], v[HEAP_VOTE_READ], best = 0, bv = 0;
+	struct pmt_heapwalk hw;
+	size_t i, j, nd = 0, k;
+
+	*votes = *classes = 0;
+	if (!hv || !pr->fl.py || pmt_heapwalk_open(&hw, pr->pid, pr->fl.py, 64u << 20)) {
+		free(hv);
+		return 0;
+	}
+	hv->hw = &hw;
+	if (!pmt_heapwalk_begin(&hw))
+		pmt_heapwalk_gc_objects(&hw, heap_vote_obj, hv, HEAP_VOTE_OBJECTS);
+	pmt_heapwalk_close(&hw);
+	/* The classes with most instances first, HEAP_VOTE_READ of them read. */
+	for (k = 0; k < HEAP_VOTE_READ && k < hv->n; k++) {
+		struct pmt_pyclass c;
+		size_t top = k;
+
+		for (i = k + 1; i < hv->n; i++)
+			if (hv->count[i] > hv->count[top])
+				top = i;
+		if (top != k) {
+			uint64_t ty = hv->type[k], co = hv->count[k];
+
+			hv->type[k] = hv->type[top];
+			hv->count[k] = hv->count[top];
+			hv->type[top] = ty;
+			hv->count[top] = co;
+		}
+		if (pmt_pyclass_read(pr->pid, &pr->pyl, hv->type[k], &c) || !c.heap || !c.dealloc)
+			continue;
+		(*classes)++;
+		for (j = 0; j < nd && d[j] != c.dealloc; j++)
+			;
+		if (j == nd) {
+			d[nd] = c.dealloc;
+			v[nd++] = 0;
+		}
+		v[j]++;
+	}
+	for (j = 0; j < nd; j++)
+		if (v[j] > bv) {
+			best = d[j];
+			bv = v[j];
+		}
+	free(hv);
+	/* a majority, and of more than one class */
+	if (bv < 2 || bv * 2 <= *classes)
+		return 0;
+	*votes = bv;
+	return best;
+}
+
 static void discover(struct pmt_pool_run *pr, struct pmt_bpf *b, const struct pmt_maps *maps)
 {
 	uint64_t d[256], v[256], best = 0, bv = 0, total = 0;
@@ -381,10 +477,20 @@ static void discover(struct pmt_pool_run *pr, struct pmt_bpf *b, const struct pm
 		}
 	}
 	pr->discoveries++;
+	if (!best && pr->discoveries == 2) {
+		/* Two windows and no class made an instance: the heap's classes vote. */
+		best = heap_vote(pr, &bv, &total);
+		if (best) {
+			snprintf(how, sizeof(how), "tp_dealloc of %" PRIu64 " of the %" PRIu64
+				 " classes alive in the heap", bv, total);
+			goto found;
+		}
+	}
 	if (!best)
 		return; /* no class made an instance: next window tries again */
 	snprintf(how, sizeof(how), "tp_dealloc of %" PRIu64 " of the %" PRIu64 " classes seen", bv,
 		 total);
+found:
 	if (pmt_pool_plan_subtype(pr->pid, maps, pr->plan, best, how))
 		return;
 	if (pr->plan->symbol_subtype_dealloc) {
