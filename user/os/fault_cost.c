@@ -11,8 +11,8 @@
 
 #include "os/fault_cost.h"
 
-#define TRIALS 5
-#define BYTES (2u << 20) /* 512 pages a trial */
+#define TRIALS 3
+#define BYTES (1u << 20) /* 256 pages a trial */
 
 static int cmp_double(const void *a, const void *b)
 {
