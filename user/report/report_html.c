@@ -385,14 +385,15 @@ static void write_summary(FILE *f, const struct pmt_run *r)
 		",\"majflt\":%" PRIu64 ",\"mapped_bytes\":%" PRIu64 ",\"unmapped_bytes\":%" PRIu64
 		",\"spikes\":%" PRIu64 ",\"spikes_memory\":%" PRIu64 ",\"spikes_time\":%" PRIu64
 		",\"dropped\":%" PRIu64 ",\"causes\":{\"gc\":%" PRIu64 ",\"page_faults\":%" PRIu64
-		",\"heap_growth\":%" PRIu64 ",\"none\":%" PRIu64 "}}",
+		",\"heap_growth\":%" PRIu64 ",\"none\":%" PRIu64 "},\"paced_frames\":%" PRIu64
+		",\"pace_ns\":%" PRIu64 "}",
 		s.dur_mean_ns, s.dur_p50_ns, s.dur_p95_ns, s.dur_p99_ns, s.dur_max_ns,
 		s.rss_first_bytes, s.rss_last_bytes, s.rss_peak_bytes, s.rss_growth_bytes, heap_peak,
 		s.gc_collections[0], s.gc_collections[1], s.gc_collections[2], s.gc_collected,
 		s.gc_ns, s.minflt, s.majflt, s.mapped_bytes, s.unmapped_bytes, s.spikes,
 		s.spikes_memory, s.spikes_time, s.dropped, s.causes[PMT_CAUSE_GC],
 		s.causes[PMT_CAUSE_PAGE_FAULTS], s.causes[PMT_CAUSE_HEAP_GROWTH],
-		s.causes[PMT_CAUSE_NONE]);
+		s.causes[PMT_CAUSE_NONE], s.paced_frames, s.paced_frames ? s.pace_ns : 0);
 }
 
 static void write_stack(FILE *f, const struct pmt_run *r, uint32_t id, char *scratch)

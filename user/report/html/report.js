@@ -75,7 +75,10 @@ function pmtReport(D) {
 	const attached = D.attached || null;
 	const opts = (attached && attached.options) || {};
 	const targetFps = opts.target_fps || 60;
-	const budgetMs = 1000 / targetFps;
+	/* A game judged against its own pace (no --target-fps, steadily slower): that budget. */
+	const paceNs = (D.summary && D.summary.pace_ns) || 0;
+	const budgetMs = paceNs ? paceNs / 1e6 : 1000 / targetFps;
+	const budgetText = paceNs ? 'the game\'s pace, ' + (1e9 / paceNs).toFixed(1) + ' fps' : targetFps + ' fps';
 
 	// Growth sites per frame position: start index into D.growth.sites.
 	const growthAt = new Map();
@@ -377,7 +380,7 @@ function pmtReport(D) {
 		g.strokeStyle = '#888'; g.setLineDash([4, 3]); g.beginPath();
 		g.moveTo(L.left, yT(budgetMs)); g.lineTo(L.left + L.plotW, yT(budgetMs)); g.stroke(); g.setLineDash([]);
 		g.fillStyle = '#555';
-		g.fillText(budgetMs.toFixed(1) + ' ms (' + targetFps + ' fps)', L.left + 4, yT(budgetMs) - 3);
+		g.fillText(budgetMs.toFixed(1) + ' ms (' + budgetText + ')', L.left + 4, yT(budgetMs) - 3);
 		axisLabels(g, L.time, capDur, function (v) { return v.toFixed(0) + ' ms'; });
 		// Drops (coloured by cause) as bars at the track's top, spikes as triangles above.
 		for (let c = 0; c < W; c++) {
