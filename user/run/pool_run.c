@@ -369,33 +369,44 @@ static void attach_window(struct pmt_pool_run *pr, struct pmt_bpf *b, uint64_t f
 /* subtype_dealloc: the dealloc function most heap types voted for. */
 /* ---- subtype_dealloc from the heap ------------------------------------------------ */
 
-#define HEAP_VOTE_TYPES 512     /* distinct classes counted */
-#define HEAP_VOTE_READ 64       /* of which read for their tp_dealloc */
+#define HEAP_VOTE_READ 64       /* classes read for their tp_dealloc */
 #define HEAP_VOTE_OBJECTS 400000
 
 struct heap_vote {
 	struct pmt_heapwalk *hw;
-	uint64_t type[HEAP_VOTE_TYPES], count[HEAP_VOTE_TYPES];
-	size_t n;
+	uint64_t *type, *count; /* by the walker's type id (pmt_pytype.id) */
+	size_t cap;
+	bool oom;
 };
 
 static int heap_vote_obj(void *ctx, uint64_t obj)
 {
 	struct heap_vote *hv = ctx;
 	const struct pmt_pytype *t = pmt_heapwalk_type_of(hv->hw, obj, NULL);
-	size_t i;
 
-	if (!t || !t->heap)
+	if (!t || !t->heap || hv->oom)
 		return 0;
-	for (i = 0; i < hv->n; i++)
-		if (hv->type[i] == t->addr) {
-			hv->count[i]++;
+	if (t->id >= hv->cap) {
+		size_t cap = hv->cap ? hv->cap * 2 : 256, i;
+		uint64_t *ty, *co;
+
+		while (cap <= t->id)
+			cap *= 2;
+		ty = realloc(hv->type, cap * sizeof(*ty));
+		if (ty)
+			hv->type = ty;
+		co = ty ? realloc(hv->count, cap * sizeof(*co)) : NULL;
+		if (!co) {
+			hv->oom = true;
 			return 0;
 		}
-	if (hv->n < HEAP_VOTE_TYPES) {
-		hv->type[hv->n] = t->addr;
-		hv->count[hv->n++] = 1;
+		hv->count = co;
+		for (i = hv->cap; i < cap; i++)
+			hv->count[i] = 0;
+		hv->cap = cap;
 	}
+	hv->type[t->id] = t->addr;
+	hv->count[t->id]++;
 	return 0;
 }
 
@@ -408,37 +419,30 @@ static int heap_vote_obj(void *ctx, uint64_t obj)
  */
 static uint64_t heap_vote(struct pmt_pool_run *pr, uint64_t *votes, uint64_t *classes)
 {
-	struct heap_vote *hv = calloc(1, sizeof(*hv));
+	struct heap_vote hv = { 0 };
 	uint64_t d[HEAP_VOTE_READ], v[HEAP_VOTE_READ], best = 0, bv = 0;
 	struct pmt_heapwalk hw;
 	size_t i, j, nd = 0, k;
 
 	*votes = *classes = 0;
-	if (!hv || !pr->fl.py || pmt_heapwalk_open(&hw, pr->pid, pr->fl.py, 64u << 20)) {
-		free(hv);
+	if (!pr->fl.py || pmt_heapwalk_open(&hw, pr->pid, pr->fl.py, 64u << 20))
 		return 0;
-	}
-	hv->hw = &hw;
+	hv.hw = &hw;
 	if (!pmt_heapwalk_begin(&hw))
-		pmt_heapwalk_gc_objects(&hw, heap_vote_obj, hv, HEAP_VOTE_OBJECTS);
+		pmt_heapwalk_gc_objects(&hw, heap_vote_obj, &hv, HEAP_VOTE_OBJECTS);
 	pmt_heapwalk_close(&hw);
-	/* The classes with most instances first, HEAP_VOTE_READ of them read. */
-	for (k = 0; k < HEAP_VOTE_READ && k < hv->n; k++) {
+	/* The classes with most instances read, HEAP_VOTE_READ of them. */
+	for (k = 0; k < HEAP_VOTE_READ; k++) {
 		struct pmt_pyclass c;
-		size_t top = k;
+		size_t top = 0;
 
-		for (i = k + 1; i < hv->n; i++)
-			if (hv->count[i] > hv->count[top])
+		for (i = 1; i < hv.cap; i++)
+			if (hv.count[i] > hv.count[top])
 				top = i;
-		if (top != k) {
-			uint64_t ty = hv->type[k], co = hv->count[k];
-
-			hv->type[k] = hv->type[top];
-			hv->count[k] = hv->count[top];
-			hv->type[top] = ty;
-			hv->count[top] = co;
-		}
-		if (pmt_pyclass_read(pr->pid, &pr->pyl, hv->type[k], &c) || !c.heap || !c.dealloc)
+		if (!hv.cap || !hv.count[top])
+			break;
+		hv.count[top] = 0; /* read once */
+		if (pmt_pyclass_read(pr->pid, &pr->pyl, hv.type[top], &c) || !c.heap || !c.dealloc)
 			continue;
 		(*classes)++;
 		for (j = 0; j < nd && d[j] != c.dealloc; j++)
@@ -449,12 +453,13 @@ static uint64_t heap_vote(struct pmt_pool_run *pr, uint64_t *votes, uint64_t *cl
 		}
 		v[j]++;
 	}
+	free(hv.type);
+	free(hv.count);
 	for (j = 0; j < nd; j++)
 		if (v[j] > bv) {
 			best = d[j];
 			bv = v[j];
 		}
-	free(hv);
 	/* a majority, and of more than one class */
 	if (bv < 2 || bv * 2 <= *classes)
 		return 0;

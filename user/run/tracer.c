@@ -397,7 +397,7 @@ static void emit_frame(struct tracer *t, const struct pmt_event *ev)
 	t->last_marker_ns = now_ns();
 	/* Trace mode's room rule follows the budget frames are judged against. */
 	if (f.budget_ns && !f.partial)
-		t->trace.drop_ns = (double)f.budget_ns * 1.25;
+		t->trace.drop_ns = (double)f.budget_ns * t->session.cfg.drop_factor;
 	read_pyheap(t, &f);
 	if (t->assets_on) {
 		apply_assets(t, f.index, ev->ts_ns);
