@@ -210,7 +210,7 @@ int pmt_pool_fl_walk(struct pmt_pool_flfinder *ff, uint64_t now_ns)
 	ff->err = 0;
 	ff->walks++;
 	ff->walks_partial += ff->hw->partial;
-	ff->hw_partial = ff->hw->partial;
+	ff->partial_run = ff->hw->partial ? ff->partial_run + 1 : 0;
 	ff->objects_last = w.objects;
 	ff->lists_last = w.lists;
 	ff->candidates_last = w.n;
@@ -242,7 +242,6 @@ int pmt_pool_fl_walk(struct pmt_pool_flfinder *ff, uint64_t now_ns)
 		gap = WALK_GAP_MIN_NS;
 	/* A partial walk (a collection moved the lists under it) may have missed
 	 * a pool: try again soon, a few times, at the same share of the time. */
-	ff->partial_run = ff->hw_partial ? ff->partial_run + 1 : 0;
 	if (ff->partial_run && ff->partial_run <= WALK_RETRIES) {
 		gap = (uint64_t)(ff->walk_ms_last * 1e6) * WALK_GAP_FACTOR;
 		if (gap < WALK_RETRY_NS)

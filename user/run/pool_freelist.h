@@ -58,7 +58,6 @@ struct pmt_pool_flfinder {
 	uint64_t objects_last, lists_last, candidates_last;
 	double walk_ms_last, walk_ms_total;
 	uint64_t next_walk_ns;
-	bool hw_partial;         /* the last walk was partial */
 	unsigned partial_run;    /* partial walks in a row */
 	/* Readings. */
 	uint64_t readings, dropped, restarts, last_frame;
