@@ -371,6 +371,7 @@ static int parse_growth(struct rd *d, json_object *a, size_t n, bool run_sites,
 		json_object *e = entry(d, a, i, "growth_sites"), *st;
 		struct pmt_run_growth *g = &out[i];
 
+		memset(g, 0, sizeof(*g));	/* optional fields absent stay false/0 */
 		if (!e)
 			break;
 		if (present(d, e, "stack", &st, REQ))
