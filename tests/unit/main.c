@@ -39,6 +39,7 @@ static void (*const registrations[])(void) = {
 	pmt_test_register_blockmap,
 	pmt_test_register_cycles,
 	pmt_test_register_sample,
+	pmt_test_register_gc_gov,
 };
 
 /*

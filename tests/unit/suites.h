@@ -47,6 +47,7 @@ void pmt_test_register_pool_track(void);
 void pmt_test_register_blockmap(void);
 void pmt_test_register_cycles(void);
 void pmt_test_register_sample(void);
+void pmt_test_register_gc_gov(void);
 
 #define PMT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
