@@ -12,6 +12,13 @@
 #include "pmtrace.bpf.h"
 #include <bpf/usdt.bpf.h>
 
+/*
+ * The tool takes the probes out and puts them back when timing would cost
+ * the game too much (user/run/gc_timing.c): a start recorded before they
+ * went back in belongs to a collection whose end was not seen.
+ */
+__u64 pmt_gc_valid_from = 0;
+
 static __always_inline void gc_begin(void)
 {
 	__u64 key, now;
@@ -33,6 +40,10 @@ static __always_inline void gc_end(void)
 	start = bpf_map_lookup_elem(&pmt_starts, &key);
 	if (!start)
 		return; /* started before attach */
+	if (*start < pmt_gc_valid_from) {
+		bpf_map_delete_elem(&pmt_starts, &key);
+		return; /* started before the probes went back in */
+	}
 	__sync_fetch_and_add(&pmt_cnt.gc_ns, bpf_ktime_get_ns() - *start);
 	__sync_fetch_and_add(&pmt_cnt.gc_runs, 1);
 	bpf_map_delete_elem(&pmt_starts, &key);

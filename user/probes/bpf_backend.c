@@ -11,12 +11,14 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "os/elf_file.h"
+#include "os/proc.h"
 #include "probes/bpf_backend.h"
 #include "pmtrace.skel.h"
 
@@ -700,6 +702,95 @@ int pmt_bpf_attach_gc_uprobe(struct pmt_bpf *b, const char *file, uint64_t offse
 	b->gc[b->n_gc++] = enter;
 	b->gc[b->n_gc++] = exit_;
 	return 0;
+}
+
+void pmt_bpf_detach_gc(struct pmt_bpf *b)
+{
+	int i;
+
+	for (i = 0; i < b->n_gc; i++)
+		retire(b, &b->gc[i]);
+	b->n_gc = 0;
+}
+
+void pmt_bpf_gc_valid_from(struct pmt_bpf *b, uint64_t ns)
+{
+	__atomic_store_n(&b->skel->bss->pmt_gc_valid_from, ns, __ATOMIC_SEQ_CST);
+}
+
+/* The instruction a hit is measured on: a nop, like the interpreter's USDT notes. */
+__attribute__((noinline)) static void hit_site(void)
+{
+	__asm__ volatile(".globl pmt_hit_nop\npmt_hit_nop: nop" ::: "memory");
+}
+extern char pmt_hit_nop[];
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, c = *(const double *)y;
+
+	return (a > c) - (a < c);
+}
+
+double pmt_bpf_measure_hit_ns(struct pmt_bpf *b)
+{
+	enum { BATCHES = 5, CALLS = 200 };
+	uint64_t addr = (uint64_t)(uintptr_t)pmt_hit_nop, off = 0, zero = 0;
+	struct link_create_uprobe_multi a;
+	double per[BATCHES], bare = 1e30;
+	struct pmt_maps m;
+	bool found = false;
+	size_t i;
+	int fd, k, c;
+
+	if (b->no_trace || pmt_maps_read(getpid(), &m))
+		return -ENOTSUP;
+	for (i = 0; i < m.n && !found; i++) {
+		if (addr >= m.v[i].start && addr < m.v[i].end && m.v[i].path) {
+			off = addr - m.v[i].start + m.v[i].offset;
+			found = true;
+		}
+	}
+	pmt_maps_free(&m);
+	if (!found)
+		return -ENOENT;
+	for (k = 0; k < BATCHES; k++) { /* the call itself, without a probe */
+		uint64_t t0 = thread_cpu_ns();
+
+		for (c = 0; c < CALLS; c++)
+			hit_site();
+		per[k] = (double)(thread_cpu_ns() - t0) / CALLS;
+		bare = per[k] < bare ? per[k] : bare;
+	}
+	memset(&a, 0, sizeof(a));
+	a.prog_fd = (uint32_t)bpf_program__fd(b->skel->progs.pmt_gc_enter);
+	a.attach_type = PMT_TRACE_UPROBE_MULTI;
+	a.path = (uint64_t)(uintptr_t)"/proc/self/exe";
+	a.offsets = (uint64_t)(uintptr_t)&off;
+	a.cookies = (uint64_t)(uintptr_t)&zero;
+	a.cnt = 1;
+	a.pid = (uint32_t)getpid();
+	fd = (int)syscall(__NR_bpf, PMT_BPF_LINK_CREATE, &a, sizeof(a));
+	if (fd < 0)
+		return -errno;
+	for (k = 0; k < BATCHES; k++) {
+		uint64_t t0 = thread_cpu_ns();
+
+		for (c = 0; c < CALLS; c++)
+			hit_site();
+		per[k] = (double)(thread_cpu_ns() - t0) / CALLS;
+	}
+	close(fd);
+	qsort(per, BATCHES, sizeof(per[0]), cmp_double);
+	return per[BATCHES / 2] > bare ? per[BATCHES / 2] - bare : 0;
 }
 
 int pmt_bpf_set_asset_row(struct pmt_bpf *b, int row, const struct pmt_asset_row *r)

@@ -56,6 +56,13 @@ void pmt_bpf_set_active_alias(struct pmt_bpf *b, int slot, int alias);
 /* GC timing through the interpreter's USDT notes, or a uprobe pair. */
 int pmt_bpf_attach_gc_usdt(struct pmt_bpf *b, const char *file);
 int pmt_bpf_attach_gc_uprobe(struct pmt_bpf *b, const char *file, uint64_t offset);
+/* Take the GC timing probes out (in the background); attach again with the above. */
+void pmt_bpf_detach_gc(struct pmt_bpf *b);
+/* Collections whose start was recorded before @ns (CLOCK_MONOTONIC) are not timed. */
+void pmt_bpf_gc_valid_from(struct pmt_bpf *b, uint64_t ns);
+/* One probe hit's cost on this machine, in ns of the hit thread's CPU: a
+ * probe like the GC timing ones placed on a nop in the tool itself. -errno. */
+double pmt_bpf_measure_hit_ns(struct pmt_bpf *b);
 
 /* Wake the reader at every frame while any reason wants it (PMT_WAKE_*),
  * else only when the buffer fills: each wake-up costs the game a little. */

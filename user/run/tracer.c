@@ -37,6 +37,7 @@
 #include "pmtrace/marker_choice.h"
 #include "os/fault_cost.h"
 #include "os/privilege.h"
+#include "run/gc_timing.h"
 #include "run/growth_track.h"
 #include "run/launch.h"
 #include "run/live_out.h"
@@ -93,7 +94,7 @@ struct tracer {
 	bool py_found;
 	struct pmt_python py;
 	bool gc_resolved;
-	const char *gc_timing;
+	struct pmt_gc_timing gct; /* GC timing probes and their governor */
 	struct slot slots[PMT_MAX_MARKERS];
 	int chosen;
 	struct pmt_session session;
@@ -387,14 +388,20 @@ static void emit_frame(struct tracer *t, const struct pmt_event *ev)
 	const struct pmt_growth_view *gv;
 	struct pmt_frame_assets fa;
 	struct pmt_frame f;
-	int r = pmt_session_add_prof(&t->session, ev, frame_prof(t, ev), &f);
+	int r;
 
+	/* Timed when the GC probes were in for all of it (the frame began at
+	 * the previous record). */
+	t->session.gc_timed = t->session.prev.seq &&
+			      pmt_gc_timing_covers(&t->gct, t->session.prev.ts_ns, ev->ts_ns);
+	r = pmt_session_add_prof(&t->session, ev, frame_prof(t, ev), &f);
 	if (r < 0)
 		return;
 	gv = pmt_growth_track_frame(&t->growth, ev, r ? NULL : &f);
 	if (r)
 		return;
 	t->last_marker_ns = now_ns();
+	pmt_gc_timing_frame(&t->gct, &f);
 	/* Trace mode's room rule follows the budget frames are judged against. */
 	if (f.budget_ns && !f.partial)
 		t->trace.drop_ns = (double)f.budget_ns * t->session.cfg.drop_factor;
@@ -518,29 +525,6 @@ static const char *basename_of(const char *p)
 	return s ? s + 1 : p;
 }
 
-static void attach_gc_timing(struct tracer *t)
-{
-	int i, err;
-
-	if (t->o->no_gc_timing) {
-		verbose(t, "gc timing: off (--no-gc-timing)");
-		return;
-	}
-	err = pmt_bpf_attach_gc_usdt(t->bpf, t->py.file);
-	if (!err) {
-		t->gc_timing = "usdt";
-	} else {
-		for (i = 0; i < t->py.n_gc_funcs; i++) {
-			err = pmt_bpf_attach_gc_uprobe(t->bpf, t->py.file, t->py.gc_func_off[i]);
-			if (err)
-				break;
-			t->gc_timing = "uprobe";
-		}
-	}
-	t->session.gc_timed = strcmp(t->gc_timing, "none") != 0;
-	verbose(t, "gc timing: %s", t->gc_timing);
-}
-
 /* Find the runtime and the GC state; -errno when the process is not usable. */
 static int discover_python(struct tracer *t)
 {
@@ -553,7 +537,8 @@ static int discover_python(struct tracer *t)
 		t->py_found = true;
 		verbose(t, "runtime in %s (_PyRuntime at 0x%llx)", t->py.map_path,
 			(unsigned long long)t->py.runtime_addr);
-		attach_gc_timing(t);
+		pmt_gc_timing_start(&t->gct, t->bpf, &t->py, t->o->no_gc_timing, &t->prof,
+				    t->o->verbose);
 	}
 	if (!t->pywalk_ready && !pmt_pywalk_setup(t->pid, &t->py, t->bpf, &t->pyl) &&
 	    !pmt_stacknames_init(&t->stacks, t->pid, &t->pyl)) {
@@ -963,7 +948,7 @@ static void fill_attach_info(struct tracer *t, struct pmt_attach_info *a, char *
 		p->insn = pmt_insn_name(k->site.insn);
 	}
 	a->gc_state = t->gc_resolved;
-	a->gc_timing = t->gc_timing;
+	a->gc_timing = t->gct.how;
 	a->ts_ns = now_ns();
 	a->executable = pmt_pid_exe(t->pid, exe, sizeof(exe)) ? NULL : exe;
 	a->cmdline = pmt_pid_cmdline(t->pid, cmd, sizeof(cmd)) ? NULL : cmd;
@@ -1623,6 +1608,7 @@ static int event_loop(struct tracer *t)
 			pmt_pool_run_python(&t->pools, t->bpf, &t->maps, &t->py, &t->pyl, &t->stacks);
 		}
 		if (t->chosen >= 0) {
+			pmt_gc_timing_tick(&t->gct, t->bpf, now_ns());
 			pmt_trace_run_tick(&t->trace, t->bpf, now_ns(), t->json);
 			pmt_pool_run_tick(&t->pools, t->bpf, &t->maps, now_ns());
 		}
@@ -1655,7 +1641,7 @@ static int event_loop(struct tracer *t)
 
 int pmt_tracer_run(const struct pmt_options *o)
 {
-	struct tracer t = { .o = o, .chosen = -1, .gc_timing = "none", .cg_fd = -1 };
+	struct tracer t = { .o = o, .chosen = -1, .gct = { .how = "none" }, .cg_fd = -1 };
 	char err[512];
 	int rc, e;
 
