@@ -744,6 +744,7 @@ static int parse_summary(struct rd *d, json_object *o, struct pmt_summary *s, ui
 			return failf(d, "'gc_collections' must hold 3 counts");
 	u64f(d, o, "gc_collected", &s->gc_collected, REQ);
 	u64f(d, o, "gc_ns", &s->gc_ns, OPT);
+	u64f(d, o, "gc_timed_frames", &s->gc_timed_frames, OPT);
 	u64f(d, o, "minflt", &s->minflt, REQ);
 	u64f(d, o, "majflt", &s->majflt, REQ);
 	u64f(d, o, "mapped_bytes", &s->mapped_bytes, REQ);

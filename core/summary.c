@@ -128,8 +128,10 @@ void pmt_summary_acc_add(struct pmt_summary_acc *acc, const struct pmt_frame *f)
 			s->gc_collections[g] += f->gc_collections[g];
 		s->gc_collected += f->gc_collected;
 	}
-	if (f->gc_timed)
+	if (f->gc_timed) {
 		s->gc_ns += f->gc_ns;
+		s->gc_timed_frames++;
+	}
 	if (f->spike) {
 		s->spikes++;
 		if (f->spike_kind & PMT_SPIKE_MEMORY)

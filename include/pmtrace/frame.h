@@ -234,6 +234,7 @@ struct pmt_summary {
 	uint64_t gc_collections[PMT_GENS];
 	uint64_t gc_collected;
 	uint64_t gc_ns;
+	uint64_t gc_timed_frames; /* frames whose gc_ns was measured (GC timing on all of them) */
 	uint64_t spikes, spikes_memory, spikes_time;
 	uint64_t dropped;   /* the game's drops (cause profiler excluded) */
 	uint64_t causes[PMT_CAUSES]; /* dropped frames per enum pmt_cause */

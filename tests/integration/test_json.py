@@ -17,7 +17,7 @@ FRAME = ["frame", "ts_ns", "duration_ns", "rss_bytes", "rss_anon_bytes", "rss_fi
 REPORT = ["interval", "fps", "frame_time_ns", "rss_bytes", "rss_peak_bytes",
           "growth_per_frame_bytes", "gc_collections", "gc_collected", "minflt", "majflt",
           "mapped_bytes", "unmapped_bytes", "spikes", "spike_frames", "dropped", "drops",
-          "causes", "lost_events", "paced_frames", "pace_ns"]
+          "causes", "lost_events", "paced_frames", "pace_ns", "gc_timed_frames"]
 FINAL = ["frames", "lost_events", "exit_reason", "target_exit_code", "summary", "samples"]
 ASSETS = ["scope", "frame", "live", "by_type", "top", "leaks", "duplicates", "orphans", "use_sites",
           "unknown_frees", "untracked", "lost_events", "gl_unbound_uploads", "gl_names_lost"]

@@ -280,6 +280,7 @@ static void summary_members(FILE *f, const struct pmt_summary *s,
 		s->causes[PMT_CAUSE_HEAP_GROWTH], s->causes[PMT_CAUSE_NONE],
 		s->causes[PMT_CAUSE_PROFILER], s->prof_frames, s->prof_traced, s->prof_dropped,
 		s->prof_slow, s->prof_cost_ns, lost, s->spikes_memory, s->spikes_time, s->span_ns);
+	fprintf(f, ",\"gc_timed_frames\":%" PRIu64, s->gc_timed_frames);
 	fprintf(f, ",\"paced_frames\":%" PRIu64 ",\"pace_ns\":", s->paced_frames);
 	if (s->paced_frames)
 		fprintf(f, "%" PRIu64, s->pace_ns);

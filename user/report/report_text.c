@@ -124,11 +124,15 @@ void pmt_text_summary(FILE *f, const char *title, const struct pmt_summary *s,
 		pmt_fmt_bytes(b3, sizeof(b3), (double)s->rss_growth_bytes, 1),
 		pmt_fmt_bytes(b4, sizeof(b4), s->growth_per_frame, 1), s->minflt, s->majflt);
 	fprintf(f, "  mmap %s  munmap %s  brk %s  gc %" PRIu64 "/%" PRIu64 "/%" PRIu64
-		   " collections, %" PRIu64 " collected, %.1f ms\n",
+		   " collections, %" PRIu64 " collected, %.1f ms",
 		pmt_fmt_bytes(b1, sizeof(b1), (double)s->mapped_bytes, 0),
 		pmt_fmt_bytes(b2, sizeof(b2), (double)s->unmapped_bytes, 0),
 		pmt_fmt_bytes(b5, sizeof(b5), (double)s->brk_bytes, 1), s->gc_collections[0],
 		s->gc_collections[1], s->gc_collections[2], s->gc_collected, s->gc_ns / 1e6);
+	/* GC timing sampled (the governor): the time is the timed frames' only. */
+	if (s->gc_timed_frames && s->gc_timed_frames < s->frames)
+		fprintf(f, " in the %" PRIu64 " frames timed", s->gc_timed_frames);
+	fputc('\n', f);
 	fprintf(f, "  %" PRIu64 " spikes (%" PRIu64 " memory, %" PRIu64 " time), %" PRIu64
 		   " dropped (gc %" PRIu64 ", page_faults %" PRIu64 ", heap_growth %" PRIu64
 		   ", other %" PRIu64 ")\n",
