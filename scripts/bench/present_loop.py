@@ -30,7 +30,9 @@ time.thread_time_ns), wall_ns_per_frame, and with --count-pid PID the
 kernel's run counts of the BPF programs PID holds, per frame, read with
 bpftool before and after the timed frames (kernel.bpf_stats_enabled=1).
 With --truth FILE: the CLOCK_MONOTONIC time of every present call (before,
-after) is written there as JSON at exit.
+after) is written there as JSON at exit (`calls`), and for gc-syscalls the
+time of each frame's gc.collect(0) call (`gc`, one per present call, the
+collection made before it).
 """
 import argparse
 import ctypes
@@ -227,6 +229,7 @@ def main():
 
     present = presenter(a.path)
     calls = []
+    gcs = []
     mixed = a.path == "pygame-mixed"
     if mixed:
         import pygame
@@ -248,7 +251,10 @@ def main():
         if len(state) > 64:
             del state[:32]
         if a.path == "gc-syscalls":
+            t0 = clock() if keep else 0
             gc.collect(0)
+            if keep:
+                gcs.append((t0, clock()))
             os.getpid()
             os.stat("/")
             time.time()
@@ -304,7 +310,7 @@ def main():
            "timed_from_ns": m0, "timed_to_ns": m1}
     if a.truth:
         with open(a.truth, "w") as f:
-            json.dump({"presents": presents, "calls": calls}, f)
+            json.dump({"presents": presents, "calls": calls, "gc": gcs}, f)
     print(json.dumps(out), flush=True)
 
 

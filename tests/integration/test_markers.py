@@ -76,7 +76,7 @@ def tearDownModule():
     Xvfb.stop()
 
 
-def run_loop(case, path, extra_tool=(), frames=FRAMES, env=None):
+def run_loop(case, path, extra_tool=(), frames=FRAMES, env=None, extra_loop=()):
     """Launch the loop under the tool; returns (records, loop result, truth)."""
     tmp = it.Tmp("mk-" + path)
     case.addCleanup(tmp.cleanup)
@@ -84,7 +84,8 @@ def run_loop(case, path, extra_tool=(), frames=FRAMES, env=None):
     cmd = [it.TOOL, "--quiet", "--interval", "0", "--json", tmp("out.jsonl")] + \
         list(extra_tool) + ["--", py, LOOP, "--path", path, "--frames", str(frames),
                             "--warmup", str(WARMUP), "--ready", tmp("ready"), "--go",
-                            tmp("go"), "--count-pid", "0", "--truth", tmp("truth.json")]
+                            tmp("go"), "--count-pid", "0", "--truth", tmp("truth.json")] + \
+        list(extra_loop)
     with open(tmp("stdout"), "w") as out, open(tmp("stderr"), "w") as err:
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, start_new_session=True)
         try:
@@ -170,6 +171,80 @@ def check_frames(case, recs, truth):
     case.assertFalse(bad, "frames not stamped inside their present call: %s" % bad[:5])
     final = it.records_of(recs, "final")[0]
     case.assertEqual(final["frames"], len(calls) - 1)
+
+
+class GcTiming(unittest.TestCase):
+    """The GC timing probes cost at most ~1 % of the game's time: a loop that
+    collects every frame (gc.collect(0), timed by the loop itself) uncapped
+    gets them in short periods only; the same loop at 60 fps keeps them in."""
+
+    def gc_frames(self, recs, truth):
+        frames = it.records_of(recs, "frame")
+        self.assertEqual(len(frames), len(truth["calls"]) - 1)
+        self.assertEqual(len(truth["gc"]), len(truth["calls"]))
+        for f in frames:
+            if f["partial"] or f["gc_collections"] is None:
+                continue
+            # the work before present call i + 1 collected once (gc.collect(0))
+            self.assertGreaterEqual(sum(f["gc_collections"]), 1, "frame %d: %r" % (f["frame"], f))
+        return frames
+
+    def check_times(self, frames, truth):
+        """A timed frame's gc_ns is its own collection, inside the loop's call."""
+        ratios = []
+        for f in frames:
+            if f["gc_ns"] is None or f["partial"] or sum(f["gc_collections"] or [9]) != 1:
+                continue
+            t0, t1 = truth["gc"][f["frame"] + 1]
+            self.assertGreater(f["gc_ns"], 0, "frame %d: a timed collection took 0 ns" % f["frame"])
+            self.assertLessEqual(f["gc_ns"], t1 - t0, "frame %d: gc_ns %d, longer than the %d ns "
+                                 "gc.collect(0) call" % (f["frame"], f["gc_ns"], t1 - t0))
+            ratios.append(f["gc_ns"] / (t1 - t0))
+        self.assertTrue(ratios, "no timed frame")
+        self.assertGreater(statistics.median(ratios), 0.2, "gc_ns is a small part of the calls")
+        return len(ratios)
+
+    def test_uncapped_governed(self):
+        recs, res, truth = run_loop(self, "gc-syscalls", frames=150000)
+        frames = self.gc_frames(recs, truth)
+        timed = [f for f in frames if f["gc_ns"] is not None]
+        self.check_times(frames, truth)
+        runs = res["bpf"].get("pmt_gc_enter", {}).get("runs_per_frame", 0)
+        self.assertGreater(runs, 0, "the GC probes never ran in the timed frames")
+        self.assertLess(runs, 0.35, "GC probes hit %.2f times a frame: not governed" % runs)
+        # Timed frames are those the probes were in for: over the loop's timed
+        # frames, every timed frame's collection hit the probe, and the other
+        # hits are in frames while the probes went in (placing them) or out
+        # (the kernel removes them up to a grace period or two after the tool
+        # asked: allow 100 ms).
+        lo, hi = res["timed_from_ns"], res["timed_to_ns"]
+        inside = [f for f in frames if lo < f["ts_ns"] - f["duration_ns"] and f["ts_ns"] < hi]
+        n_timed = sum(1 for f in inside if f["gc_ns"] is not None)
+        edges = [b["ts_ns"] for a, b in zip(inside, inside[1:])
+                 if (a["gc_ns"] is None) != (b["gc_ns"] is None)]
+        near = sum(1 for f in inside if f["gc_ns"] is None and
+                   any(-20e6 < f["ts_ns"] - e < 100e6 for e in edges))
+        enter_runs = round(runs * res["frames"])
+        self.assertGreaterEqual(enter_runs, n_timed - 2, "%d timed frames, %d GC probe runs"
+                                % (n_timed, enter_runs))
+        self.assertLessEqual(enter_runs, n_timed + near + 4,
+                             "%d timed frames, %d GC probe runs, %d untimed frames near the %d "
+                             "edges" % (n_timed, enter_runs, near, len(edges)))
+        self.assertGreaterEqual(len(edges), 1, "the probes never went out")
+        fin = it.records_of(recs, "final")[0]["summary"]
+        self.assertEqual(fin["gc_timed_frames"], len(timed))
+        self.assertEqual(fin["gc_ns"], sum(f["gc_ns"] for f in timed))
+
+    def test_paced_all_timed(self):
+        recs, res, truth = run_loop(self, "gc-syscalls", frames=150, extra_loop=["--fps", "60"])
+        frames = self.gc_frames(recs, truth)
+        n = self.check_times(frames, truth)
+        # Every frame after the probes went in (the first frames may precede them).
+        untimed = [f["frame"] for f in frames if f["gc_ns"] is None]
+        self.assertFalse([i for i in untimed if i > WARMUP], "frames left untimed: %s" % untimed)
+        self.assertGreater(n, 150 - 5)
+        runs = res["bpf"].get("pmt_gc_enter", {}).get("runs_per_frame", 0)
+        self.assertAlmostEqual(runs, 1.0, delta=0.02, msg="GC probe runs a frame at 60 fps")
 
 
 class ExplicitMarker(unittest.TestCase):
