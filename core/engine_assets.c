@@ -15,6 +15,33 @@
  * PySDL2 and ctypes games hold POINTER(SDL_Surface) and the like:
  * ctypes pointer instances named LP_<struct>, whose b_ptr points at the
  * pointer value. pyglet keeps GL names and sizes in Python attributes.
+ *
+ * pygame.freetype.Font (tp_name "_freetype.Font") keeps FreeType's open
+ * arguments inline: a path (FT_OPEN_PATHNAME), a stream over a Python file
+ * (FT_OPEN_STREAM, its size set from the file) or memory. Its bytes are
+ * the file's (the stream's) size, the rule pygame.font.Font has: what
+ * FreeType maps and reads the face from. Not counted: the glyph caches
+ * FreeType and pygame allocate as text is rendered (they grow and shrink
+ * with use, and are not read from the game). Keyed by the object's
+ * address: no probe sees FreeType open or close a face.
+ *
+ * pygame.mixer.music has no Python object: mixer_music keeps its
+ * Mix_Music pointers in statics, and exports their addresses as the
+ * capsules _MUSIC_POINTER and _QUEUE_POINTER (module globals), which the
+ * capsule rows follow. Its bytes are the streamed file's size (the rule
+ * of the Mix_LoadMUS* probes); the reader finds the file among the game's
+ * open descriptors, where SDL_mixer keeps it open while it streams.
+ *
+ * Ren'Py 8 (gl2, renpy/gl2/gl2texture.pxd and gl2model.pxd) draws with
+ * Cython GLTexture objects (instances of its Python subclass Texture):
+ * {PyObject_HEAD; vtab; int width, height; Mesh mesh; Matrix forward,
+ * reverse; tuple shaders; dict uniforms, properties; cached_texture} then
+ * {unsigned number; bint loaded; surface; loader; int texture_width,
+ * texture_height}: the GL name at 88, the texture's size at 112 and 116,
+ * properties at 72. Textures are RGBA8 (glTexImage2D GL_RGBA,
+ * GL_UNSIGNED_BYTE) and allocate_texture() specifies every mip level down
+ * to 1 x 1 (config.max_mipmap_level, 1000 by default) unless the
+ * texture's properties say "mipmap": False (text, dissolves, movies).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -25,15 +52,20 @@
 #include "pmtrace/gl.h"
 
 #define C_ROW(name, where, read, asset, off, engine) \
-	{ name, where, PMT_ENGINE_C_FIELD, read, asset, off, -1, -1, NULL, NULL, NULL, NULL, engine }
+	{ name, where, PMT_ENGINE_C_FIELD, read, asset, off, -1, -1, NULL, NULL, NULL, NULL, engine, \
+	  0, NULL }
+#define CAPSULE_ROW(prefix, read, asset, engine) \
+	{ "PyCapsule", prefix, PMT_ENGINE_CAPSULE, read, asset, 0, -1, -1, NULL, NULL, NULL, NULL, \
+	  engine, 0, NULL }
 #define CTYPES_ROW(name, read, asset) \
-	{ name, NULL, PMT_ENGINE_CTYPES_PTR, read, asset, 0, -1, -1, NULL, NULL, NULL, NULL, "ctypes/PySDL2" }
+	{ name, NULL, PMT_ENGINE_CTYPES_PTR, read, asset, 0, -1, -1, NULL, NULL, NULL, NULL, "ctypes/PySDL2", \
+	  0, NULL }
 #define GL_TEX_ROW(name, engine) \
 	{ name, NULL, PMT_ENGINE_PY_ATTRS, PMT_ENGINE_GL_TEXTURE, PMT_ASSET_TEXTURE, 0, -1, -1, \
-	  "id", "width", "height", NULL, engine }
+	  "id", "width", "height", NULL, engine, 0, NULL }
 #define GL_BUF_ROW(name, engine) \
 	{ name, NULL, PMT_ENGINE_PY_ATTRS, PMT_ENGINE_GL_BUFFER, PMT_ASSET_GPU_BUFFER, 0, -1, -1, \
-	  "id", NULL, NULL, "size", engine }
+	  "id", NULL, NULL, "size", engine, 0, NULL }
 
 static const struct pmt_engine_row rows[] = {
 	C_ROW("pygame.Surface", "pygame/surface", PMT_ENGINE_SDL_SURFACE, PMT_ASSET_SURFACE, 16,
@@ -42,9 +74,12 @@ static const struct pmt_engine_row rows[] = {
 	C_ROW("pygame.mixer.Sound", "pygame/mixer", PMT_ENGINE_MIX_CHUNK, PMT_ASSET_AUDIO, 16,
 	      "pygame"),
 	C_ROW("pygame.font.Font", "pygame/font", PMT_ENGINE_TTF_FONT, PMT_ASSET_FONT, 16, "pygame"),
+	{ "_freetype.Font", "pygame/_freetype", PMT_ENGINE_C_INLINE, PMT_ENGINE_FT_FONT,
+	  PMT_ASSET_FONT, 0, -1, -1, NULL, NULL, NULL, NULL, "pygame", 0, NULL },
+	CAPSULE_ROW("pygame.music_mixer.", PMT_ENGINE_MIX_MUSIC, PMT_ASSET_MUSIC, "pygame"),
 	{ "pygame._sdl2.video.Texture", "pygame/_sdl2/video", PMT_ENGINE_C_FIELD,
 	  PMT_ENGINE_SDL_TEXTURE, PMT_ASSET_TEXTURE, 24, 48, 52, NULL, NULL, NULL, NULL,
-	  "pygame" },
+	  "pygame", 0, NULL },
 	CTYPES_ROW("LP_SDL_Surface", PMT_ENGINE_SDL_SURFACE, PMT_ASSET_SURFACE),
 	CTYPES_ROW("LP_Mix_Chunk", PMT_ENGINE_MIX_CHUNK, PMT_ASSET_AUDIO),
 	CTYPES_ROW("LP_TTF_Font", PMT_ENGINE_TTF_FONT, PMT_ASSET_FONT),
@@ -59,6 +94,10 @@ static const struct pmt_engine_row rows[] = {
 	GL_BUF_ROW("pyglet.graphics.vertexbuffer.MappableVertexBufferObject", "pyglet"),
 	GL_BUF_ROW("pyglet.graphics.vertexbuffer.BufferObject", "pyglet"),
 	GL_BUF_ROW("pyglet.graphics.vertexbuffer.BackedBufferObject", "pyglet"),
+	/* Ren'Py 8 gl2: Texture(GLTexture) */
+	{ "renpy.gl2.gl2texture.GLTexture", "renpy/gl2/gl2texture", PMT_ENGINE_C_INLINE,
+	  PMT_ENGINE_GL_TEXTURE, PMT_ASSET_TEXTURE, 88, 112, 116, NULL, NULL, NULL, NULL, "renpy",
+	  72, "mipmap" },
 };
 
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
@@ -84,8 +123,13 @@ const struct pmt_engine_row *pmt_engine_match(const char *name, const char *path
 			continue;
 		switch (r->holder) {
 		case PMT_ENGINE_C_FIELD:
+		case PMT_ENGINE_C_INLINE:
 			if (!heap && path && strstr(path, r->where))
 				return r;
+			break;
+		case PMT_ENGINE_CAPSULE:
+			if (!heap)
+				return r; /* the reader checks the capsule's name */
 			break;
 		case PMT_ENGINE_CTYPES_PTR:
 			return r; /* the caller checked it is a ctypes pointer type */
@@ -98,6 +142,21 @@ const struct pmt_engine_row *pmt_engine_match(const char *name, const char *path
 		}
 	}
 	return NULL;
+}
+
+/* pmt_engine_rgba8_bytes - bytes of an RGBA8 texture, with its mipmaps; see engine_assets.h. */
+uint64_t pmt_engine_rgba8_bytes(uint64_t w, uint64_t h, bool mipmaps)
+{
+	uint64_t sum = w * h * 4;
+
+	if (!w || !h)
+		return 0;
+	while (mipmaps && (w > 1 || h > 1)) {
+		w = w > 1 ? w >> 1 : 1;
+		h = h > 1 ? h >> 1 : 1;
+		sum += w * h * 4;
+	}
+	return sum;
 }
 
 /* pmt_sdl_bytes_per_pixel - bytes a pixel of SDL pixel format @format takes. */
@@ -159,7 +218,14 @@ int pmt_engine_asset(const struct pmt_engine_row *r, const struct pmt_engine_fie
 		out->key = pmt_gl_key(PMT_GL_KIND_TEXTURE, (uint32_t)f->gl_name);
 		out->width = (uint32_t)f->w;
 		out->height = (uint32_t)f->h;
-		out->bytes = (uint64_t)f->w * (uint64_t)f->h * 4;
+		out->bytes = pmt_engine_rgba8_bytes((uint64_t)f->w, (uint64_t)f->h, f->mipmaps);
+		return 0;
+	case PMT_ENGINE_FT_FONT:
+	case PMT_ENGINE_MIX_MUSIC:
+		if (!f->ptr || f->file_size > (1ULL << 36))
+			return -EINVAL;
+		out->key = f->ptr;
+		out->bytes = f->file_size;
 		return 0;
 	case PMT_ENGINE_GL_BUFFER:
 		if (f->gl_name <= 0 || f->gl_name > UINT32_MAX || f->size < 0 ||

@@ -12,7 +12,9 @@
  * probe of its free: the SDL_Surface, SDL_Texture, Mix_Chunk or TTF_Font
  * address, or pmt_gl_key() of a GL name. Sizes follow the probes' rules:
  * h x pitch for surfaces, alen for chunks, w x h x bytes per pixel for SDL
- * textures, the file's size (the FreeType stream's) for fonts.
+ * textures, the file's size (the FreeType stream's) for fonts, the
+ * file's size for streamed music (Mix_Music), w x h x 4 for GL textures
+ * (RGBA8), their whole mipmap chain when the engine allocated one.
  *
  * Pure C: the reading is done by the caller (user/cpython/snapshot.c),
  * which fills a struct pmt_engine_fields.
@@ -29,6 +31,8 @@ enum pmt_engine_holder {
 	PMT_ENGINE_C_FIELD = 1,  /* a C pointer at ptr_off in the object (C extension types) */
 	PMT_ENGINE_CTYPES_PTR,   /* a ctypes pointer instance: the pointer is *b_ptr */
 	PMT_ENGINE_PY_ATTRS,     /* a Python class: attributes name the GL object and its size */
+	PMT_ENGINE_C_INLINE,     /* C fields of the object itself (Cython classes, FT_Open_Args) */
+	PMT_ENGINE_CAPSULE,      /* a PyCapsule named where... pointing at a static C pointer */
 };
 
 /* What the pointer or attributes lead to. */
@@ -39,18 +43,27 @@ enum pmt_engine_read {
 	PMT_ENGINE_SDL_TEXTURE,     /* SDL_Texture: w x h x bytes per pixel */
 	PMT_ENGINE_GL_TEXTURE,      /* attributes: GL name, width, height: w x h x 4 (RGBA8) */
 	PMT_ENGINE_GL_BUFFER,       /* attributes: GL name, size in bytes */
+	PMT_ENGINE_FT_FONT,         /* pygame.freetype: how FreeType opens the face: the file's size */
+	PMT_ENGINE_MIX_MUSIC,       /* Mix_Music: the streamed file's size */
 };
 
 struct pmt_engine_row {
 	const char *type_name; /* C types: tp_name; classes: module.qualname; ctypes: the pointer type's name */
-	const char *where;     /* C types: a substring of the path of the file defining the type */
+	const char *where;     /* C types: a substring of the path of the file defining the type;
+				* capsules: the start of the capsule's name */
 	uint8_t holder;        /* enum pmt_engine_holder */
 	uint8_t read;          /* enum pmt_engine_read */
 	uint8_t asset;         /* enum pmt_asset_type */
 	uint32_t ptr_off;      /* PMT_ENGINE_C_FIELD: offset of the pointer */
 	int32_t obj_w_off, obj_h_off; /* ints in the object that must equal the struct's w, h; -1 none */
 	const char *attr_name, *attr_w, *attr_h, *attr_size; /* PMT_ENGINE_PY_ATTRS */
-	const char *engine;    /* "pygame", "ctypes/PySDL2", "pyglet" */
+	const char *engine;    /* "pygame", "ctypes/PySDL2", "pyglet", "renpy" */
+	/* PMT_ENGINE_C_INLINE GL textures: the u32 GL name at ptr_off, the
+	 * texture's int width and height at obj_w_off, obj_h_off; mip_dict_off
+	 * (> 0) holds a dict (or None) whose mip_key says whether the texture
+	 * has its whole mipmap chain (absent: it has). */
+	int32_t mip_dict_off;
+	const char *mip_key;
 };
 
 /*
@@ -76,6 +89,19 @@ struct pmt_engine_row {
 #define PMT_SDL_TEXTURE_H 20
 #define PMT_SDL_TEXTURE_READ 24
 #define PMT_CTYPES_B_PTR 16          /* CDataObject.b_ptr */
+#define PMT_CAPSULE_POINTER 16       /* PyCapsule.pointer */
+#define PMT_CAPSULE_NAME 24          /* PyCapsule.name */
+/* pygame 2's pgFontObject (src_c/freetype.h): {PyObject_HEAD; pgFontId id
+ * {FT_Long font_index; FT_Open_Args open_args}; PyObject *path; ...} */
+#define PMT_PGFT_FLAGS 24            /* open_args.flags: FT_OPEN_MEMORY 1, _STREAM 2, _PATHNAME 4 */
+#define PMT_PGFT_MEMORY_SIZE 40      /* open_args.memory_size */
+#define PMT_PGFT_PATHNAME 48         /* open_args.pathname (char *) */
+#define PMT_PGFT_STREAM 56           /* open_args.stream (FT_Stream) */
+#define PMT_PGFT_PATH 88             /* path: a str, or None */
+#define PMT_PGFT_INTERNALS 200       /* _internals: NULL once the font is closed */
+#define PMT_FT_OPEN_MEMORY 1
+#define PMT_FT_OPEN_STREAM 2
+#define PMT_FT_OPEN_PATHNAME 4
 #define PMT_SDL_MAX_DIM 65536        /* larger surfaces or textures are not believed */
 
 /* What the reader found: the fields a row's size and key need. */
@@ -88,6 +114,8 @@ struct pmt_engine_fields {
 	uint64_t stream_size;  /* TTF_Font's FreeType stream */
 	int64_t gl_name;       /* PY_ATTRS */
 	int64_t size;          /* PY_ATTRS: buffer bytes */
+	uint64_t file_size;    /* FT_FONT, MIX_MUSIC: the bytes of the file, stream or memory */
+	uint8_t mipmaps;       /* GL_TEXTURE: the whole mipmap chain is allocated */
 };
 
 /* One asset found in the heap. */
@@ -118,6 +146,12 @@ const struct pmt_engine_row *pmt_engine_match(const char *name, const char *path
  */
 int pmt_engine_asset(const struct pmt_engine_row *r, const struct pmt_engine_fields *f,
 		     struct pmt_engine_asset *out);
+
+/*
+ * Bytes of a @w x @h RGBA8 texture, with its whole mipmap chain (every
+ * level down to 1 x 1, each half the last, at least 1) when @mipmaps.
+ */
+uint64_t pmt_engine_rgba8_bytes(uint64_t w, uint64_t h, bool mipmaps);
 
 /* Bytes per pixel of an SDL_PIXELFORMAT value (FourCC formats: YUV, 2). */
 uint64_t pmt_sdl_bytes_per_pixel(uint64_t format);

@@ -26,6 +26,8 @@ GAME = os.path.join(it.WORKLOADS, "snapshot_game.py")
 TRUTH_HOOK = os.path.join(it.WORKLOADS, "truth_hook")
 SOLARWOLF = "/usr/games/solarwolf"
 PYGLET_GAME = os.path.join(it.WORKLOADS, "snapshot_pyglet.py")
+RENPY = "/usr/games/renpy"
+RENPY_GAME = os.path.join(it.WORKLOADS, "renpy_game")
 
 
 def gl_key(kind, name):
@@ -351,6 +353,96 @@ class PygletTest(unittest.TestCase):
         tex = final["by_type"]["texture"]
         self.assertEqual((tex["frees"], final["unknown_frees"]), (1, 0), final["by_type"])
         self.assertEqual(tex["live"], len(truth["textures"]) - 1 + tex["loads"], tex)
+
+
+def write_png(path, w, h, rgba):
+    """A w x h PNG of one RGBA colour (no imaging library needed)."""
+    import struct
+    import zlib
+
+    def chunk(tag, data):
+        return (struct.pack(">I", len(data)) + tag + data +
+                struct.pack(">I", zlib.crc32(tag + data) & 0xffffffff))
+    row = b"\0" + bytes(rgba) * w
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)) +
+                chunk(b"IDAT", zlib.compress(row * h)) + chunk(b"IEND", b""))
+
+
+def rgba8_bytes(w, h, mipmaps, max_level):
+    """Ren'Py's allocate_texture(): GL_RGBA levels 0..max_level, each half, down to 1 x 1."""
+    total, level = w * h * 4, 0
+    while mipmaps and (w > 1 or h > 1) and level < max_level:
+        w, h, level = max(w >> 1, 1), max(h >> 1, 1), level + 1
+        total += w * h * 4
+    return total
+
+
+class RenpyTest(unittest.TestCase):
+    """Debian's Ren'Py 8 (gl2) under Xvfb: a project of the test's own
+    (workloads/renpy_game) shows images of known sizes and a text, then
+    writes what Ren'Py says of each loaded texture; attached after that,
+    the first snapshot lists exactly those textures, keyed by their GL
+    names, with RGBA8 bytes over their mipmap chains, loaded before
+    attach."""
+
+    IMAGES = {"red.png": (300, 200, (255, 0, 0, 255)), "blue.png": (64, 48, (0, 0, 255, 128)),
+              "odd.png": (257, 131, (0, 255, 0, 255))}
+
+    def test_renpy_textures(self):
+        import shutil
+        from test_gl_assets import start_xvfb
+        if not os.access(RENPY, os.X_OK):
+            self.skipTest("Ren'Py not installed (apt-get install renpy)")
+        xvfb, display = start_xvfb()
+        if not xvfb:
+            self.skipTest(display)
+        self.addCleanup(it.stop, xvfb)
+        tmp = it.Tmp("snapshot-renpy")
+        self.addCleanup(tmp.cleanup)
+        proj = tmp("project")
+        shutil.copytree(RENPY_GAME, proj)
+        for name, (w, h, rgba) in self.IMAGES.items():
+            write_png(os.path.join(proj, "game", name), w, h, rgba)
+        tpath, out = tmp("truth.json"), tmp("out.jsonl")
+        os.makedirs(tmp("home"), exist_ok=True)
+        env = dict(os.environ, DISPLAY=display, LIBGL_ALWAYS_SOFTWARE="1", HOME=tmp("home"),
+                   SDL_AUDIODRIVER="dummy", SDL_VIDEODRIVER="x11", PMT_TRUTH=tpath)
+        log = open(tmp("renpy.log"), "w")
+        self.addCleanup(log.close)
+        game = subprocess.Popen([RENPY, proj], env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        self.addCleanup(it.stop, game)
+        if not it.wait_for(lambda: os.path.exists(tpath) or game.poll() is not None, 45) \
+                or game.poll() is not None:
+            log.flush()
+            with open(tmp("renpy.log")) as f:
+                self.fail("Ren'Py wrote no truth in 45 s:\n" + it.tail(f.read(), 20))
+        with open(tpath) as f:
+            truth = json.load(f)
+        se = open(tmp("tool.err"), "w")
+        self.addCleanup(se.close)
+        tool = subprocess.Popen([it.TOOL, "-p", str(game.pid), "--quiet", "--interval", "0",
+                                 "--json", out], stdout=subprocess.DEVNULL, stderr=se,
+                                start_new_session=True)
+        self.addCleanup(it.stop, tool)
+        self.assertTrue(it.wait_for(lambda: len(snapshots(out)) >= 1 or tool.poll() is not None,
+                                    30) and tool.poll() is None, "no attach snapshot")
+        os.kill(tool.pid, signal.SIGINT)
+        self.assertEqual(tool.wait(60), 0)
+        snap = it.records_of(it.load_jsonl(out), "snapshot")[0]
+        self.assertFalse(snap["partial"], snap["partial_reason"])
+        have = sorted((a["key"], a["width"], a["height"], a["bytes"], a["loaded_before_attach"])
+                      for a in snap["assets"] if a["engine"] == "renpy")
+        want = sorted((gl_key("texture", t["number"]), t["width"], t["height"],
+                       rgba8_bytes(t["width"], t["height"], t["mipmap"],
+                                   truth["max_mipmap_level"]), True)
+                      for t in truth["textures"])
+        self.assertEqual(have, want)
+        # the images shown are among them, mipmapped; the text is not mipmapped
+        sizes = {(t["width"], t["height"]) for t in truth["textures"] if t["mipmap"]}
+        self.assertTrue({(w, h) for w, h, _ in self.IMAGES.values()} <= sizes, truth)
+        self.assertTrue(any(not t["mipmap"] for t in truth["textures"]), truth)
 
 
 def _add_tests():

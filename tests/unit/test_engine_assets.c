@@ -60,7 +60,8 @@ static void test_match(void)
 		CU_ASSERT_PTR_NOT_NULL(r[i].type_name);
 		CU_ASSERT_PTR_NOT_NULL(r[i].engine);
 		CU_ASSERT_TRUE(r[i].asset < PMT_ASSET_TYPES);
-		if (r[i].holder == PMT_ENGINE_C_FIELD)
+		if (r[i].holder == PMT_ENGINE_C_FIELD || r[i].holder == PMT_ENGINE_C_INLINE ||
+		    r[i].holder == PMT_ENGINE_CAPSULE)
 			CU_ASSERT_PTR_NOT_NULL(r[i].where);
 		if (r[i].holder == PMT_ENGINE_PY_ATTRS)
 			CU_ASSERT_PTR_NOT_NULL(r[i].attr_name);
@@ -150,6 +151,68 @@ static void test_sizes(void)
 	CU_ASSERT_EQUAL(a.type, PMT_ASSET_GPU_BUFFER);
 }
 
+/* Ren'Py's GL textures, pygame.freetype fonts, pygame's music capsule. */
+static void test_inline_rows(void)
+{
+	const struct pmt_engine_row *r;
+	struct pmt_engine_fields f;
+	struct pmt_engine_asset a;
+
+	r = row("renpy.gl2.gl2texture.GLTexture",
+		"/usr/lib/python3/dist-packages/renpy/gl2/gl2texture.cpython-311-x86_64-linux-gnu.so",
+		false);
+	CU_ASSERT_EQUAL(r->holder, PMT_ENGINE_C_INLINE);
+	CU_ASSERT_EQUAL(r->ptr_off, 88);
+	CU_ASSERT_EQUAL(r->obj_w_off, 112);
+	CU_ASSERT_EQUAL(r->obj_h_off, 116);
+	CU_ASSERT_EQUAL(r->mip_dict_off, 72);
+	CU_ASSERT_STRING_EQUAL(r->engine, "renpy");
+	CU_ASSERT_PTR_NULL(pmt_engine_match("renpy.gl2.gl2texture.GLTexture", "/x/other.so", false));
+	CU_ASSERT_PTR_NULL(pmt_engine_match("renpy.gl2.gl2texture.GLTexture", NULL, true));
+	memset(&f, 0, sizeof(f));
+	f.gl_name = 4;
+	f.w = 300;
+	f.h = 200;
+	CU_ASSERT_EQUAL(pmt_engine_asset(r, &f, &a), 0);
+	CU_ASSERT_EQUAL(a.key, pmt_gl_key(PMT_GL_KIND_TEXTURE, 4));
+	CU_ASSERT_EQUAL(a.bytes, 300 * 200 * 4);
+	f.mipmaps = 1; /* 300x200, 150x100, 75x50, 37x25, 18x12, 9x6, 4x3, 2x1, 1x1 */
+	CU_ASSERT_EQUAL(pmt_engine_asset(r, &f, &a), 0);
+	CU_ASSERT_EQUAL(a.bytes, 319840);
+	CU_ASSERT_EQUAL(a.height, 200);
+	CU_ASSERT_EQUAL(a.width, 300);
+	f.gl_name = 0; /* not loaded yet */
+	CU_ASSERT_EQUAL(pmt_engine_asset(r, &f, &a), -EINVAL);
+	CU_ASSERT_EQUAL(pmt_engine_rgba8_bytes(1, 1, true), 4);
+	CU_ASSERT_EQUAL(pmt_engine_rgba8_bytes(1, 4, true), 4 * (4 + 2 + 1));
+	CU_ASSERT_EQUAL(pmt_engine_rgba8_bytes(0, 4, true), 0);
+
+	r = row("_freetype.Font", "/x/pygame/_freetype.cpython-311-x86_64-linux-gnu.so", false);
+	CU_ASSERT_EQUAL(r->read, PMT_ENGINE_FT_FONT);
+	CU_ASSERT_EQUAL(r->asset, PMT_ASSET_FONT);
+	memset(&f, 0, sizeof(f));
+	f.ptr = 0x7f0000001000;
+	f.file_size = 270264;
+	CU_ASSERT_EQUAL(pmt_engine_asset(r, &f, &a), 0);
+	CU_ASSERT_EQUAL(a.key, 0x7f0000001000);
+	CU_ASSERT_EQUAL(a.bytes, 270264);
+	CU_ASSERT_EQUAL(a.type, PMT_ASSET_FONT);
+	f.ptr = 0;
+	CU_ASSERT_EQUAL(pmt_engine_asset(r, &f, &a), -EINVAL);
+
+	r = row("PyCapsule", "/usr/bin/python3.11", false);
+	CU_ASSERT_EQUAL(r->holder, PMT_ENGINE_CAPSULE);
+	CU_ASSERT_STRING_EQUAL(r->where, "pygame.music_mixer.");
+	CU_ASSERT_PTR_NULL(pmt_engine_match("PyCapsule", NULL, true));
+	memset(&f, 0, sizeof(f));
+	f.ptr = 0x2bb34850; /* the Mix_Music, as Mix_LoadMUS* and Mix_FreeMusic key it */
+	f.file_size = 352844;
+	CU_ASSERT_EQUAL(pmt_engine_asset(r, &f, &a), 0);
+	CU_ASSERT_EQUAL(a.key, 0x2bb34850);
+	CU_ASSERT_EQUAL(a.bytes, 352844);
+	CU_ASSERT_EQUAL(a.type, PMT_ASSET_MUSIC);
+}
+
 static void test_pixels(void)
 {
 	CU_ASSERT_EQUAL(pmt_sdl_bytes_per_pixel(0x16362004), 4); /* ARGB8888 */
@@ -192,6 +255,7 @@ void pmt_test_register_engine_assets(void)
 	static const struct pmt_test tests[] = {
 		{ "which types match", test_match },
 		{ "keys and sizes, and what is not believed", test_sizes },
+		{ "Ren'Py textures, freetype fonts, music", test_inline_rows },
 		{ "SDL bytes per pixel", test_pixels },
 		{ "file names by kind", test_files },
 	};

@@ -747,7 +747,8 @@ static struct pmt_pytype *type_read(struct pmt_heapwalk *hw, uint64_t addr, int 
 		if (sb && mp && mp->path) {
 			const struct pmt_engine_row *r = pmt_engine_match(sb->name, mp->path, false);
 
-			if (r && r->holder == PMT_ENGINE_C_FIELD)
+			if (r && (r->holder == PMT_ENGINE_C_FIELD || r->holder == PMT_ENGINE_C_INLINE ||
+				  r->holder == PMT_ENGINE_CAPSULE))
 				t->engine = r;
 		}
 	}
@@ -891,6 +892,14 @@ static int dict_info(struct pmt_heapwalk *hw, uint64_t dict, struct dictinfo *d)
 		d->embedded = vh[2];
 	}
 	return 0;
+}
+
+/* pmt_heapwalk_dict_get - the value under str key @name in dict @dict; see heapwalk.h. */
+uint64_t pmt_heapwalk_dict_get(struct pmt_heapwalk *hw, uint64_t dict, const char *name)
+{
+	const struct pmt_pytype *t = pmt_heapwalk_type_of(hw, dict, NULL);
+
+	return t && t->kind == PMT_OBJ_DICT ? dict_get(hw, dict, name) : 0;
 }
 
 static uint64_t dict_get(struct pmt_heapwalk *hw, uint64_t dict, const char *name)

@@ -212,6 +212,9 @@ int pmt_heapwalk_int(struct pmt_heapwalk *hw, uint64_t addr, int64_t *v);
 /* The attribute @name of instance @obj (its __dict__, inline values or slots), or 0. */
 uint64_t pmt_heapwalk_attr(struct pmt_heapwalk *hw, uint64_t obj, const char *name);
 
+/* The value under the str key @name of the dict @dict (a dict object, else 0), or 0. */
+uint64_t pmt_heapwalk_dict_get(struct pmt_heapwalk *hw, uint64_t dict, const char *name);
+
 /* A module's __name__ into @buf. Returns 0 or -EINVAL. */
 int pmt_heapwalk_module_name(struct pmt_heapwalk *hw, uint64_t module, char *buf, size_t len);
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -526,9 +527,106 @@ static int rd64(struct pmt_heapwalk *hw, uint64_t a, uint64_t *v)
 	return pmt_heapwalk_read(hw, a, v, 8);
 }
 
-/* Read what row @r needs from object @obj into @f. */
+/* @name made absolute against the game's directory when it is a file there. */
+static bool resolve_file(pid_t pid, const char *name, char *out, size_t len)
+{
+	char cwd[PATH_MAX], link[64], full[PATH_MAX + 64];
+	struct stat st;
+	ssize_t n;
+
+	if (name[0] == '/') {
+		snprintf(out, len, "%s", name);
+	} else {
+		snprintf(link, sizeof(link), "/proc/%d/cwd", (int)pid);
+		n = readlink(link, cwd, sizeof(cwd) - 1);
+		if (n <= 0)
+			return false;
+		cwd[n] = 0;
+		if (name[0] == '.' && name[1] == '/')
+			name += 2;
+		if ((size_t)snprintf(out, len, "%s/%s", cwd, name) >= len)
+			return false;
+	}
+	snprintf(full, sizeof(full), "/proc/%d/root%s", (int)pid, out);
+	return !stat(full, &st) && S_ISREG(st.st_mode);
+}
+
+/* The size of @path (absolute, in the game's mount namespace), or 0. */
+static uint64_t file_size(pid_t pid, const char *path)
+{
+	char full[PATH_MAX + 64];
+	struct stat st;
+
+	snprintf(full, sizeof(full), "/proc/%d/root%s", (int)pid, path);
+	return !stat(full, &st) && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+}
+
+/* A C string of the game's at @a into @out (cut to fit); "" when unreadable. */
+static void read_cstring(struct pmt_heapwalk *hw, uint64_t a, char *out, size_t len)
+{
+	size_t k;
+
+	for (k = 0; a && k + 1 < len; k++)
+		if (pmt_heapwalk_read(hw, a + k, &out[k], 1) || !out[k])
+			break;
+	out[k] = 0;
+}
+
+/*
+ * pygame.freetype.Font: how FreeType opens its face (a path: the file's
+ * size; a stream over a Python file: the stream's size; memory: its size)
+ * and its file (the path, or the str the object keeps in .path).
+ */
+static int read_ft_font(struct pmt_heapwalk *hw, uint64_t obj, struct pmt_engine_fields *f,
+			char *file, size_t flen)
+{
+	char name[PATH_MAX];
+	uint64_t internals, a, pathobj;
+	uint32_t flags;
+
+	if (rd64(hw, obj + PMT_PGFT_INTERNALS, &internals) || !internals)
+		return -EINVAL; /* never opened, or closed */
+	if (pmt_heapwalk_read(hw, obj + PMT_PGFT_FLAGS, &flags, 4))
+		return -EFAULT;
+	f->ptr = obj;
+	name[0] = 0;
+	if (flags & PMT_FT_OPEN_PATHNAME) {
+		if (rd64(hw, obj + PMT_PGFT_PATHNAME, &a))
+			return -EFAULT;
+		read_cstring(hw, a, name, sizeof(name));
+		if (name[0] && resolve_file(hw->pid, name, file, flen))
+			f->file_size = file_size(hw->pid, file);
+		else
+			file[0] = 0;
+		return 0;
+	}
+	if (flags & PMT_FT_OPEN_STREAM) {
+		if (rd64(hw, obj + PMT_PGFT_STREAM, &a) || !a ||
+		    rd64(hw, a + PMT_FT_STREAM_SIZE, &f->file_size))
+			return -EFAULT;
+	} else if (flags & PMT_FT_OPEN_MEMORY) {
+		if (rd64(hw, obj + PMT_PGFT_MEMORY_SIZE, &f->file_size))
+			return -EFAULT;
+	} else {
+		return -EINVAL;
+	}
+	/* a file object's name, kept in .path */
+	if (!rd64(hw, obj + PMT_PGFT_PATH, &pathobj) &&
+	    !pmt_heapwalk_str(hw, pathobj, name, sizeof(name)) &&
+	    pmt_engine_file_class(name, strlen(name)) == PMT_FILE_FONT &&
+	    resolve_file(hw->pid, name, file, flen))
+		return 0;
+	file[0] = 0;
+	return 0;
+}
+
+/*
+ * Read what row @r needs from object @obj into @f; the file the object
+ * itself names into @file ("" when it names none).
+ */
 static int read_fields(struct pmt_heapwalk *hw, uint64_t obj, const struct pmt_engine_row *r,
-		       struct pmt_engine_fields *f, char *family, size_t flen)
+		       struct pmt_engine_fields *f, char *family, size_t flen, char *file,
+		       size_t file_len)
 {
 	uint8_t buf[PMT_SDL_SURFACE_READ];
 	uint64_t p = 0;
@@ -538,6 +636,40 @@ static int read_fields(struct pmt_heapwalk *hw, uint64_t obj, const struct pmt_e
 	memset(f, 0, sizeof(*f));
 	f->obj_w = f->obj_h = -1;
 	family[0] = 0;
+	file[0] = 0;
+	if (r->holder == PMT_ENGINE_C_INLINE && r->read == PMT_ENGINE_FT_FONT)
+		return read_ft_font(hw, obj, f, file, file_len);
+	if (r->holder == PMT_ENGINE_C_INLINE && r->read == PMT_ENGINE_GL_TEXTURE) {
+		uint64_t props, v;
+		int64_t mip = 1;
+
+		if (pmt_heapwalk_read(hw, obj + r->ptr_off, &u32, 4) ||
+		    pmt_heapwalk_read(hw, obj + (uint64_t)r->obj_w_off, &i32[0], 4) ||
+		    pmt_heapwalk_read(hw, obj + (uint64_t)r->obj_h_off, &i32[1], 4))
+			return -EFAULT;
+		f->gl_name = u32;
+		f->w = i32[0];
+		f->h = i32[1];
+		if (r->mip_dict_off > 0 && r->mip_key &&
+		    !rd64(hw, obj + (uint64_t)r->mip_dict_off, &props) &&
+		    (v = pmt_heapwalk_dict_get(hw, props, r->mip_key)) &&
+		    pmt_heapwalk_int(hw, v, &mip))
+			mip = 1; /* not a bool or an int: Ren'Py takes its truth; we say it has */
+		f->mipmaps = r->mip_dict_off > 0 && mip != 0;
+		return 0;
+	}
+	if (r->holder == PMT_ENGINE_CAPSULE) {
+		char name[96];
+		uint64_t a;
+
+		if (rd64(hw, obj + PMT_CAPSULE_NAME, &a))
+			return -EFAULT;
+		read_cstring(hw, a, name, sizeof(name));
+		if (strncmp(name, r->where, strlen(r->where)) ||
+		    rd64(hw, obj + PMT_CAPSULE_POINTER, &a) || rd64(hw, a, &f->ptr))
+			return -EINVAL;
+		return f->ptr ? 0 : -EINVAL; /* no music loaded */
+	}
 	if (r->holder == PMT_ENGINE_PY_ATTRS) {
 		uint64_t v;
 
@@ -626,30 +758,6 @@ static int read_fields(struct pmt_heapwalk *hw, uint64_t obj, const struct pmt_e
 	default:
 		return -EINVAL;
 	}
-}
-
-/* @name made absolute against the game's directory when it is a file there. */
-static bool resolve_file(pid_t pid, const char *name, char *out, size_t len)
-{
-	char cwd[PATH_MAX], link[64], full[PATH_MAX + 64];
-	struct stat st;
-	ssize_t n;
-
-	if (name[0] == '/') {
-		snprintf(out, len, "%s", name);
-	} else {
-		snprintf(link, sizeof(link), "/proc/%d/cwd", (int)pid);
-		n = readlink(link, cwd, sizeof(cwd) - 1);
-		if (n <= 0)
-			return false;
-		cwd[n] = 0;
-		if (name[0] == '.' && name[1] == '/')
-			name += 2;
-		if ((size_t)snprintf(out, len, "%s/%s", cwd, name) >= len)
-			return false;
-	}
-	snprintf(full, sizeof(full), "/proc/%d/root%s", (int)pid, out);
-	return !stat(full, &st) && S_ISREG(st.st_mode);
 }
 
 /* A str object naming an existing file of class @cls: its absolute path into @out. */
@@ -779,6 +887,65 @@ static int asset_cmp(const void *x, const void *y)
 	return a->a.key < b->a.key ? -1 : a->a.key > b->a.key;
 }
 
+/*
+ * Streamed music: SDL_mixer keeps the file of a Mix_Music open while it
+ * exists (OGG, MP3, FLAC, WAV; not MOD/MIDI, read whole), and sounds are
+ * decoded whole and their files closed. So when the heap holds one
+ * Mix_Music and the game has one sound file open, that file is the
+ * music's, and its size the music's bytes (the Mix_LoadMUS* probes' rule).
+ * Otherwise the music is listed with 0 bytes and no file.
+ */
+static void music_file(struct build *b, struct pmt_snapshot *out)
+{
+	char link[64], path[PATH_MAX], found[PATH_MAX];
+	struct pmt_snap_asset *music = NULL;
+	struct dirent *de;
+	int nfiles = 0;
+	size_t i;
+	DIR *d;
+
+	for (i = 0; i < out->nassets; i++) {
+		if (out->assets[i].a.type != PMT_ASSET_MUSIC || out->assets[i].file[0])
+			continue;
+		if (music && music->a.key != out->assets[i].a.key)
+			return; /* two: which file is whose is not known */
+		music = &out->assets[i];
+	}
+	if (!music)
+		return;
+	snprintf(link, sizeof(link), "/proc/%d/fd", (int)b->s->pid);
+	d = opendir(link);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char fd[sizeof(link) + sizeof(de->d_name) + 2];
+		ssize_t n;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(fd, sizeof(fd), "%s/%s", link, de->d_name);
+		n = readlink(fd, path, sizeof(path) - 1);
+		if (n <= 0 || path[0] != '/')
+			continue;
+		path[n] = 0;
+		if (pmt_engine_file_class(path, (size_t)n) != PMT_FILE_SOUND ||
+		    !file_size(b->s->pid, path) || (nfiles && !strcmp(found, path)))
+			continue;
+		snprintf(found, sizeof(found), "%s", path);
+		nfiles++;
+	}
+	closedir(d);
+	if (nfiles != 1)
+		return;
+	for (i = 0; i < out->nassets; i++) {
+		if (out->assets[i].a.key != music->a.key)
+			continue;
+		snprintf(out->assets[i].file, sizeof(out->assets[i].file), "%s", found);
+		out->assets[i].file_source = "open_file";
+		out->assets[i].a.bytes = file_size(b->s->pid, found);
+	}
+}
+
 /* The assets owned by the nodes; one per key. */
 static int collect_assets(struct build *b, struct pmt_snapshot *out, uint32_t **asset_nodes)
 {
@@ -791,13 +958,13 @@ static int collect_assets(struct build *b, struct pmt_snapshot *out, uint32_t **
 		const struct pmt_pytype *t;
 		struct pmt_engine_fields f;
 		struct pmt_snap_asset *sa;
-		char family[64];
+		char family[64], file[PATH_MAX];
 
 		if (!(g->flags[i] & PMT_HG_ASSET) || !counted(g, (uint32_t)i))
 			continue;
 		t = pmt_heapwalk_type_of(b->hw, g->addr[i], NULL);
 		if (!t || !t->engine || read_fields(b->hw, g->addr[i], t->engine, &f, family,
-						    sizeof(family)))
+						    sizeof(family), file, sizeof(file)))
 			continue;
 		if (out->nassets == cap) {
 			size_t nc = cap ? 2 * cap : 64;
@@ -822,8 +989,13 @@ static int collect_assets(struct build *b, struct pmt_snapshot *out, uint32_t **
 		snprintf(sa->type_name, sizeof(sa->type_name), "%s", t->name);
 		sa->engine = t->engine->engine;
 		snprintf(sa->family, sizeof(sa->family), "%s", family);
+		if (file[0]) {
+			snprintf(sa->file, sizeof(sa->file), "%s", file);
+			sa->file_source = "object";
+		}
 		nodes[out->nassets++] = (uint32_t)i;
 	}
+	music_file(b, out);
 	return 0;
 }
 
@@ -1364,6 +1536,8 @@ static void asset_files(struct build *b, struct pmt_snapshot *out, const uint32_
 		}
 	}
 	for (i = 0; i < out->nassets && i < limit; i++) {
+		if (out->assets[i].file[0])
+			continue; /* the object names its file (a font's path, music's open file) */
 		for (nh = 0; nh < 8 && holders[8 * i + nh] != UINT32_MAX; nh++)
 			;
 		out->assets[i].file_source = asset_file(b, out->assets[i].obj,

@@ -12,6 +12,10 @@ sounds; the font is a TrueType file found on the system) and loads them:
   - PLAYER.sprite / .sprite_file, PLAYER.jump / .jump_file: an instance
   - LEVEL['tiles']: a list inside a dict of (path, surface) tuples (N_TILES)
   - SOUNDS {path: sound} and FONTS {path: font}: module globals
+  - pygame only: FT_FONTS, two pygame.freetype.Font (one opened by path,
+    one from an open file object) in a module global list, and a music
+    file loaded with pygame.mixer.music.load() (no Python object holds it:
+    pygame's mixer_music module does, through its _MUSIC_POINTER capsule)
   - a surface held only by a reference cycle of two Node objects
 and plants N instances of classes with __slots__ (Bullet, Particle) and
 with __dict__ (Enemy, Tile), held by WORLD. The collector is disabled (as
@@ -89,6 +93,7 @@ class Node(object):
 IMAGES = {}
 SOUNDS = {}
 FONTS = {}
+FT_FONTS = []
 LEVEL = {}
 PLAYER = Player()
 WORLD = None
@@ -139,6 +144,14 @@ class PygameEngine(object):
 
     def font(self, path):
         return self.pg.font.Font(path, 20)
+
+    def ft_font(self, arg):
+        import pygame.freetype
+        pygame.freetype.init()
+        return pygame.freetype.Font(arg, 20)
+
+    def music(self, path):
+        self.pg.mixer.music.load(path)
 
     def surface_facts(self, s):
         return s.get_height() * s.get_pitch(), s.get_width(), s.get_height()
@@ -291,7 +304,7 @@ def main():
             nbytes, w, h = eng.surface_facts(obj)
         elif kind == "audio":
             nbytes, w, h = eng.sound_bytes(obj), 0, 0
-        else:
+        else:  # fonts, music: the file's size
             nbytes, w, h = os.path.getsize(path), 0, 0
         truth_assets.append({"type": kind, "bytes": nbytes, "width": w, "height": h,
                              "file": path, "holder": holder, "file_source": file_source})
@@ -317,6 +330,17 @@ def main():
         note("audio", SOUNDS[p], p, "__main__.SOUNDS['%s']" % p, "dict_key")
     FONTS[font_path] = eng.font(font_path)
     note("font", FONTS[font_path], font_path, "__main__.FONTS['%s']" % font_path, "dict_key")
+    if a.engine == "pygame":
+        # pygame.freetype: by path, and from a file object (a stream over it)
+        FT_FONTS.append(eng.ft_font(font_path))
+        note("font", FT_FONTS[0], font_path, "__main__.FT_FONTS[0]", "object")
+        FT_FONTS.append(eng.ft_font(open(font_path, "rb")))
+        note("font", FT_FONTS[1], font_path, "__main__.FT_FONTS[1]", "object")
+        # streamed music: held by pygame.mixer_music only
+        music = os.path.join(root, "sounds", "music.wav")
+        write_wav(music, 88200)
+        eng.music(music)
+        note("music", None, music, "pygame.mixer_music._MUSIC_POINTER", "open_file")
     # the cycle, holding the last image
     cyc = eng.image(images[-1])
     note("surface", cyc, images[-1], None, None)
