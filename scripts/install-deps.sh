@@ -2,7 +2,15 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Install every Debian package pmtrace needs to build, run the demo and run
 # the tests. Idempotent: does nothing when everything is already there.
+#   scripts/install-deps.sh [--tests]
+# --tests adds what only some tests use and can do without (they skip with
+# the reason): Ren'Py, ~0.5 GB with its media libraries; its failure to
+# install is reported, not fatal.
 set -euo pipefail
+
+TEST_ONLY=(
+	renpy                                 # a real Ren'Py engine: its textures in heap snapshots
+)
 
 PKGS=(
 	make gcc clang llvm pkg-config        # build; clang's BPF target
@@ -26,23 +34,45 @@ PKGS=(
 	python3-pyglet                        # pyglet's GL textures and buffers in heap snapshots
 )
 
+optional=()
+if [ "${1:-}" = --tests ]; then
+	for p in "${TEST_ONLY[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			optional+=("$p")
+	done
+fi
+install_optional() {
+	[ ${#optional[@]} -eq 0 ] && return 0
+	echo "install-deps: installing ${optional[*]} (for some tests only)"
+	apt-get install -y -qq --no-install-recommends "${optional[@]}" >/dev/null ||
+		echo "install-deps: ${optional[*]} not installed: the tests that need it will skip" >&2
+}
+
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
+if [ ${#missing[@]} -eq 0 ] && [ ${#optional[@]} -eq 0 ]; then
 	echo "install-deps: all ${#PKGS[@]} packages present"
 	exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
+	[ ${#missing[@]} -eq 0 ] && exit 0  # optional ones only: the tests skip
 	echo "install-deps: missing ${missing[*]}; run as root (sudo $0)" >&2
 	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+if [ ${#missing[@]} -eq 0 ]; then
+	apt-get update -qq || true
+	install_optional
+	exit 0
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_optional
 # Debian starts the prometheus service it installs; the tests start their own
 # server on a free port, so a service we just installed is stopped again.
 if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null &&
