@@ -76,6 +76,68 @@ static __always_inline void submit(struct pmt_asset_event *src)
 }
 
 /*
+ * The Python stack of a load is walked by one program, pmt_asset_walk,
+ * which the loading probes tail-call with the record in the per-CPU
+ * scratch: the kernel verifies the walk once instead of once in each of
+ * them (~28 ms each here, most of the time loading these programs took).
+ * The walker then sends the record, or keeps it in flight for the return
+ * probe when the caller set ASSET_KEEP.
+ */
+#define ASSET_KEEP (1u << 31) /* in py_flags until the walk: keep in flight */
+
+int pmt_asset_walk(struct pt_regs *ctx);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__array(values, int(struct pt_regs *));
+} pmt_asset_walkers SEC(".maps") = {
+	.values = { [0] = (void *)&pmt_asset_walk },
+};
+
+static __always_inline void keep_in_flight(struct pmt_asset_event *e)
+{
+	__u64 key = (__u64)e->tid | (__u64)e->row << 32;
+
+	bpf_map_update_elem(&pmt_asset_inflight, &key, e, BPF_ANY);
+}
+
+/* Walk the Python stack into the scratch record @e, then send it or keep it (@keep). */
+static __always_inline void walk_then(struct pt_regs *ctx, struct pmt_asset_event *e, bool keep)
+{
+	e->py_flags = keep ? ASSET_KEEP : 0;
+	bpf_tail_call(ctx, &pmt_asset_walkers, 0);
+	/* Not reached once the walker is in its slot (libbpf puts it there at load). */
+	e->py_flags = PMT_PYF_FAULT;
+	e->py_depth = 0;
+	if (keep)
+		keep_in_flight(e);
+	else
+		submit(e);
+}
+
+SEC("uprobe")
+int pmt_asset_walk(struct pt_regs *ctx)
+{
+	struct pmt_asset_event *e;
+	__u32 zero = 0;
+	bool keep;
+
+	e = bpf_map_lookup_elem(&pmt_asset_scratch, &zero);
+	if (!e)
+		return 0;
+	keep = e->py_flags & ASSET_KEEP;
+	e->py_flags = 0;
+	e->py_depth = py_walk(&pmt_pywalk, e->py_code, e->py_pos, &e->py_flags);
+	if (keep)
+		keep_in_flight(e);
+	else
+		submit(e);
+	return 0;
+}
+
+/*
  * The row this probe serves and the scratch record, started with what
  * every asset record carries; NULL for other processes or a bad row.
  */
@@ -109,7 +171,6 @@ static __always_inline int asset_entry(struct pt_regs *ctx, bool ret_probe)
 {
 	struct pmt_asset_event *e;
 	struct pmt_asset_row *r = NULL;
-	__u64 key;
 
 	e = start_record(ctx, &r);
 	if (!e || !r)
@@ -138,9 +199,7 @@ static __always_inline int asset_entry(struct pt_regs *ctx, bool ret_probe)
 		return 0;
 	}
 	/* Who loads it: the Python code running now (creations only). */
-	e->py_depth = py_walk(&pmt_pywalk, e->py_code, e->py_pos, &e->py_flags);
-	key = (__u64)e->tid | (__u64)e->row << 32;
-	bpf_map_update_elem(&pmt_asset_inflight, &key, e, BPF_ANY);
+	walk_then(ctx, e, true);
 	return 0;
 }
 
@@ -176,9 +235,8 @@ int BPF_KRETPROBE(pmt_asset_return_only)
 	e->caller = PT_REGS_IP(ctx);
 	if (!e->ret)
 		return 0;
-	e->py_depth = py_walk(&pmt_pywalk, e->py_code, e->py_pos, &e->py_flags);
 	read_fields(r, e);
-	submit(e);
+	walk_then(ctx, e, false);
 	return 0;
 }
 
@@ -392,8 +450,7 @@ static __always_inline int gl_call(struct pt_regs *ctx)
 	if (r->read == PMT_READ_GL_TEX)
 		bpf_probe_read_user(&e->reads[2], 4, (void *)(sp + 8));
 	e->reads[3] = k.unit;
-	e->py_depth = py_walk(&pmt_pywalk, e->py_code, e->py_pos, &e->py_flags);
-	submit(e);
+	walk_then(ctx, e, false);
 	return 0;
 }
 

@@ -264,6 +264,9 @@ static int open_and_load(struct pmt_bpf *b, pid_t tgid, bool with_trace)
 			b->skel->progs.pmt_asset_call,	  b->skel->progs.pmt_asset_enter,
 			b->skel->progs.pmt_asset_return, b->skel->progs.pmt_asset_return_only,
 			b->skel->progs.pmt_gc_enter,	  b->skel->progs.pmt_gc_exit,
+			/* tail-called by the asset programs: a tail call needs the
+			 * same attach type on both sides */
+			b->skel->progs.pmt_asset_walk,
 		};
 		size_t i;
 
