@@ -88,7 +88,9 @@ int pmt_baseline_init(struct pmt_baseline *b, uint32_t window)
 	b->scratch = calloc(window, sizeof(*b->scratch));
 	b->sorted_dur = calloc(window, sizeof(*b->sorted_dur));
 	b->sorted_growth = calloc(window, sizeof(*b->sorted_growth));
-	if (!b->durations || !b->growths || !b->scratch || !b->sorted_dur || !b->sorted_growth) {
+	b->recent = calloc(window, sizeof(*b->recent));
+	if (!b->durations || !b->growths || !b->scratch || !b->sorted_dur || !b->sorted_growth ||
+	    !b->recent) {
 		pmt_baseline_free(b);
 		return -ENOMEM;
 	}
@@ -110,6 +112,7 @@ void pmt_baseline_free(struct pmt_baseline *b)
 	free(b->scratch);
 	free(b->sorted_dur);
 	free(b->sorted_growth);
+	free(b->recent);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -212,4 +215,30 @@ int64_t pmt_baseline_growth(const struct pmt_baseline *b)
 	if (b->len == 0)
 		return 0;
 	return (int64_t)(median_of_sorted(b->sorted_growth, b->len) ^ PMT_SIGN_BIT);
+}
+
+/* pmt_baseline_note - add @duration_ns to the recent window (spikes too). */
+void pmt_baseline_note(struct pmt_baseline *b, uint64_t duration_ns)
+{
+	if (b->window == 0)
+		return;
+	b->recent[b->rhead] = duration_ns;
+	b->rhead = (b->rhead + 1) % b->window;
+	if (b->rlen < b->window)
+		b->rlen++;
+}
+
+uint32_t pmt_baseline_recent(const struct pmt_baseline *b)
+{
+	return b->rlen;
+}
+
+/* pmt_baseline_recent_at_least - recent frames that lasted @ns or more. */
+uint32_t pmt_baseline_recent_at_least(const struct pmt_baseline *b, uint64_t ns)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < b->rlen; i++)
+		n += b->recent[i] >= ns;
+	return n;
 }

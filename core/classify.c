@@ -115,6 +115,17 @@ static enum pmt_cause drop_cause(const struct pmt_analysis_config *cfg,
 	return PMT_CAUSE_NONE;
 }
 
+/* Whether frames as slow as @f are common in the recent frames (PMT_RHYTHM_SHARE). */
+static bool common_slow(const struct pmt_analysis_config *cfg, const struct pmt_baseline *b,
+			const struct pmt_frame *f)
+{
+	uint32_t n = pmt_baseline_recent(b);
+	uint64_t like = (uint64_t)((double)f->duration_ns / (1 + cfg->spike_threshold));
+
+	return n >= PMT_RHYTHM_MIN &&
+	       (double)pmt_baseline_recent_at_least(b, like) > PMT_RHYTHM_SHARE * n;
+}
+
 /*
  * pmt_frame_classify - fill the classification fields of @f and feed the
  * baseline @b (see frame.h for the rules).
@@ -165,6 +176,8 @@ void pmt_frame_classify(const struct pmt_analysis_config *cfg, struct pmt_baseli
 	if (warm) {
 		base_dur = pmt_baseline_duration(b);
 		f->spike_kind = spike_kind(cfg, budget, f, base_dur, pmt_baseline_growth(b));
+		if ((f->spike_kind & PMT_SPIKE_TIME) && common_slow(cfg, b, f))
+			f->spike_kind &= (uint8_t)~PMT_SPIKE_TIME; /* the game's rhythm */
 		f->spike = f->spike_kind != 0;
 		if ((double)base_dur < ref)
 			ref = (double)base_dur;
@@ -183,6 +196,7 @@ void pmt_frame_classify(const struct pmt_analysis_config *cfg, struct pmt_baseli
 	}
 	if (f->dropped)
 		f->cause = drop_cause(cfg, f, ref);
+	pmt_baseline_note(b, f->duration_ns);
 	if (!f->spike)
 		pmt_baseline_add(b, f->duration_ns, f->rss_delta_bytes);
 }

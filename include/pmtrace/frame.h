@@ -91,6 +91,13 @@ struct pmt_analysis_config {
 #define PMT_PACE_MIN_FRAMES 10  /* baseline frames needed to see a pace */
 #define PMT_PACE_SPREAD 0.05    /* p10 and p90 within this share of the median */
 #define PMT_PACE_OVER 1.1       /* a pace this much slower than the target's budget */
+/* A slow frame is a time spike only when it is rare: fewer than this share of
+ * the recent frames (spikes included, at least PMT_RHYTHM_MIN of them) were as
+ * slow, within spike_threshold. A game that presents twice a loop (angrydd:
+ * 0.3 ms, 16.6 ms, 0.3 ms, ...) or that has slowed down for good has slow
+ * frames as its rhythm, not as spikes. */
+#define PMT_RHYTHM_SHARE 0.1
+#define PMT_RHYTHM_MIN 20
 
 /*
  * Fill @cfg with the documented defaults: 60 fps, threshold 0.1, floor
@@ -133,6 +140,10 @@ struct pmt_baseline {
 	uint32_t window;
 	uint32_t len;
 	uint32_t head;
+	/* Every recent frame's duration, spikes included (the baseline keeps
+	 * spikes out): how common a slow frame is in the game's rhythm. */
+	uint64_t *recent;
+	uint32_t rlen, rhead;
 };
 
 int pmt_baseline_init(struct pmt_baseline *b, uint32_t window);
@@ -152,6 +163,11 @@ uint64_t pmt_baseline_duration(const struct pmt_baseline *b);
  */
 uint64_t pmt_baseline_pace(const struct pmt_baseline *b);
 int64_t pmt_baseline_growth(const struct pmt_baseline *b);
+/* Note a frame's duration in the recent window (every non-partial frame of the game). */
+void pmt_baseline_note(struct pmt_baseline *b, uint64_t duration_ns);
+/* Recent frames noted, and how many of them lasted at least @ns. */
+uint32_t pmt_baseline_recent(const struct pmt_baseline *b);
+uint32_t pmt_baseline_recent_at_least(const struct pmt_baseline *b, uint64_t ns);
 
 /* ---- classification ----------------------------------------------------- */
 

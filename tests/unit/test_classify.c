@@ -15,6 +15,7 @@
 
 #define MIB (UINT64_C(1) << 20)
 #define MS UINT64_C(1000000)
+#define US UINT64_C(1000)
 
 struct fixture {
 	struct pmt_analysis_config cfg;
@@ -687,6 +688,52 @@ static void test_cause_reference_is_min(void)
 	teardown(&fx);
 }
 
+/* A game presenting twice a loop: 0.3 ms, 16.6 ms, 0.3 ms, ... Its long
+ * frames are its rhythm; a frame far slower than both is still a spike. */
+static void test_rhythm(void)
+{
+	struct fixture fx;
+	struct pmt_frame f;
+	int i, spikes = 0;
+
+	setup(&fx, 0, 0, 0);
+	for (i = 0; i < 600; i++) {
+		f = classify(&fx, mkframe(i % 2 ? 16600 * US : 300 * US, 0));
+		spikes += f.spike && i > 2 * PMT_RHYTHM_MIN;
+	}
+	CU_ASSERT_EQUAL(spikes, 0);
+	f = classify(&fx, mkframe(45 * MS, 0));
+	CU_ASSERT_EQUAL(f.spike_kind, PMT_SPIKE_TIME);
+	f = classify(&fx, mkframe(300 * US, 0));
+	CU_ASSERT_FALSE(f.spike);
+	teardown(&fx);
+
+	/* Slow frames every 10th frame (6 of 60: not more than 10 %) stay spikes. */
+	setup(&fx, 0, 0, 0);
+	for (i = 0; i < 600; i++) {
+		f = classify(&fx, mkframe(i % 10 == 9 ? 30 * MS : 10 * MS, 0));
+		if (i > 60 && i % 10 == 9)
+			CU_ASSERT_EQUAL(f.spike_kind, PMT_SPIKE_TIME);
+		if (i % 10 != 9)
+			CU_ASSERT_FALSE(f.spike);
+	}
+	teardown(&fx);
+
+	/* A game slowing down for good: its first slow frames are spikes (up to
+	 * 10 % of the window), then its new pace is normal. */
+	setup(&fx, 0, 0, 0);
+	for (i = 0; i < 120; i++)
+		classify(&fx, mkframe(10 * MS, 0));
+	for (i = 0, spikes = 0; i < 120; i++) {
+		f = classify(&fx, mkframe(25 * MS, 0));
+		spikes += f.spike;
+		if (i >= 7)
+			CU_ASSERT_FALSE(f.spike);
+	}
+	CU_ASSERT_EQUAL(spikes, 7);
+	teardown(&fx);
+}
+
 static void test_spikes_stay_out(void)
 {
 	struct fixture fx;
@@ -696,7 +743,10 @@ static void test_spikes_stay_out(void)
 	setup(&fx, 4, 10 * MS, 0);
 	for (i = 0; i < 100; i++) {
 		f = classify(&fx, mkframe(50 * MS, 4 * MIB));
-		CU_ASSERT_EQUAL(f.spike_kind, PMT_SPIKE_MEMORY | PMT_SPIKE_TIME);
+		/* slow frames that keep coming are the game's pace, not time spikes */
+		CU_ASSERT_EQUAL(f.spike_kind, i < PMT_RHYTHM_MIN ? PMT_SPIKE_MEMORY | PMT_SPIKE_TIME :
+								   PMT_SPIKE_MEMORY);
+		CU_ASSERT_TRUE(f.spike);
 	}
 	CU_ASSERT_EQUAL(pmt_baseline_count(&fx.b), 4);
 	CU_ASSERT_EQUAL(pmt_baseline_duration(&fx.b), 10 * MS);
@@ -827,6 +877,7 @@ void pmt_test_register_classify(void)
 		{ "cause none for CPU-only frames", test_cause_cpu_only },
 		{ "cause reference is min(base, budget)", test_cause_reference_is_min },
 		{ "spikes stay out of the baseline", test_spikes_stay_out },
+		{ "slow frames as the game's rhythm", test_rhythm },
 		{ "gc_generation on every frame", test_gc_generation_always },
 		{ "auto pace: a game capping itself is judged against its pace", test_auto_pace },
 	};
