@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cpython/heapwalk.h"
+#include "os/clock.h"
 
 /* Offsets every supported version shares. */
 #define OB_REFCNT 0
@@ -188,18 +189,10 @@ void pmt_heapwalk_close(struct pmt_heapwalk *hw)
 	memset(hw, 0, sizeof(*hw));
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* pmt_heapwalk_begin - fresh maps and copies; wait out a collection. */
 int pmt_heapwalk_begin(struct pmt_heapwalk *hw)
 {
-	uint64_t until = now_ns() + 200000000ULL;
+	uint64_t until = pmt_mono_ns() + 200000000ULL;
 	struct pmt_maps m;
 	int32_t collecting = 0;
 	int err;
@@ -244,7 +237,7 @@ int pmt_heapwalk_begin(struct pmt_heapwalk *hw)
 				hw->estimate += (uint64_t)gen0;
 			return 0;
 		}
-		if (now_ns() > until)
+		if (pmt_mono_ns() > until)
 			return -EBUSY;
 		hw->gc_waits++;
 		usleep(1000);

@@ -26,6 +26,7 @@
 #include "cpython/snapshot.h"
 #include "pmtrace/assets.h"
 #include "pmtrace/heapgraph.h"
+#include "os/clock.h"
 
 #define DEADLINE_EVERY 1024   /* objects between clock checks */
 #define PATH_NODES 32         /* nodes of a path printed at most */
@@ -56,14 +57,6 @@ struct build {
 	int first_thread;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t cpu_ns(void);
 
 /* PMT_SNAPSHOT_DEBUG=1: each phase's end on stderr (ms since the start). */
@@ -77,7 +70,7 @@ static void phase(const struct build *b, const char *what, uint64_t t0)
 		on = getenv("PMT_SNAPSHOT_DEBUG") != NULL;
 	if (on)
 		fprintf(stderr, "pmtrace: snapshot %s done at %.1f ms, CPU %.1f ms (%zu nodes, %zu "
-			"edges, %llu reads)\n", what, (double)(now_ns() - t0) / 1e6, (cpu_ns() - phase_cpu0) / 1e6,
+			"edges, %llu reads)\n", what, (double)(pmt_mono_ns() - t0) / 1e6, (cpu_ns() - phase_cpu0) / 1e6,
 			b->g.n, b->g.m, (unsigned long long)b->hw->mem.syscalls);
 }
 
@@ -180,7 +173,7 @@ static bool over_budget(struct build *b)
 		return true;
 	if (++b->counter % DEADLINE_EVERY)
 		return false;
-	if (b->deadline && now_ns() > b->deadline)
+	if (b->deadline && pmt_mono_ns() > b->deadline)
 		b->why = "time budget";
 	else if (b->hw->mem.over_limit)
 		b->why = "memory budget";
@@ -1555,7 +1548,7 @@ int pmt_snapper_take(struct pmt_snapper *s, const char *trigger, struct pmt_snap
 {
 	struct build b = { .s = s, .hw = &s->hw };
 	uint32_t *roots = NULL, *parent = NULL, *dist = NULL, *asset_nodes = NULL;
-	uint64_t t0 = now_ns(), c0 = cpu_ns();
+	uint64_t t0 = pmt_mono_ns(), c0 = cpu_ns();
 
 	phase_cpu0 = c0;
 	size_t nroots = 0, i;
@@ -1597,7 +1590,7 @@ int pmt_snapper_take(struct pmt_snapper *s, const char *trigger, struct pmt_snap
 		err = b.err;
 		goto cleanup;
 	}
-	out->walk_ns = now_ns() - t0;
+	out->walk_ns = pmt_mono_ns() - t0;
 	err = -ENOMEM;
 	roots = roots_of(&b, &nroots, out);
 	parent = malloc((b.g.n + 1) * sizeof(*parent));
@@ -1674,7 +1667,7 @@ cleanup:
 			  b.g.cap * (8 + 8 + 8 + 4 + 1 + 4 + 8) + b.g.mcap * 4 +
 			  b.g.hcap * sizeof(*b.g.hash) +
 			  b.g.pcap * sizeof(*b.g.pages) + b.g.bcap * PMT_HG_BLOCK * 4;
-	out->duration_ns = now_ns() - t0;
+	out->duration_ns = pmt_mono_ns() - t0;
 	out->cpu_ns = cpu_ns() - c0;
 	for (i = 0; i < b.nfroots; i++)
 		free(b.froots[i].locals);

@@ -10,16 +10,9 @@
 
 #include "probes/bpf_backend.h"
 #include "run/gc_timing.h"
+#include "os/clock.h"
 
 #define GC_DETACH_TAIL_NS 5000000ULL
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void say(const struct pmt_gc_timing *g, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -30,7 +23,7 @@ static void say(const struct pmt_gc_timing *g, const char *fmt, ...)
 	if (!g->verbose)
 		return;
 	va_start(ap, fmt);
-	fputs("pmtrace-bpf: ", stderr);
+	fputs("pmtrace: ", stderr);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
@@ -54,7 +47,7 @@ static int place(struct pmt_gc_timing *g, struct pmt_bpf *b)
 void pmt_gc_timing_start(struct pmt_gc_timing *g, struct pmt_bpf *b, const struct pmt_python *py,
 			 bool off, struct pmt_prof_log *prof, bool verbose)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = pmt_mono_ns();
 	int i;
 
 	memset(g, 0, sizeof(*g));
@@ -77,7 +70,7 @@ void pmt_gc_timing_start(struct pmt_gc_timing *g, struct pmt_bpf *b, const struc
 			g->how = "uprobe";
 		}
 	}
-	pmt_gc_gov_init(&g->gov, PMT_GC_GOV_BUDGET, 2, strcmp(g->how, "none") != 0, mono_ns());
+	pmt_gc_gov_init(&g->gov, PMT_GC_GOV_BUDGET, 2, strcmp(g->how, "none") != 0, pmt_mono_ns());
 	say(g, "gc timing: %s", g->how);
 }
 
@@ -116,18 +109,18 @@ void pmt_gc_timing_tick(struct pmt_gc_timing *g, struct pmt_bpf *b, uint64_t now
 		    100 * pmt_gc_gov_duty(&g->gov));
 		break;
 	case PMT_GC_GOV_DETACH:
-		t0 = mono_ns();
+		t0 = pmt_mono_ns();
 		pmt_gc_gov_detached(&g->gov, t0);
 		pmt_bpf_detach_gc(b);
 		/* Removing these two showed no stall in the game (placing them
 		 * did, 0.2-4 ms): a short tail for the background removal. */
-		pmt_prof_log_add(g->prof, t0, mono_ns() + GC_DETACH_TAIL_NS);
+		pmt_prof_log_add(g->prof, t0, pmt_mono_ns() + GC_DETACH_TAIL_NS);
 		break;
 	case PMT_GC_GOV_ATTACH:
-		t0 = mono_ns();
+		t0 = pmt_mono_ns();
 		pmt_bpf_gc_valid_from(b, t0);
 		err = place(g, b);
-		t1 = mono_ns();
+		t1 = pmt_mono_ns();
 		pmt_prof_log_add(g->prof, t0, t1);
 		if (err) {
 			say(g, "gc timing: cannot place the probes again (%s): off", strerror(-err));

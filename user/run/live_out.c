@@ -26,6 +26,7 @@
 #include "report/report_html.h"
 #include "run/live_out.h"
 #include "run/prom_server.h"
+#include "os/clock.h"
 
 struct pmt_live {
 	const struct pmt_options *o;
@@ -40,14 +41,6 @@ struct pmt_live {
 	uint64_t html_next_ns, html_cost_ns;
 	bool html_failed;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void feed_line(struct pmt_live *l, const char *s, size_t n)
 {
@@ -203,7 +196,7 @@ static void write_html(struct pmt_live *l, bool live)
 {
 	struct html_ctx c = { l, live };
 	char err[512];
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = pmt_mono_ns();
 
 	fflush(l->tee);
 	if (pmt_outfile_write(l->o->html_path, html_fn, &c, err, sizeof(err))) {
@@ -212,19 +205,19 @@ static void write_html(struct pmt_live *l, bool live)
 		l->html_failed = true;
 		return;
 	}
-	l->html_cost_ns = mono_ns() - t0;
+	l->html_cost_ns = pmt_mono_ns() - t0;
 }
 
 void pmt_live_report(struct pmt_live *l)
 {
-	uint64_t now = mono_ns(), gap = (uint64_t)(l ? l->o->interval_s * 1e9 : 0);
+	uint64_t now = pmt_mono_ns(), gap = (uint64_t)(l ? l->o->interval_s * 1e9 : 0);
 
 	if (!l || !l->o->html_path || now < l->html_next_ns)
 		return;
 	write_html(l, true);
 	if (gap < 20 * l->html_cost_ns)
 		gap = 20 * l->html_cost_ns;
-	l->html_next_ns = mono_ns() + gap - gap / 10; /* an interval is rarely exact */
+	l->html_next_ns = pmt_mono_ns() + gap - gap / 10; /* an interval is rarely exact */
 }
 
 int pmt_live_finish(struct pmt_live *l)
@@ -255,8 +248,8 @@ void pmt_live_linger(struct pmt_live *l, double seconds, volatile sig_atomic_t *
 	if (!l || !l->prom || seconds <= 0)
 		return;
 	scrapes = pmt_prom_server_scrapes(l->prom);
-	end = mono_ns() + (uint64_t)(seconds * 1e9);
-	while (mono_ns() < end && pmt_prom_server_scrapes(l->prom) == scrapes && !*stop)
+	end = pmt_mono_ns() + (uint64_t)(seconds * 1e9);
+	while (pmt_mono_ns() < end && pmt_prom_server_scrapes(l->prom) == scrapes && !*stop)
 		usleep(50000);
 }
 

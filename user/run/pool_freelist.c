@@ -12,6 +12,7 @@
 #include "cpython/heapwalk.h"
 #include "os/proc.h"
 #include "run/pool_freelist.h"
+#include "os/clock.h"
 
 #define WALK_GAP_MIN_NS 5000000000ULL /* walks at least this far apart */
 #define WALK_GAP_FACTOR 20            /* and 20 times their own duration */
@@ -21,14 +22,6 @@
 #define STALE_READINGS 20             /* a list that never moved in this many: replaceable */
 #define LIST_SIZE 16                  /* PyVarObject.ob_size */
 #define LIST_ITEMS 24                 /* PyListObject.ob_item */
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 void pmt_pool_fl_init(struct pmt_pool_flfinder *ff, pid_t pid, const struct pmt_python *py)
 {
@@ -174,7 +167,7 @@ static long slot(struct pmt_pool_flfinder *ff)
 int pmt_pool_fl_walk(struct pmt_pool_flfinder *ff, uint64_t now_ns)
 {
 	struct walk_ctx w;
-	uint64_t t0 = mono_ns(), gap;
+	uint64_t t0 = pmt_mono_ns(), gap;
 	long r, s;
 	size_t i;
 	int err;
@@ -235,7 +228,7 @@ int pmt_pool_fl_walk(struct pmt_pool_flfinder *ff, uint64_t now_ns)
 		free(ff->hw);
 		ff->hw = NULL;
 	}
-	ff->walk_ms_last = (double)(mono_ns() - t0) / 1e6;
+	ff->walk_ms_last = (double)(pmt_mono_ns() - t0) / 1e6;
 	ff->walk_ms_total += ff->walk_ms_last;
 	gap = (uint64_t)(ff->walk_ms_last * 1e6) * WALK_GAP_FACTOR;
 	if (gap < WALK_GAP_MIN_NS)

@@ -23,6 +23,7 @@
 #include "os/proc.h"
 #include "report/report_pools.h"
 #include "run/pool_run.h"
+#include "os/clock.h"
 
 #define NEVER_ENDS_MIN_NS 2000000000ULL /* a window with no frame for this long ends */
 #define DISCOVERY_FRAMES 2
@@ -30,14 +31,6 @@
 #define SEQ_NONE UINT64_MAX
 
 static struct pmt_bpf *g_bpf; /* the backend the pool records come from (one run) */
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 void pmt_pool_run_init(struct pmt_pool_run *pr, const struct pmt_options *o, pid_t pid)
 {
@@ -61,7 +54,7 @@ static void detach(struct pmt_pool_run *pr, struct pmt_bpf *b)
 	pmt_bpf_set_pools_range(b, 0, 0);
 	pmt_bpf_detach_pools(b);
 	/* The kernel finishes removing them after the call returns. */
-	pmt_prof_log_end(&pr->spans, mono_ns() + PMT_PROF_TAIL_NS);
+	pmt_prof_log_end(&pr->spans, pmt_mono_ns() + PMT_PROF_TAIL_NS);
 	pmt_bpf_pools_consume(b); /* what the window wrote, in order */
 	pmt_bpf_wake_each_frame(b, PMT_WAKE_POOLS, false);
 	pr->attached = false;
@@ -314,16 +307,16 @@ static void attach_window(struct pmt_pool_run *pr, struct pmt_bpf *b, uint64_t f
 	/* Benchmarks only: PMT_BENCH_POOLS_NO_STACKS measures the site's cost. */
 	pmt_bpf_set_pools_config(b, pr->plan->subtype_dealloc, pr->py->gc_gens_addr,
 				 pr->plan->builtin_type, !getenv("PMT_BENCH_POOLS_NO_STACKS"));
-	pmt_prof_log_add(&pr->spans, mono_ns(), UINT64_MAX);
+	pmt_prof_log_add(&pr->spans, pmt_mono_ns(), UINT64_MAX);
 	err = attach_group(pr, b, discovery);
 	if (err && !pmt_pid_alive(pr->pid)) {
 		pmt_bpf_detach_pools(b); /* the game is exiting */
-		pmt_prof_log_end(&pr->spans, mono_ns());
+		pmt_prof_log_end(&pr->spans, pmt_mono_ns());
 		return;
 	}
 	if (err) {
 		pmt_bpf_detach_pools(b);
-		pmt_prof_log_end(&pr->spans, mono_ns());
+		pmt_prof_log_end(&pr->spans, pmt_mono_ns());
 		snprintf(pr->why, sizeof(pr->why),
 			 "the kernel refused the pool probes (%s); uprobe_multi needs Linux 6.6",
 			 strerror(-err));
@@ -347,7 +340,7 @@ static void attach_window(struct pmt_pool_run *pr, struct pmt_bpf *b, uint64_t f
 	pr->from = from;
 	pr->to = to;
 	pr->last_whole = SEQ_NONE;
-	pr->last_end_ns = mono_ns();
+	pr->last_end_ns = pmt_mono_ns();
 	pr->window_cost = 0;
 	pmt_bpf_wake_each_frame(b, PMT_WAKE_POOLS, true);
 	if (!discovery) {
@@ -964,7 +957,7 @@ void pmt_pool_run_report(struct pmt_pool_run *pr, struct pmt_bpf *b, const struc
 		return;
 	/* The game exited or the run ends mid-window: what it saw is kept, partial. */
 	if (final && pr->attached && b)
-		end_window(pr, b, maps, mono_ns(), true, NULL);
+		end_window(pr, b, maps, pmt_mono_ns(), true, NULL);
 	if (final && pr->closing)
 		finalize(pr, !pr->target_gone);
 	if (b && pr->plan_ok)

@@ -32,6 +32,7 @@
 #include "run/outputs.h"
 #include "run/sampled_run.h"
 #include "run/tracer.h"
+#include "os/clock.h"
 
 #define PY_WAIT_NS 2000000000ULL  /* launch mode: look for the runtime this long */
 #define PY_RETRY_NS 200000000ULL  /* between looks */
@@ -63,14 +64,6 @@ struct srun {
 	uint64_t start_ns, last_report_ns;
 	enum end_reason end;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(int code, const char *fmt, ...)
@@ -141,7 +134,7 @@ static void say_attached(struct srun *r)
 		a.py_path = r->py.map_path;
 	}
 	a.gc_timing = "none";
-	a.ts_ns = now_ns();
+	a.ts_ns = pmt_mono_ns();
 	r->attached_said = true;
 	if (r->out.json)
 		pmt_json_attached(r->out.json, &a);
@@ -150,7 +143,7 @@ static void say_attached(struct srun *r)
 		pmt_json_sample(r->out.json, &r->held[i]);
 	for (i = 0; i < r->nheld; i++)
 		pmt_budget_run_sample(&r->budget, r->held[i].rss_bytes, r->held[i].index,
-				      r->held[i].ts_ns, r->out.text, r->out.json, now_ns());
+				      r->held[i].ts_ns, r->out.text, r->out.json, pmt_mono_ns());
 	free(r->held);
 	r->held = NULL;
 	r->nheld = r->capheld = 0;
@@ -258,7 +251,7 @@ static int take_sample(struct srun *r)
 	if (r->out.json)
 		pmt_json_sample(r->out.json, &x);
 	pmt_budget_run_sample(&r->budget, x.rss_bytes, x.index, x.ts_ns, r->out.text, r->out.json,
-			      now_ns());
+			      pmt_mono_ns());
 	return 0;
 }
 
@@ -267,7 +260,7 @@ static int loop(struct srun *r)
 	uint64_t period = (uint64_t)(1e9 / r->o->sample_rate);
 	uint64_t interval = (uint64_t)(r->o->interval_s * 1e9);
 	uint64_t duration = (uint64_t)(r->o->duration_s * 1e9);
-	uint64_t next = now_ns();
+	uint64_t next = pmt_mono_ns();
 	int err;
 
 	r->last_report_ns = next;
@@ -283,7 +276,7 @@ static int loop(struct srun *r)
 		if (err)
 			return fail(PMT_EXIT_ERROR, "reading process %d: %s", (int)r->pid,
 				    strerror(-err));
-		now = now_ns();
+		now = pmt_mono_ns();
 		if (!r->attached_said && now >= r->py_next_ns) {
 			r->py_next_ns = now + PY_RETRY_NS;
 			if (!find_python(r) || now - r->start_ns >= PY_WAIT_NS)
@@ -408,7 +401,7 @@ static int run(struct srun *r)
 			return fail(PMT_EXIT_NO_PROCESS, "cannot run %s: %s", r->o->cmd[0],
 				    strerror(-e));
 	}
-	r->start_ns = now_ns();
+	r->start_ns = pmt_mono_ns();
 	r->py_next_ns = r->start_ns;
 	if (r->py_found)
 		say_attached(r);

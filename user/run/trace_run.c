@@ -17,16 +17,9 @@
 #include "probes/bpf_backend.h"
 #include "report/report_trace.h"
 #include "run/trace_run.h"
+#include "os/clock.h"
 
 #define NEVER_ENDS_MIN_NS 2000000000ULL /* a traced frame longer than this is given up */
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 void pmt_prof_log_add(struct pmt_prof_log *l, uint64_t t0, uint64_t t1)
 {
@@ -90,15 +83,15 @@ void pmt_trace_run_init(struct pmt_trace_run *tr, const struct pmt_options *o, p
 
 static void detach_window(struct pmt_trace_run *tr, struct pmt_bpf *b)
 {
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = pmt_mono_ns();
 
 	pmt_bpf_set_trace_range(b, 0, 0);
 	pmt_bpf_detach_alloc(b);
 	pmt_bpf_trace_forget_live(b);
 	pmt_bpf_wake_each_frame(b, PMT_WAKE_TRACE, false);
 	tr->attached = false;
-	pmt_prof_log_end(&tr->spans, mono_ns() + PMT_PROF_TAIL_NS);
-	tr->attach_cost_ns += mono_ns() - t0;
+	pmt_prof_log_end(&tr->spans, pmt_mono_ns() + PMT_PROF_TAIL_NS);
+	tr->attach_cost_ns += pmt_mono_ns() - t0;
 	if (tr->verbose)
 		fprintf(stderr, "pmtrace: trace probes removed (attach + detach took %.1f ms)\n",
 			tr->attach_cost_ns / 1e6);
@@ -194,7 +187,7 @@ static int attach_probes(struct pmt_trace_run *tr, struct pmt_bpf *b)
 static void attach_window(struct pmt_trace_run *tr, struct pmt_bpf *b,
 			  enum pmt_trace_trigger trig, uint64_t from, uint64_t to)
 {
-	uint64_t t0 = mono_ns(), cur;
+	uint64_t t0 = pmt_mono_ns(), cur;
 	int err, tries;
 
 	pmt_prof_log_add(&tr->spans, t0, UINT64_MAX);
@@ -206,7 +199,7 @@ static void attach_window(struct pmt_trace_run *tr, struct pmt_bpf *b,
 			 strerror(-err));
 		fprintf(stderr, "pmtrace-bpf: trace mode off: %s\n", tr->why);
 		tr->plan_ok = false;
-		pmt_prof_log_end(&tr->spans, mono_ns());
+		pmt_prof_log_end(&tr->spans, pmt_mono_ns());
 		return;
 	}
 	/* The first frame that can be traced whole begins at the next hit. */
@@ -225,12 +218,12 @@ static void attach_window(struct pmt_trace_run *tr, struct pmt_bpf *b,
 		if (pmt_bpf_cur_seq(b) < from + 1)
 			break; /* no frame began meanwhile: [from, to) is whole */
 	}
-	tr->attach_cost_ns = mono_ns() - t0;
+	tr->attach_cost_ns = pmt_mono_ns() - t0;
 	tr->attached = true;
 	tr->trig = trig;
 	tr->from = from;
 	tr->to = to;
-	tr->attach_ns = mono_ns();
+	tr->attach_ns = pmt_mono_ns();
 	tr->last_end_ns = tr->attach_ns;
 	tr->windows++;
 	pmt_bpf_wake_each_frame(b, PMT_WAKE_TRACE, true);

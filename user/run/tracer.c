@@ -53,6 +53,7 @@
 #include "run/pool_run.h"
 #include "run/trace_run.h"
 #include "run/tracer.h"
+#include "os/clock.h"
 
 #define TICK_MS 50
 #define GL_RETRY_NS 100000000ULL /* 0.1 s between tries to move the GL probes */
@@ -152,14 +153,6 @@ struct tracer {
 	int fatal;        /* exit code when an error ends the run */
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void verbose(const struct tracer *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void verbose(const struct tracer *t, const char *fmt, ...)
@@ -169,7 +162,7 @@ static void verbose(const struct tracer *t, const char *fmt, ...)
 	if (!t->o->verbose)
 		return;
 	va_start(ap, fmt);
-	fprintf(stderr, "pmtrace: [%5.0f ms] ", (now_ns() - t->start_ns) / 1e6);
+	fprintf(stderr, "pmtrace: [%5.0f ms] ", (pmt_mono_ns() - t->start_ns) / 1e6);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
@@ -400,7 +393,7 @@ static void emit_frame(struct tracer *t, const struct pmt_event *ev)
 	gv = pmt_growth_track_frame(&t->growth, ev, r ? NULL : &f);
 	if (r)
 		return;
-	t->last_marker_ns = now_ns();
+	t->last_marker_ns = pmt_mono_ns();
 	pmt_gc_timing_frame(&t->gct, &f);
 	/* Trace mode's room rule follows the budget frames are judged against. */
 	if (f.budget_ns && !f.partial)
@@ -551,7 +544,7 @@ static int discover_python(struct tracer *t)
 		t->gc_resolved = true;
 		pmt_bpf_set_gc_addr(t->bpf, t->py.gc_stats_addr);
 		verbose(t, "gc statistics at 0x%llx", (unsigned long long)t->py.gc_stats_addr);
-		pyheap_try_init(t, now_ns()); /* the interpreter is up: before the first frame */
+		pyheap_try_init(t, pmt_mono_ns()); /* the interpreter is up: before the first frame */
 	}
 	return 0;
 }
@@ -766,7 +759,7 @@ static void start_growth(struct tracer *t)
 {
 	if (t->growth_ready || t->o->no_growth_sites)
 		return;
-	t->growth_retry_ns = now_ns() + WALKER_RETRY_NS;
+	t->growth_retry_ns = pmt_mono_ns() + WALKER_RETRY_NS;
 	if (!t->pywalk_ready)
 		return;
 	t->growth_ready = true;
@@ -783,7 +776,7 @@ static void move_gl(struct tracer *t)
 {
 	if (!pmt_asset_track_gl_waiting(&t->assets))
 		return;
-	t->gl_retry_ns = now_ns() + GL_RETRY_NS;
+	t->gl_retry_ns = pmt_mono_ns() + GL_RETRY_NS;
 	if (pmt_asset_track_gl_vendor(&t->assets, t->bpf, &t->maps, t->o->verbose) == 0 &&
 	    strcmp(t->gl_why_said, t->assets.gl_why)) {
 		snprintf(t->gl_why_said, sizeof(t->gl_why_said), "%s", t->assets.gl_why);
@@ -799,7 +792,7 @@ static void attach_assets(struct tracer *t)
 	if (t->py_found && !t->assets.py_ready)
 		pmt_asset_track_set_python(&t->assets, t->bpf, &t->py);
 	pmt_asset_track_attach(&t->assets, t->bpf, &t->maps, t->o->verbose);
-	t->assets_retry_ns = now_ns() + 500000000ULL;
+	t->assets_retry_ns = pmt_mono_ns() + 500000000ULL;
 	move_gl(t);
 }
 
@@ -903,7 +896,7 @@ static void snapshot_tick(struct tracer *t)
 {
 	if (!t->gc_resolved || t->closing || t->chosen < 0)
 		return;
-	pmt_snapshot_run_tick(&t->snaps, &t->py, now_ns(),
+	pmt_snapshot_run_tick(&t->snaps, &t->py, pmt_mono_ns(),
 			      t->chosen >= 0 ? (long long)t->session.frames : -1, t->text, t->json);
 }
 
@@ -949,7 +942,7 @@ static void fill_attach_info(struct tracer *t, struct pmt_attach_info *a, char *
 	}
 	a->gc_state = t->gc_resolved;
 	a->gc_timing = t->gct.how;
-	a->ts_ns = now_ns();
+	a->ts_ns = pmt_mono_ns();
 	a->executable = pmt_pid_exe(t->pid, exe, sizeof(exe)) ? NULL : exe;
 	a->cmdline = pmt_pid_cmdline(t->pid, cmd, sizeof(cmd)) ? NULL : cmd;
 	a->frame_tid = s->nbuf ? s->buf[0].tid : 0;
@@ -1186,11 +1179,11 @@ static void choose(struct tracer *t)
 	char ver[32];
 	size_t k, n;
 
-	t0 = now_ns();
+	t0 = pmt_mono_ns();
 	if (!pick_kept(t, kept))
 		return;
 	verbose(t, "call graph and stacks read in %.1f ms (%.0f ms after start)",
-		(now_ns() - t0) / 1e6, (now_ns() - t->start_ns) / 1e6);
+		(pmt_mono_ns() - t0) / 1e6, (pmt_mono_ns() - t->start_ns) / 1e6);
 	pmt_bpf_detect_stacks(t->bpf, false);
 	for (i = 0; i < PMT_MAX_MARKERS; i++) {
 		t->slots[i].kept = kept[i];
@@ -1248,9 +1241,9 @@ static void choose(struct tracer *t)
 		gone_alias[2 * i] = 0;
 		gone_alias[2 * i + 1] = 1;
 	}
-	t0 = now_ns();
+	t0 = pmt_mono_ns();
 	pmt_bpf_detach_markers_now(t->bpf, gone_slots2, gone_alias, 2 * ng);
-	t1 = now_ns();
+	t1 = pmt_mono_ns();
 	if (ng)
 		pmt_profiler_note(t, t0, t1 + PMT_PROF_TAIL_NS, PMT_PROF_PROBES);
 	verbose(t, "%d other candidate(s) removed in %.1f ms", ng, (t1 - t0) / 1e6);
@@ -1266,7 +1259,7 @@ static void choose(struct tracer *t)
 	free(t->stk);
 	t->stk = NULL;
 	t->nstk = 0;
-	t->last_report_ns = now_ns();
+	t->last_report_ns = pmt_mono_ns();
 }
 
 /* Pick the marker once a candidate has been called often enough. */
@@ -1440,7 +1433,7 @@ static int prepare_attach(struct tracer *t)
  */
 static void detach_markers_between_frames(struct tracer *t)
 {
-	uint64_t until = now_ns() + 250000000ULL;
+	uint64_t until = pmt_mono_ns() + 250000000ULL;
 
 	if (!t->bpf || t->markers_gone)
 		return;
@@ -1449,7 +1442,7 @@ static void detach_markers_between_frames(struct tracer *t)
 	if (t->chosen >= 0 && !t->end_target_gone) {
 		t->frame_seen = false;
 		pmt_bpf_wake_each_frame(t->bpf, PMT_WAKE_CLOSING, true);
-		while (!t->frame_seen && now_ns() < until)
+		while (!t->frame_seen && pmt_mono_ns() < until)
 			pmt_bpf_poll(t->bpf, 10);
 	}
 	pmt_bpf_detach_all_markers_now(t->bpf);
@@ -1561,14 +1554,14 @@ static int event_loop(struct tracer *t)
 		if (t->need_rescan || (t->chosen < 0 && !t->launched) || chosen_pending(t) ||
 		    (t->py_found && !t->gc_resolved) ||
 		    (t->assets_on && (t->assets.pending || (t->py_found && !t->assets.py_ready)) &&
-		     now_ns() > t->assets_retry_ns))
+		     pmt_mono_ns() > t->assets_retry_ns))
 			rescan(t);
-		else if (pmt_asset_track_gl_waiting(&t->assets) && now_ns() > t->gl_retry_ns)
+		else if (pmt_asset_track_gl_waiting(&t->assets) && pmt_mono_ns() > t->gl_retry_ns)
 			move_gl(t); /* the maps of the last rescan: a new library brings one */
 		else if (t->py_found &&
 			 (!t->pywalk_ready || (!t->growth_ready && !t->o->no_growth_sites)) &&
-			 now_ns() > t->growth_retry_ns) {
-			t->growth_retry_ns = now_ns() + WALKER_RETRY_NS;
+			 pmt_mono_ns() > t->growth_retry_ns) {
+			t->growth_retry_ns = pmt_mono_ns() + WALKER_RETRY_NS;
 			discover_python(t); /* the interpreter may exist now */
 			start_growth(t);
 		}
@@ -1584,7 +1577,7 @@ static int event_loop(struct tracer *t)
 			t->end_target_gone = true;
 			break;
 		}
-		if (t->chosen < 0 && now_ns() - t->start_ns > timeout) {
+		if (t->chosen < 0 && pmt_mono_ns() - t->start_ns > timeout) {
 			maybe_choose(t, true);
 			if (t->chosen >= 0)
 				break;
@@ -1608,19 +1601,19 @@ static int event_loop(struct tracer *t)
 			pmt_pool_run_python(&t->pools, t->bpf, &t->maps, &t->py, &t->pyl, &t->stacks);
 		}
 		if (t->chosen >= 0) {
-			pmt_gc_timing_tick(&t->gct, t->bpf, now_ns());
-			pmt_trace_run_tick(&t->trace, t->bpf, now_ns(), t->json);
-			pmt_pool_run_tick(&t->pools, t->bpf, &t->maps, now_ns());
+			pmt_gc_timing_tick(&t->gct, t->bpf, pmt_mono_ns());
+			pmt_trace_run_tick(&t->trace, t->bpf, pmt_mono_ns(), t->json);
+			pmt_pool_run_tick(&t->pools, t->bpf, &t->maps, pmt_mono_ns());
 		}
 		snapshot_at_attach(t);
 		snapshot_tick(t);
-		if (t->chosen >= 0 && interval && now_ns() - t->last_report_ns >= interval) {
+		if (t->chosen >= 0 && interval && pmt_mono_ns() - t->last_report_ns >= interval) {
 			report_interval(t);
 			pmt_live_report(t->live);
-			t->last_report_ns = now_ns();
+			t->last_report_ns = pmt_mono_ns();
 		}
 		pmt_live_tick(t->live);
-		if (duration && now_ns() - t->start_ns >= duration)
+		if (duration && pmt_mono_ns() - t->start_ns >= duration)
 			t->end = END_DURATION;
 	}
 	if (t->chosen < 0) {
@@ -1645,7 +1638,7 @@ int pmt_tracer_run(const struct pmt_options *o)
 	char err[512];
 	int rc, e;
 
-	t.start_ns = now_ns();
+	t.start_ns = pmt_mono_ns();
 	t.launch.gate = t.launch.status = -1;
 	t.inv = pmt_invoker();
 	t.env = pmt_invoker_environ(t.inv);
@@ -1709,7 +1702,7 @@ int pmt_tracer_run(const struct pmt_options *o)
 		attach_assets(&t);
 		snapshot_at_attach(&t);
 		/* --duration and --marker-timeout count from here: the snapshot is set-up */
-		t.start_ns = now_ns();
+		t.start_ns = pmt_mono_ns();
 	}
 	rc = event_loop(&t);
 	if (rc == PMT_EXIT_OK) {
