@@ -149,6 +149,7 @@ void pmt_frame_classify(const struct pmt_analysis_config *cfg, struct pmt_baseli
 	bool warm = n > 0 && n >= cfg->baseline_min;
 	uint64_t base_dur = 0;
 	double ref = budget;
+	bool judge;
 
 	f->spike = false;
 	f->spike_kind = 0;
@@ -169,7 +170,10 @@ void pmt_frame_classify(const struct pmt_analysis_config *cfg, struct pmt_baseli
 			f->paced = !f->partial;
 		}
 	}
-	f->budget_ns = (uint64_t)budget;
+	/* Judged against its own pace, a game's first frames (before the
+	 * baseline could show one) cannot be judged: no drop is called then. */
+	judge = !(cfg->auto_pace && n < PMT_PACE_MIN_FRAMES);
+	f->budget_ns = judge ? (uint64_t)budget : 0;
 	if (f->partial)
 		return;
 
@@ -182,7 +186,7 @@ void pmt_frame_classify(const struct pmt_analysis_config *cfg, struct pmt_baseli
 		if ((double)base_dur < ref)
 			ref = (double)base_dur;
 	}
-	f->dropped = budget > 0 && (double)f->duration_ns > budget * cfg->drop_factor;
+	f->dropped = judge && budget > 0 && (double)f->duration_ns > budget * cfg->drop_factor;
 	if (f->prof) {
 		/* The profiler's doing, never the game's: counted apart. */
 		f->prof_cost_ns = (double)f->duration_ns > ref ? (uint64_t)((double)f->duration_ns - ref) :

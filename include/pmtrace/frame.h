@@ -88,7 +88,8 @@ struct pmt_analysis_config {
 				     * against its own pace (pmt_baseline_pace()) */
 };
 
-#define PMT_PACE_MIN_FRAMES 10  /* baseline frames needed to see a pace */
+#define PMT_PACE_MIN_FRAMES 10  /* baseline frames needed to see a pace; with auto_pace,
+				 * no drop is called before */
 #define PMT_PACE_SPREAD 0.05    /* p10 and p90 within this share of the median */
 #define PMT_PACE_OVER 1.1       /* a pace this much slower than the target's budget */
 /* A slow frame is a time spike only when it is rare: fewer than this share of

@@ -835,12 +835,24 @@ static void test_auto_pace(void)
 	CU_ASSERT_FALSE(f.paced);
 	teardown(&fx);
 
-	/* too few frames to see a pace */
+	/* too few frames to see a pace: with auto_pace no drop is called yet
+	 * (budget 0), without it the target's budget judges from the start */
 	setup(&fx, PMT_PACE_MIN_FRAMES - 1, 25 * MS, 0);
 	CU_ASSERT_EQUAL(pmt_baseline_pace(&fx.b), 0);
 	fx.cfg.auto_pace = true;
 	f = classify(&fx, mkframe(25 * MS, 0));
+	CU_ASSERT_FALSE(f.dropped);
+	CU_ASSERT_FALSE(f.paced);
+	CU_ASSERT_EQUAL(f.budget_ns, 0);
+	f = classify(&fx, mkframe(100 * MS, 0)); /* 10 frames in the baseline: its pace */
+	CU_ASSERT_EQUAL(f.budget_ns, 25 * MS);
+	CU_ASSERT_TRUE(f.paced);
 	CU_ASSERT_TRUE(f.dropped);
+	teardown(&fx);
+	setup(&fx, 0, 0, 0);
+	f = classify(&fx, mkframe(25 * MS, 0));
+	CU_ASSERT_TRUE(f.dropped);
+	CU_ASSERT_EQUAL(f.budget_ns, 16666666);
 	teardown(&fx);
 }
 
