@@ -115,12 +115,15 @@ static enum pmt_cause drop_cause(const struct pmt_analysis_config *cfg,
 	return PMT_CAUSE_NONE;
 }
 
-/* Whether frames as slow as @f are common in the recent frames (PMT_RHYTHM_SHARE). */
-static bool common_slow(const struct pmt_analysis_config *cfg, const struct pmt_baseline *b,
-			const struct pmt_frame *f)
+/*
+ * Whether frames as slow as @f are common in the recent frames: more than
+ * PMT_RHYTHM_SHARE of them lasted at least halfway from the baseline
+ * (@base_dur) to @f.
+ */
+static bool common_slow(const struct pmt_baseline *b, uint64_t base_dur, const struct pmt_frame *f)
 {
 	uint32_t n = pmt_baseline_recent(b);
-	uint64_t like = (uint64_t)((double)f->duration_ns / (1 + cfg->spike_threshold));
+	uint64_t like = base_dur + (f->duration_ns - base_dur) / 2;
 
 	return n >= PMT_RHYTHM_MIN &&
 	       (double)pmt_baseline_recent_at_least(b, like) > PMT_RHYTHM_SHARE * n;
@@ -180,7 +183,7 @@ void pmt_frame_classify(const struct pmt_analysis_config *cfg, struct pmt_baseli
 	if (warm) {
 		base_dur = pmt_baseline_duration(b);
 		f->spike_kind = spike_kind(cfg, budget, f, base_dur, pmt_baseline_growth(b));
-		if ((f->spike_kind & PMT_SPIKE_TIME) && common_slow(cfg, b, f))
+		if ((f->spike_kind & PMT_SPIKE_TIME) && common_slow(b, base_dur, f))
 			f->spike_kind &= (uint8_t)~PMT_SPIKE_TIME; /* the game's rhythm */
 		f->spike = f->spike_kind != 0;
 		if ((double)base_dur < ref)

@@ -92,13 +92,14 @@ struct pmt_analysis_config {
 				 * no drop is called before */
 #define PMT_PACE_SPREAD 0.05    /* p10 and p90 within this share of the median */
 #define PMT_PACE_OVER 1.1       /* a pace this much slower than the target's budget */
-/* A slow frame is a time spike only when it is rare: fewer than this share of
- * the recent frames (spikes included, at least PMT_RHYTHM_MIN of them) were as
- * slow, within spike_threshold. A game that presents twice a loop (angrydd:
+/* A slow frame is a time spike only when it is rare: at most this share of
+ * the recent frames (spikes included, at least PMT_RHYTHM_MIN of them) lasted
+ * halfway from the baseline to it or longer (a hitch every 5th frame or rarer
+ * stays a spike). A game that presents twice a loop (angrydd:
  * 0.3 ms, 16.6 ms, 0.3 ms, ...) or that has slowed down for good has slow
  * frames as its rhythm, not as spikes. */
-#define PMT_RHYTHM_SHARE 0.1
-#define PMT_RHYTHM_MIN 20
+#define PMT_RHYTHM_SHARE 0.25
+#define PMT_RHYTHM_MIN 8
 
 /*
  * Fill @cfg with the documented defaults: 60 fps, threshold 0.1, floor
