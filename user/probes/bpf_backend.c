@@ -480,12 +480,12 @@ struct link_create_uprobe_multi {
 };
 
 /*
- * One uprobe_multi link of @n probes in @file, with USDT semaphores at file
- * offsets @ref_ctrs (NULL: none); its fd or -errno.
+ * One uprobe_multi link of @n probes in @file for process @pid, with USDT
+ * semaphores at file offsets @ref_ctrs (NULL: none); its fd or -errno.
  */
-static int multi_link_ref(struct pmt_bpf *b, struct bpf_program *prog, bool ret,
-			  const char *file, const uint64_t *offsets, const uint64_t *cookies,
-			  const uint64_t *ref_ctrs, int n)
+static int multi_link_pid(struct bpf_program *prog, bool ret, const char *file,
+			  const uint64_t *offsets, const uint64_t *cookies, const uint64_t *ref_ctrs,
+			  int n, pid_t pid)
 {
 	struct link_create_uprobe_multi a;
 	int fd;
@@ -499,9 +499,17 @@ static int multi_link_ref(struct pmt_bpf *b, struct bpf_program *prog, bool ret,
 	a.ref_ctr_offsets = (uint64_t)(uintptr_t)ref_ctrs;
 	a.cnt = (uint32_t)n;
 	a.multi_flags = ret ? PMT_UPROBE_MULTI_RETURN : 0;
-	a.pid = (uint32_t)b->tgid;
+	a.pid = (uint32_t)pid;
 	fd = (int)syscall(__NR_bpf, PMT_BPF_LINK_CREATE, &a, sizeof(a));
 	return fd < 0 ? -errno : fd;
+}
+
+/* The same in the target (@b's process). */
+static int multi_link_ref(struct pmt_bpf *b, struct bpf_program *prog, bool ret,
+			  const char *file, const uint64_t *offsets, const uint64_t *cookies,
+			  const uint64_t *ref_ctrs, int n)
+{
+	return multi_link_pid(prog, ret, file, offsets, cookies, ref_ctrs, n, b->tgid);
 }
 
 /* One uprobe_multi link of @n probes in @file; its fd or -errno. */
@@ -743,47 +751,13 @@ static int cmp_double(const void *x, const void *y)
 	return (a > c) - (a < c);
 }
 
-double pmt_bpf_measure_hit_ns(struct pmt_bpf *b)
+/* The median over @BATCHES of one call of hit_site(), in ns of this thread's CPU. */
+static double call_ns(void)
 {
 	enum { BATCHES = 5, CALLS = 200 };
-	uint64_t addr = (uint64_t)(uintptr_t)pmt_hit_nop, off = 0, zero = 0;
-	struct link_create_uprobe_multi a;
-	double per[BATCHES], bare = 1e30;
-	struct pmt_maps m;
-	bool found = false;
-	size_t i;
-	int fd, k, c;
+	double per[BATCHES];
+	int k, c;
 
-	if (b->no_trace || pmt_maps_read(getpid(), &m))
-		return -ENOTSUP;
-	for (i = 0; i < m.n && !found; i++) {
-		if (addr >= m.v[i].start && addr < m.v[i].end && m.v[i].path) {
-			off = addr - m.v[i].start + m.v[i].offset;
-			found = true;
-		}
-	}
-	pmt_maps_free(&m);
-	if (!found)
-		return -ENOENT;
-	for (k = 0; k < BATCHES; k++) { /* the call itself, without a probe */
-		uint64_t t0 = thread_cpu_ns();
-
-		for (c = 0; c < CALLS; c++)
-			hit_site();
-		per[k] = (double)(thread_cpu_ns() - t0) / CALLS;
-		bare = per[k] < bare ? per[k] : bare;
-	}
-	memset(&a, 0, sizeof(a));
-	a.prog_fd = (uint32_t)bpf_program__fd(b->skel->progs.pmt_gc_enter);
-	a.attach_type = PMT_TRACE_UPROBE_MULTI;
-	a.path = (uint64_t)(uintptr_t)"/proc/self/exe";
-	a.offsets = (uint64_t)(uintptr_t)&off;
-	a.cookies = (uint64_t)(uintptr_t)&zero;
-	a.cnt = 1;
-	a.pid = (uint32_t)getpid();
-	fd = (int)syscall(__NR_bpf, PMT_BPF_LINK_CREATE, &a, sizeof(a));
-	if (fd < 0)
-		return -errno;
 	for (k = 0; k < BATCHES; k++) {
 		uint64_t t0 = thread_cpu_ns();
 
@@ -791,9 +765,33 @@ double pmt_bpf_measure_hit_ns(struct pmt_bpf *b)
 			hit_site();
 		per[k] = (double)(thread_cpu_ns() - t0) / CALLS;
 	}
-	close(fd);
 	qsort(per, BATCHES, sizeof(per[0]), cmp_double);
-	return per[BATCHES / 2] > bare ? per[BATCHES / 2] - bare : 0;
+	return per[BATCHES / 2];
+}
+
+double pmt_bpf_measure_hit_ns(struct pmt_bpf *b)
+{
+	const struct pmt_mapping *m;
+	uint64_t off, zero = 0;
+	struct pmt_maps maps;
+	double bare, hit;
+	int fd;
+
+	if (b->no_trace || pmt_maps_read(getpid(), &maps))
+		return -ENOTSUP;
+	m = pmt_maps_find_addr(&maps, (uint64_t)(uintptr_t)pmt_hit_nop);
+	off = m && m->path ? (uint64_t)(uintptr_t)pmt_hit_nop - m->start + m->offset : 0;
+	pmt_maps_free(&maps);
+	if (!off)
+		return -ENOENT;
+	bare = call_ns();
+	fd = multi_link_pid(b->skel->progs.pmt_gc_enter, false, "/proc/self/exe", &off, &zero,
+			    NULL, 1, getpid());
+	if (fd < 0)
+		return fd;
+	hit = call_ns();
+	close(fd);
+	return hit > bare ? hit - bare : 0;
 }
 
 int pmt_bpf_set_asset_row(struct pmt_bpf *b, int row, const struct pmt_asset_row *r)
