@@ -3,10 +3,8 @@
  * gc_timing.c - the GC timing probes and their governor; see gc_timing.h.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "probes/bpf_backend.h"
 #include "run/gc_timing.h"
@@ -14,20 +12,12 @@
 
 #define GC_DETACH_TAIL_NS 5000000ULL
 
-static void say(const struct pmt_gc_timing *g, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void say(const struct pmt_gc_timing *g, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!g->verbose)
-		return;
-	va_start(ap, fmt);
-	fputs("pmtrace: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
+/* --verbose lines, as the tracer's other controllers print them. */
+#define say(g, fmt, ...)                                                              \
+	do {                                                                          \
+		if ((g)->verbose)                                                     \
+			fprintf(stderr, "pmtrace: " fmt "\n", ##__VA_ARGS__);         \
+	} while (0)
 
 /* Place the probes the way start-up found; 0 or -errno. */
 static int place(struct pmt_gc_timing *g, struct pmt_bpf *b)
