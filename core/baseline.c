@@ -14,7 +14,7 @@
 
 #include "pmtrace/frame.h"
 
-/* Maps int64 order onto uint64 order, so growths sort in the same scratch. */
+/* Maps int64 order onto uint64 order, so growths sort as unsigned values. */
 #define PMT_SIGN_BIT (UINT64_C(1) << 63)
 
 /*
@@ -85,11 +85,10 @@ int pmt_baseline_init(struct pmt_baseline *b, uint32_t window)
 		return -EINVAL;
 	b->durations = calloc(window, sizeof(*b->durations));
 	b->growths = calloc(window, sizeof(*b->growths));
-	b->scratch = calloc(window, sizeof(*b->scratch));
 	b->sorted_dur = calloc(window, sizeof(*b->sorted_dur));
 	b->sorted_growth = calloc(window, sizeof(*b->sorted_growth));
 	b->recent = calloc(window, sizeof(*b->recent));
-	if (!b->durations || !b->growths || !b->scratch || !b->sorted_dur || !b->sorted_growth ||
+	if (!b->durations || !b->growths || !b->sorted_dur || !b->sorted_growth ||
 	    !b->recent) {
 		pmt_baseline_free(b);
 		return -ENOMEM;
@@ -109,7 +108,6 @@ void pmt_baseline_free(struct pmt_baseline *b)
 		return;
 	free(b->durations);
 	free(b->growths);
-	free(b->scratch);
 	free(b->sorted_dur);
 	free(b->sorted_growth);
 	free(b->recent);

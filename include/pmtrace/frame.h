@@ -136,7 +136,6 @@ const struct pmt_frame *pmt_frame_ring_get(const struct pmt_frame_ring *ring, si
 struct pmt_baseline {
 	uint64_t *durations;
 	int64_t *growths;
-	uint64_t *scratch; /* spare space, window entries */
 	uint64_t *sorted_dur;    /* the window's durations, sorted */
 	uint64_t *sorted_growth; /* its growths as sign-flipped u64, sorted */
 	uint32_t window;
