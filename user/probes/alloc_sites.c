@@ -67,36 +67,46 @@ static int add_probe(struct pmt_alloc_plan *p, const struct pmt_alloc_site *s, i
 	return 0;
 }
 
+int pmt_entry_probe(pid_t pid, const struct pmt_maps *maps, uint64_t fn, bool ret,
+		    uint64_t *probe, bool *emulated, enum pmt_insn_kind *insn,
+		    const struct pmt_mapping **map)
+{
+	const struct pmt_mapping *m = pmt_maps_find_addr(maps, fn);
+	struct pmt_insn in;
+	uint8_t code[64];
+
+	if (!m || !m->path || m->perms[2] != 'x' || pmt_mem_read(pid, fn, code, sizeof(code)) ||
+	    pmt_x86_entry_probe(code, sizeof(code), fn, probe, emulated))
+		return -ENOENT;
+	if (ret && *probe != fn) {
+		size_t len = m->end - fn < BODY_BYTES ? (size_t)(m->end - fn) : BODY_BYTES;
+		uint8_t *body = malloc(len);
+
+		if (!body || pmt_mem_read(pid, fn, body, len) ||
+		    pmt_x86_jumps_to(body, len, fn, *probe))
+			*probe = fn;
+		free(body);
+	}
+	pmt_insn_decode(code + (*probe - fn), sizeof(code) - (*probe - fn), &in);
+	*emulated = in.emulated;
+	*insn = in.kind;
+	*map = m;
+	return 0;
+}
+
 /* A table function at @fn (in the target): entry (and return) probe. */
 static int add_function(struct pmt_alloc_plan *p, pid_t pid, const struct pmt_maps *maps,
 			uint64_t fn, uint8_t kind, bool raw)
 {
-	const struct pmt_mapping *m = pmt_maps_find_addr(maps, fn);
+	const struct pmt_mapping *m;
 	struct pmt_alloc_site s;
-	uint8_t code[64];
 	uint64_t probe;
 	bool emulated;
+	enum pmt_insn_kind insn;
 	int f;
 
-	if (!m || !m->path || m->perms[2] != 'x' || pmt_mem_read(pid, fn, code, sizeof(code)) ||
-	    pmt_x86_entry_probe(code, sizeof(code), fn, &probe, &emulated))
+	if (pmt_entry_probe(pid, maps, fn, kind != PMT_AK_FREE, &probe, &emulated, &insn, &m))
 		return -ENOENT;
-	/*
-	 * A return probe past the first instruction is safe only while the
-	 * return address is on top of the stack, i.e. only if the function
-	 * never jumps back to the probe: check its body (or 4 KiB of it).
-	 */
-	if (kind != PMT_AK_FREE && probe != fn) {
-		uint8_t *body = malloc(BODY_BYTES);
-		size_t len = m->end - fn < BODY_BYTES ? (size_t)(m->end - fn) : BODY_BYTES;
-
-		if (!body || pmt_mem_read(pid, fn, body, len) ||
-		    pmt_x86_jumps_to(body, len, fn, probe)) {
-			probe = fn;
-			emulated = false;
-		}
-		free(body);
-	}
 	f = add_file(p, pid, m->path);
 	if (f < 0)
 		return -ENOSPC;

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "pmtrace/events.h"
+#include "pmtrace/insn.h"
 #include "os/proc.h"
 #include "cpython/python.h"
 
@@ -40,5 +41,17 @@ struct pmt_alloc_plan {
  */
 int pmt_alloc_plan_build(pid_t pid, const struct pmt_maps *maps, const struct pmt_python *py,
 			 struct pmt_alloc_plan *plan, char *why, size_t len);
+
+/*
+ * Where to probe function @fn of @pid: on the first emulated instruction
+ * before the stack or an argument changes; for a return probe (@ret) only
+ * if nothing in the function jumps back there, else on its first
+ * instruction. The probe's address, whether its instruction is emulated
+ * (not single-stepped), its instruction kind and @fn's mapping; 0 or
+ * -ENOENT (not code, unreadable, no place).
+ */
+int pmt_entry_probe(pid_t pid, const struct pmt_maps *maps, uint64_t fn, bool ret,
+		    uint64_t *probe, bool *emulated, enum pmt_insn_kind *insn,
+		    const struct pmt_mapping **map);
 
 #endif

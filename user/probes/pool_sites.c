@@ -9,9 +9,9 @@
 
 #include "os/elf_file.h"
 #include "pmtrace/x86_sites.h"
+#include "probes/alloc_sites.h"
 #include "probes/pool_sites.h"
 
-#define BODY_BYTES 4096 /* of a function checked for jumps back to its probe */
 
 const char *const pmt_pool_builtin_names[PMT_POOL_BUILTINS] = { "list", "tuple", "dict", "float" };
 static const char *const builtin_syms[PMT_POOL_BUILTINS] = {
@@ -33,44 +33,26 @@ static int add_file(struct pmt_pool_plan *p, pid_t pid, const char *map_path)
 	return p->nfiles++;
 }
 
-/*
- * Place a probe on function @fn: on the first emulated instruction before
- * the stack or an argument changes; for a return probe only if nothing in
- * the function jumps back there (else on its first instruction).
- */
+/* Place a probe on function @fn (see pmt_entry_probe). */
 static int place(pid_t pid, const struct pmt_maps *maps, struct pmt_pool_plan *p, uint64_t fn,
 		 bool ret, uint64_t cookie, struct pmt_pool_probe *out)
 {
-	const struct pmt_mapping *m = pmt_maps_find_addr(maps, fn);
-	struct pmt_insn in;
-	uint8_t code[64];
+	const struct pmt_mapping *m;
 	uint64_t probe;
 	bool emulated;
+	enum pmt_insn_kind insn;
 	int f;
 
-	if (!m || !m->path || m->perms[2] != 'x' || pmt_mem_read(pid, fn, code, sizeof(code)) ||
-	    pmt_x86_entry_probe(code, sizeof(code), fn, &probe, &emulated))
+	if (pmt_entry_probe(pid, maps, fn, ret, &probe, &emulated, &insn, &m))
 		return -ENOENT;
-	if (ret && probe != fn) {
-		size_t len = m->end - fn < BODY_BYTES ? (size_t)(m->end - fn) : BODY_BYTES;
-		uint8_t *body = malloc(len);
-
-		if (!body || pmt_mem_read(pid, fn, body, len) || pmt_x86_jumps_to(body, len, fn, probe)) {
-			probe = fn;
-			pmt_insn_decode(code, sizeof(code), &in);
-			emulated = in.emulated;
-		}
-		free(body);
-	}
 	f = add_file(p, pid, m->path);
 	if (f < 0)
 		return f;
-	pmt_insn_decode(code + (probe - fn), sizeof(code) - (probe - fn), &in);
 	out->fn = fn;
 	out->off = probe - m->start + m->offset;
 	out->cookie = cookie;
 	out->file = f;
-	out->insn = in.kind;
+	out->insn = insn;
 	out->emulated = emulated;
 	if (!emulated)
 		p->n_expensive++;
