@@ -35,6 +35,18 @@ def gl_key(kind, name):
 GROW = 777
 
 
+def attach_for_snapshot(case, tmp, pid, out, timeout):
+    """Attach the tool to @pid writing @out; returns it once the attach snapshot is there."""
+    se = open(tmp("tool.err"), "w")
+    case.addCleanup(se.close)
+    tool = subprocess.Popen([it.TOOL, "-p", str(pid), "--quiet", "--interval", "0", "--json", out],
+                            stdout=subprocess.DEVNULL, stderr=se, start_new_session=True)
+    case.addCleanup(it.stop, tool)
+    case.assertTrue(it.wait_for(lambda: len(snapshots(out)) >= 1 or tool.poll() is not None,
+                                timeout) and tool.poll() is None, "no attach snapshot")
+    return tool
+
+
 def snapshots(path):
     try:
         return it.records_of(it.load_jsonl(path, True), "snapshot")
@@ -325,14 +337,7 @@ class PygletTest(unittest.TestCase):
                                     60) and game.poll() is None, "the pyglet game did not start")
         with open(tpath) as f:
             truth = json.load(f)
-        se = open(tmp("tool.err"), "w")
-        self.addCleanup(se.close)
-        tool = subprocess.Popen([it.TOOL, "-p", str(game.pid), "--quiet", "--interval", "0",
-                                 "--json", out], stdout=subprocess.DEVNULL, stderr=se,
-                                start_new_session=True)
-        self.addCleanup(it.stop, tool)
-        self.assertTrue(it.wait_for(lambda: len(snapshots(out)) >= 1 or tool.poll() is not None,
-                                    60) and tool.poll() is None, "no attach snapshot")
+        tool = attach_for_snapshot(self, tmp, game.pid, out, 60)
         os.kill(game.pid, signal.SIGHUP)  # delete TEXTURES[0]
         self.assertTrue(it.wait_for(lambda: os.path.exists(tpath + ".freed"), 20))
         time.sleep(0.5)
@@ -420,14 +425,7 @@ class RenpyTest(unittest.TestCase):
                 self.fail("Ren'Py wrote no truth in 45 s:\n" + it.tail(f.read(), 20))
         with open(tpath) as f:
             truth = json.load(f)
-        se = open(tmp("tool.err"), "w")
-        self.addCleanup(se.close)
-        tool = subprocess.Popen([it.TOOL, "-p", str(game.pid), "--quiet", "--interval", "0",
-                                 "--json", out], stdout=subprocess.DEVNULL, stderr=se,
-                                start_new_session=True)
-        self.addCleanup(it.stop, tool)
-        self.assertTrue(it.wait_for(lambda: len(snapshots(out)) >= 1 or tool.poll() is not None,
-                                    30) and tool.poll() is None, "no attach snapshot")
+        tool = attach_for_snapshot(self, tmp, game.pid, out, 30)
         os.kill(tool.pid, signal.SIGINT)
         self.assertEqual(tool.wait(60), 0)
         snap = it.records_of(it.load_jsonl(out), "snapshot")[0]
